@@ -1,0 +1,136 @@
+"""`cvm`: run the bot, (re)build the index, ask from the shell, read feedback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("chromadb", "httpx", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler = {"run": _run, "index": _index, "ask": _ask, "feedback": _feedback}[args.command]
+    return handler(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cvm", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the bot (terminal chat when no token is set)")
+    run.add_argument("--api-url", help="Bot API server base URL (default: Telegram's)")
+    run.add_argument(
+        "--lang", help="terminal chat only: your Telegram language code (e.g. zh-hant, zh, en)"
+    )
+    sub.add_parser("index", help="(re)build the knowledge index")
+    ask = sub.add_parser("ask", help="ask the knowledge base a question")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--file", type=Path, help="one question per line; prints JSON Lines")
+    feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
+    feedback.add_argument("--limit", type=int, default=50)
+    feedback.add_argument("--json", action="store_true")
+    return parser
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.factory import build_services
+
+    services = build_services(settings)
+    api_url = args.api_url or settings.telegram_api_url
+    if settings.telegram_bot_token is None:
+        from bot.runners.terminal import run_terminal
+
+        code = args.lang or os.environ.get("LANG", "en").split(".")[0].replace("_", "-")
+        asyncio.run(run_terminal(services, language_code=code))
+        return 0
+    from bot.runners.polling import run_polling
+
+    asyncio.run(run_polling(services, settings.telegram_bot_token.get_secret_value(), api_url))
+    return 0
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.embedding import load_embedder
+    from knowledge.index import build_index
+
+    embedder = load_embedder(settings.embedder_threads) if settings.dense_retrieval else None
+    report = build_index(settings.corpus_dir, settings.resolved_index_dir, embedder)
+    print(
+        f"indexed {report.chunks} passages ({report.sentences} sentences) "
+        f"in {report.seconds:.1f} s with {report.embedder} -> {report.path}"
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.factory import build_services
+
+    if args.question is None and args.file is None:
+        print("cvm ask: give a QUESTION or --file FILE", file=sys.stderr)
+        return 2
+    knowledge = build_services(settings).knowledge
+    if args.file is not None:
+        args.json = True
+        questions = [q for q in args.file.read_text(encoding="utf-8-sig").splitlines() if q.strip()]
+    else:
+        questions = [args.question]
+
+    async def ask_all() -> None:
+        for question in questions:
+            answer = await knowledge.ask(question)
+            if args.json:
+                print(json.dumps(answer.as_json_dict(), ensure_ascii=False), flush=True)
+            else:
+                print(answer.text)
+                for n, source in enumerate(answer.sources, 1):
+                    print(f"[{n}] {source.title} — {source.section}")
+
+    asyncio.run(ask_all())
+    return 0
+
+
+def _feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.repository import Repository, make_engine
+
+    rows = Repository(make_engine(settings.resolved_database_url)).list_feedback(args.limit)
+    for row in rows:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "created_at": row.created_at.isoformat(),
+                        "user_id": row.user_id,
+                        "helpful": row.helpful,
+                        "question": row.question,
+                        "answer": row.answer,
+                        "sources": row.sources,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            vote = "👍" if row.helpful else "👎"
+            print(f"{row.created_at:%Y-%m-%d %H:%M} {vote} user {row.user_id}: {row.question}")
+    if not rows and not args.json:
+        print("no feedback yet")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""All configuration, read once from the environment (and `.env`) into one typed object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str | None = Field(
+        default=None, description="Another Bot API server, e.g. a local one for tests."
+    )
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    index_dir: Path | None = Field(default=None, description="Default: data_dir/index.")
+    corpus_dir: Path = PACKAGE_CORPUS
+    embedder_threads: int = 2
+    dense_retrieval: bool = Field(default=True, description="False: BM25 only, no model load.")
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_seconds: float = 20.0
+
+    follow_up_minutes: int = 30
+    max_question_chars: int = 1000
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'cvm.db'}"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.data_dir / "index"

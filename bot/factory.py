@@ -1,0 +1,76 @@
+"""Build the dispatcher and the services it injects into handlers.
+
+Services travel in the dispatcher's workflow data (`dp["knowledge"]` arrives as
+the handler argument `knowledge`), never as module globals, so tests and the
+terminal chat build the very same dispatcher with their own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand, BotCommandScopeDefault
+
+from bot.config import Settings
+from bot.middlewares.language import LanguageMiddleware
+from bot.routers import answer_actions, errors, questions, start
+from bot.storage.repository import Repository, make_engine
+from bot.texts import t
+from knowledge.embedding import load_embedder
+from knowledge.llm import LLMComposer
+from knowledge.models import Lang
+from knowledge.service import KnowledgeService, load_service
+
+log = logging.getLogger(__name__)
+
+# Telegram keys command lists by two-letter language code only, so "zh" gets one script.
+COMMAND_LANGUAGES: dict[str | None, Lang] = {None: Lang.EN, "en": Lang.EN, "zh": Lang.ZH_HANT}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    knowledge: KnowledgeService
+    repo: Repository
+
+
+def build_services(settings: Settings) -> Services:
+    embedder = load_embedder(settings.embedder_threads) if settings.dense_retrieval else None
+    composer = None
+    if settings.llm_base_url and settings.llm_model:
+        composer = LLMComposer(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value(),
+            timeout=settings.llm_timeout_seconds,
+        )
+    knowledge = load_service(
+        settings.corpus_dir, settings.resolved_index_dir, embedder, composer=composer
+    )
+    repo = Repository(make_engine(settings.resolved_database_url))
+    return Services(settings=settings, knowledge=knowledge, repo=repo)
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    dp = Dispatcher()
+    dp["settings"] = services.settings
+    dp["knowledge"] = services.knowledge
+    dp["repo"] = services.repo
+    language = LanguageMiddleware()
+    dp.message.outer_middleware(language)
+    dp.callback_query.outer_middleware(language)
+    dp.include_routers(start.router, answer_actions.router, questions.router, errors.router)
+    dp.startup.register(_register_commands)
+    return dp
+
+
+async def _register_commands(bot: Bot) -> None:
+    for code, lang in COMMAND_LANGUAGES.items():
+        commands = [
+            BotCommand(command="start", description=t("cmd_start", lang)),
+            BotCommand(command="help", description=t("cmd_help", lang)),
+            BotCommand(command="ask", description=t("cmd_ask", lang)),
+        ]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

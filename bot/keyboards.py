@@ -1,0 +1,33 @@
+"""Inline keyboards and their callback data (well under Telegram's 64 bytes)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.texts import t
+from knowledge.models import Lang
+
+
+class SourcesCb(CallbackData, prefix="src"):
+    exchange_id: int
+
+
+class FeedbackCb(CallbackData, prefix="fb"):
+    exchange_id: int
+    helpful: bool
+
+
+def answer_keyboard(
+    exchange_id: int, lang: Lang, *, with_sources: bool = True, voted: bool | None = None
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if with_sources:
+        builder.button(text=t("sources_button", lang), callback_data=SourcesCb(exchange_id=exchange_id))
+    up = "👍 ✓" if voted is True else "👍"
+    down = "👎 ✓" if voted is False else "👎"
+    builder.button(text=up, callback_data=FeedbackCb(exchange_id=exchange_id, helpful=True))
+    builder.button(text=down, callback_data=FeedbackCb(exchange_id=exchange_id, helpful=False))
+    builder.adjust(1, 2) if with_sources else builder.adjust(2)
+    return builder.as_markup()

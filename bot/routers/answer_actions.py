@@ -1,0 +1,78 @@
+"""The buttons under an answer: expand its sources, and 👍/👎 feedback."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup
+
+from bot.keyboards import FeedbackCb, SourcesCb, answer_keyboard
+from bot.render import passages_html, split_html
+from bot.storage.repository import Repository
+from bot.texts import t
+from knowledge.models import Lang, Source
+
+router = Router(name="answer_actions")
+
+
+@router.callback_query(SourcesCb.filter())
+async def show_sources(
+    query: CallbackQuery, callback_data: SourcesCb, repo: Repository, bot: Bot
+) -> None:
+    exchange = await repo.get_exchange(callback_data.exchange_id)
+    if exchange is None or query.message is None:
+        await query.answer(t("answer_gone", Lang.EN), show_alert=True)
+        return
+    lang = Lang(exchange.lang)
+    sources = [Source(**s) for s in json.loads(exchange.sources_json)]  # type: ignore[arg-type]
+    await query.answer()
+    chat_id = query.message.chat.id
+    for part in split_html(passages_html(sources, lang)):
+        await bot.send_message(chat_id, part, reply_to_message_id=query.message.message_id)
+    if not isinstance(query.message, InaccessibleMessage):
+        await _set_keyboard(
+            query, answer_keyboard(exchange.id or 0, lang, with_sources=False, voted=None)
+        )
+
+
+@router.callback_query(FeedbackCb.filter())
+async def feedback(query: CallbackQuery, callback_data: FeedbackCb, repo: Repository) -> None:
+    exchange = await repo.get_exchange(callback_data.exchange_id)
+    if exchange is None:
+        await query.answer(t("answer_gone", Lang.EN), show_alert=True)
+        return
+    lang = Lang(exchange.lang)
+    await repo.record_feedback(callback_data.exchange_id, query.from_user.id, callback_data.helpful)
+    await query.answer(t("thanks_feedback", lang))
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        markup = query.message.reply_markup
+        sources_still_there = bool(
+            markup
+            and any(
+                (b.callback_data or "").startswith(f"{SourcesCb.__prefix__}:")
+                for row in markup.inline_keyboard
+                for b in row
+            )
+        )
+        await _set_keyboard(
+            query,
+            answer_keyboard(
+                callback_data.exchange_id,
+                lang,
+                with_sources=sources_still_there,
+                voted=callback_data.helpful,
+            ),
+        )
+
+
+async def _set_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
+    """Pressing the same button twice leaves the keyboard unchanged: that is fine."""
+    if query.message is None or isinstance(query.message, InaccessibleMessage):
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "message is not modified" not in str(error):
+            raise

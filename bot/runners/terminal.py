@@ -1,0 +1,208 @@
+"""A terminal chat that drives the real dispatcher, routers and handlers.
+
+Without a Telegram token a newcomer can still try every feature: each typed
+line becomes a Telegram update fed to the same dispatcher, and a local session
+stands in for the Bot API, printing what the bot sends. Inline keyboards are
+shown as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import sys
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
+
+from bot.factory import Services, build_dispatcher
+
+TERMINAL_TOKEN = "1000000:TERMINAL-local-session"
+BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "cvm-bot", "username": "cvm_bot"}
+_TAG = re.compile(r"<[^>]+>")
+
+
+class TerminalSession(BaseSession):
+    """Answers the bot's API calls locally and renders them for a person at a terminal."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self._out = out
+        self._message_ids = itertools.count(1)
+        self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by choice number
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        name = method.__api_method__
+        params = json.loads(method.model_dump_json(exclude_none=True, exclude_defaults=False))
+        result = self._handle(name, params)
+        content = json.dumps({"ok": True, "result": result})
+        return self.check_response(bot=bot, method=method, status_code=200, content=content)
+
+    def _handle(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name in {"sendMessage", "editMessageText"}:
+            message_id = params.get("message_id") or next(self._message_ids)
+            self._print_message(params.get("text", ""), params.get("reply_markup"), message_id)
+            return self._message(params, message_id)
+        if name == "editMessageReplyMarkup":
+            self._print_keyboard(params.get("reply_markup"), params["message_id"])
+            return self._message(params, params["message_id"])
+        if name == "answerCallbackQuery":
+            if params.get("text"):
+                self._write(f"  ({params['text']})")
+            return True
+        return True  # setMyCommands, deleteWebhook...: nothing to show
+
+    def _message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        return {
+            "message_id": message_id,
+            "date": int(datetime.now(UTC).timestamp()),
+            "chat": {"id": params.get("chat_id", 1), "type": "private"},
+            "from": BOT_USER,
+            "text": _plain(params.get("text", "")),
+            **({"reply_markup": params["reply_markup"]} if params.get("reply_markup") else {}),
+        }
+
+    def _print_message(self, text: str, markup: dict[str, Any] | None, message_id: int) -> None:
+        self._write("")
+        for line in _plain(text).split("\n"):
+            self._write(f"  {line}")
+        self._print_keyboard(markup, message_id)
+
+    def _print_keyboard(self, markup: dict[str, Any] | None, message_id: int) -> None:
+        self.buttons = []
+        rows = (markup or {}).get("inline_keyboard", [])
+        labels = []
+        for row in rows:
+            for button in row:
+                self.buttons.append((message_id, button.get("callback_data", "")))
+                labels.append(f"[{len(self.buttons)}] {button['text']}")
+        if labels:
+            self._write("  " + "   ".join(labels))
+
+    def _write(self, line: str) -> None:
+        print(line, file=self._out, flush=True)
+
+
+def _plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+class TerminalChat:
+    """Turns typed lines into updates for the dispatcher, as Telegram would send them."""
+
+    def __init__(self, dp: Dispatcher, bot: Bot, session: TerminalSession, language_code: str):
+        self._dp = dp
+        self._bot = bot
+        self._session = session
+        self._user = User(id=1, is_bot=False, first_name="You", language_code=language_code)
+        self._chat = Chat(id=1, type="private")
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1_000_000)
+
+    async def handle_line(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        choice = line.lstrip("#")
+        if choice.isdigit() and 1 <= int(choice) <= len(self._session.buttons):
+            await self._press(int(choice))
+            return
+        message = Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=self._chat,
+            from_user=self._user,
+            text=line,
+            entities=_command_entity(line),
+        )
+        await self._dp.feed_update(self._bot, Update(update_id=next(self._update_ids), message=message))
+
+    async def _press(self, choice: int) -> None:
+        message_id, data = self._session.buttons[choice - 1]
+        origin = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=self._chat,
+            from_user=User(**BOT_USER),  # type: ignore[arg-type]
+            text="",
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=self._user,
+            chat_instance="terminal",
+            message=origin,
+            data=data,
+        )
+        await self._dp.feed_update(
+            self._bot, Update(update_id=next(self._update_ids), callback_query=query)
+        )
+
+
+def _command_entity(line: str) -> list[MessageEntity] | None:
+    if not line.startswith("/"):
+        return None
+    length = len(line.split()[0])
+    return [MessageEntity(type="bot_command", offset=0, length=length)]
+
+
+async def run_terminal(
+    services: Services,
+    language_code: str,
+    read_line: Callable[[], str | None] | None = None,
+    out: TextIO = sys.stdout,
+) -> None:
+    session = TerminalSession(out)
+    bot = Bot(TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    dp = build_dispatcher(services)
+    chat = TerminalChat(dp, bot, session, language_code)
+    reader = read_line or _stdin_line
+    print(
+        "cvm-bot terminal chat (no Telegram token set). Type a question, /help, "
+        "or a number to press a button. Ctrl-D quits.",
+        file=out,
+        flush=True,
+    )
+    await dp.emit_startup(bot=bot, **dp.workflow_data)
+    try:
+        while True:
+            line = await asyncio.to_thread(reader)
+            if line is None:
+                break
+            await chat.handle_line(line)
+    finally:
+        await dp.emit_shutdown(bot=bot, **dp.workflow_data)
+
+
+def _stdin_line() -> str | None:
+    try:
+        return input("> ")
+    except EOFError:
+        return None

@@ -1,0 +1,192 @@
+"""Build, persist and open the knowledge index.
+
+One directory holds everything: a chromadb collection of passage vectors, the
+sentence vectors the extractive composer ranks, and a manifest with the
+passages, their BM25 tokens and a fingerprint of what they were built from.
+The fingerprint covers the cleaned passages themselves, so a change to the
+corpus or to the cleaning rules both trigger a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from knowledge.chunking import chunk_corpus
+from knowledge.cleaning import load_corpus
+from knowledge.embedding import Embedder, LangChainEmbeddings
+from knowledge.lexical import LexicalIndex, tokenize
+from knowledge.models import Chunk
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "cvm_passages"
+MANIFEST = "manifest.json"
+SENTENCE_VECTORS = "sentences.npy"
+LEXICAL_ONLY = "none"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    chunks: int
+    sentences: int
+    seconds: float
+    embedder: str
+    path: Path
+
+
+@dataclass
+class KnowledgeIndex:
+    """Everything retrieval needs, loaded once per process."""
+
+    chunks: list[Chunk]
+    lexical: LexicalIndex
+    store: Chroma | None
+    sentence_vectors: np.ndarray | None
+    sentence_offsets: list[int]  # sentence_offsets[i]: row of chunk i's first sentence
+    embedder: Embedder | None
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        self.position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+
+    def chunk_sentence_vectors(self, chunk_idx: int) -> np.ndarray | None:
+        if self.sentence_vectors is None:
+            return None
+        start = self.sentence_offsets[chunk_idx]
+        return self.sentence_vectors[start : start + len(self.chunks[chunk_idx].sentences)]
+
+
+def current_chunks(corpus_dir: Path) -> list[Chunk]:
+    chunks = chunk_corpus(load_corpus(corpus_dir))
+    if not chunks:
+        raise ValueError(f"no passages found in corpus directory {corpus_dir}")
+    return chunks
+
+
+def fingerprint(chunks: list[Chunk], embedder_name: str) -> str:
+    digest = hashlib.sha256(embedder_name.encode())
+    for chunk in chunks:
+        digest.update(json.dumps(asdict(chunk), ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _client(path: Path) -> chromadb.ClientAPI:
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    )
+
+
+def _store(client: chromadb.ClientAPI, embedder: Embedder) -> Chroma:
+    # chromadb does not remember a custom embedding function: pass it on every open.
+    return Chroma(
+        client=client,
+        collection_name=COLLECTION,
+        embedding_function=LangChainEmbeddings(embedder),
+        collection_metadata={"hnsw:space": "cosine"},
+    )
+
+
+def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | None) -> BuildReport:
+    """Build into a sibling directory and swap it in, so a crash never leaves half an index."""
+    started = time.perf_counter()
+    chunks = current_chunks(corpus_dir)
+    embedder_name = embedder.name if embedder else LEXICAL_ONLY
+    staging = index_dir.with_name(index_dir.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    sentences = [s for c in chunks for s in c.sentences]
+    if embedder is not None:
+        client = _client(staging / "chroma")
+        store = _store(client, embedder)
+        store.add_texts(
+            texts=[c.search_text for c in chunks],
+            metadatas=[{"chunk_idx": i, "doc": c.doc_id} for i, c in enumerate(chunks)],
+            ids=[c.chunk_id for c in chunks],
+        )
+        np.save(staging / SENTENCE_VECTORS, embedder.embed_passages(sentences))
+        del store, client
+        chromadb.api.client.SharedSystemClient.clear_system_cache()
+    manifest = {
+        "fingerprint": fingerprint(chunks, embedder_name),
+        "embedder": embedder_name,
+        "built_at": time.time(),
+        "chunks": [asdict(c) | {"tokens": tokenize(c.search_text)} for c in chunks],
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    staging.rename(index_dir)
+    return BuildReport(
+        chunks=len(chunks),
+        sentences=len(sentences),
+        seconds=time.perf_counter() - started,
+        embedder=embedder_name,
+        path=index_dir,
+    )
+
+
+def index_is_current(corpus_dir: Path, index_dir: Path, embedder: Embedder | None) -> bool:
+    manifest_path = index_dir / MANIFEST
+    if not manifest_path.exists():
+        return False
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    embedder_name = embedder.name if embedder else LEXICAL_ONLY
+    expected = fingerprint(current_chunks(corpus_dir), embedder_name)
+    return bool(manifest.get("fingerprint") == expected)
+
+
+def open_index(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder | None, *, rebuild_if_stale: bool = True
+) -> KnowledgeIndex:
+    """Open the index, (re)building it first when it is missing or the corpus changed."""
+    if not index_is_current(corpus_dir, index_dir, embedder):
+        if not rebuild_if_stale and (index_dir / MANIFEST).exists():
+            log.warning("knowledge index at %s is stale; run `cvm index`", index_dir)
+        else:
+            log.info("building knowledge index at %s", index_dir)
+            report = build_index(corpus_dir, index_dir, embedder)
+            log.info(
+                "knowledge index built: %d passages in %.1f s (%s)",
+                report.chunks,
+                report.seconds,
+                report.embedder,
+            )
+    manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    raw_chunks = manifest["chunks"]
+    tokens = [c.pop("tokens") for c in raw_chunks]
+    chunks = [
+        Chunk(**{**c, "sentences": tuple(c["sentences"])}) for c in raw_chunks
+    ]
+    offsets: list[int] = []
+    total = 0
+    for chunk in chunks:
+        offsets.append(total)
+        total += len(chunk.sentences)
+    store = None
+    vectors = None
+    if embedder is not None and manifest["embedder"] == embedder.name:
+        store = _store(_client(index_dir / "chroma"), embedder)
+        vectors = np.load(index_dir / SENTENCE_VECTORS)
+    return KnowledgeIndex(
+        chunks=chunks,
+        lexical=LexicalIndex(tokens),
+        store=store,
+        sentence_vectors=vectors,
+        sentence_offsets=offsets,
+        embedder=embedder if store is not None else None,
+        fingerprint=manifest["fingerprint"],
+    )

@@ -1,0 +1,97 @@
+"""What kind of question is this: a definition, a list, a follow-up?
+
+The articles are mostly definitions and enumerations, so knowing which one a
+question asks for decides which passage answers it best: "什麼是X" wants the
+sentence "X是…", "有哪些…" wants the outline of a list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.glossary import bridge
+from knowledge.script import to_simplified
+
+_DEFINITION = (
+    re.compile(r"^(?:请问)?(?:什么是|什么叫|何谓|何为)(?P<term>.+?)[??.。]*$"),
+    re.compile(r"^(?P<term>.+?)(?:是什么|指什么|是指什么|的定义是什么|的定义|的含义是什么|的含义)[??.。]*$"),
+)
+_EN_DEFINITION = re.compile(r"^(?:what\s+is|what's|what\s+are|define|meaning\s+of)\b", re.I)
+_LIST = re.compile(
+    r"哪些|哪几|几种|几个|几类|[二三四五六七八九十两]个|[二三四五六七八九十两]种|组成|包括|构成"
+    r"|\bwhat\s+are\b|\bwhich\b|\blist\b|\bkinds?\b|\btypes?\b|\blevels?\b|\bstages?\b"
+    r"|\bcomponents?\b|\bparts?\b|\bstrategies\b|\bsteps\b",
+    re.I,
+)
+_ORDINALS_EN = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
+}  # fmt: skip
+_ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]+)|最后一")
+_ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+_FOLLOW_UP = re.compile(
+    r"^(?:and|what about|how about|then|also|so)\b|\b(?:it|that|this|those|these|them|one)\b"
+    r"|^(?:那|那么|还有|另外|而|再)|它|这个|那个|这些|那些|其|上面|刚才|前面",
+    re.I,
+)
+_SHORT_FOLLOW_UP_CHARS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionIntent:
+    definition_terms: tuple[str, ...]  # Simplified Chinese terms the question asks to define
+    wants_list: bool
+    ordinal: int | None  # 1-based item asked for ("the second one"), -1 for "the last"
+    looks_like_follow_up: bool
+
+
+def analyze(question: str) -> QuestionIntent:
+    simplified = to_simplified(question).strip()
+    return QuestionIntent(
+        definition_terms=_definition_terms(simplified),
+        wants_list=bool(_LIST.search(simplified)),
+        ordinal=_ordinal(simplified),
+        looks_like_follow_up=_looks_like_follow_up(simplified),
+    )
+
+
+def _definition_terms(simplified: str) -> tuple[str, ...]:
+    for pattern in _DEFINITION:
+        m = pattern.match(simplified)
+        if m:
+            return (m.group("term").strip(),)
+    if _EN_DEFINITION.match(simplified):
+        return tuple(bridge(simplified)[:1])
+    return ()
+
+
+def _ordinal(simplified: str) -> int | None:
+    lowered = simplified.lower()
+    for word, value in _ORDINALS_EN.items():
+        if re.search(rf"\b{word}\b", lowered):
+            return value
+    m = _ORDINAL_ZH.search(simplified)
+    if not m:
+        return None
+    if m.group(0).startswith("最后"):
+        return -1
+    raw = m.group(1)
+    if raw.isdigit():
+        return int(raw)
+    if raw in _ZH_DIGITS:
+        return _ZH_DIGITS[raw]
+    return None
+
+
+def _looks_like_follow_up(simplified: str) -> bool:
+    return bool(_FOLLOW_UP.search(simplified)) or len(simplified) <= _SHORT_FOLLOW_UP_CHARS
+
+
+def defines(text: str, terms: tuple[str, ...]) -> bool:
+    """Does `text` (Simplified) define one of `terms`: "X是…", "X指…", "X即…"?"""
+    return any(
+        re.search(re.escape(term) + r"\s*(?:\([^)]*\))?\s*(?:是|即|指|就是|:|:|--|——)", text)
+        for term in terms
+        if term
+    )

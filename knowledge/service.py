@@ -1,0 +1,142 @@
+"""The one entry point for questions: retrieve, gate, compose, check.
+
+The bot and the CLI call `KnowledgeService.ask`; it returns a typed `Answer`
+and never raises for a bad question: a question the corpus does not cover is
+answered with a plain "not covered".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from knowledge.answer import Draft, ExtractiveComposer, not_covered
+from knowledge.embedding import Embedder
+from knowledge.index import KnowledgeIndex, open_index
+from knowledge.lexical import query_tokens
+from knowledge.models import Answer, Lang, Passage, PriorExchange
+from knowledge.question import QuestionIntent, analyze
+from knowledge.relevance import DomainVocabulary, Relevance
+from knowledge.retrieval import HybridRetriever, to_passages
+from knowledge.script import detect_lang
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+RETRIEVE_K = 6
+
+
+class Composer(Protocol):
+    name: str
+
+    async def acompose(self, draft: Draft) -> Answer | None:
+        """None means: not good enough, use the extractive answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    query: str
+    passages: tuple[Passage, ...]
+    relevance: Relevance
+
+
+class KnowledgeService:
+    def __init__(self, index: KnowledgeIndex, composer: Composer | None = None) -> None:
+        self._index = index
+        self._retriever = HybridRetriever(index=index, k=RETRIEVE_K)
+        self._vocabulary = DomainVocabulary(
+            query_tokens(chunk.search_text) for chunk in index.chunks
+        )
+        self.extractive = ExtractiveComposer(index)
+        self._composer = composer
+
+    @property
+    def dense_enabled(self) -> bool:
+        return self._index.embedder is not None
+
+    def retrieve(self, query: str) -> Retrieval:
+        passages = tuple(to_passages(self._index, self._retriever.invoke(query)))
+        best_dense = max((p.dense for p in passages), default=0.0) if self.dense_enabled else None
+        best_bm25 = max((p.lexical for p in passages), default=0.0)
+        relevance = self._vocabulary.judge(query_tokens(query), best_dense, best_bm25)
+        return Retrieval(query=query, passages=passages, relevance=relevance)
+
+    def draft(
+        self, question: str, lang: Lang, prior: PriorExchange | None = None
+    ) -> Draft | None:
+        """Retrieve for the question, leaning on the previous exchange for follow-ups.
+
+        A question that names its own topic is answered on its own; one that points
+        back ("and the second one?") or that the corpus does not cover by itself is
+        retried together with the previous question.
+        """
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        if not question:
+            return None
+        intent = analyze(question)
+        attempts = [question]
+        if prior is not None:
+            combined = f"{prior.question} {question}"
+            refers_back = intent.looks_like_follow_up or intent.ordinal is not None
+            attempts = [combined, question] if refers_back else [question, combined]
+        for query in attempts:
+            retrieval = self.retrieve(query)
+            if retrieval.relevance.covered and retrieval.passages:
+                return Draft(
+                    question=question,
+                    retrieval_query=query,
+                    lang=lang,
+                    intent=analyze(question) if query == question else _merged(query, question),
+                    passages=retrieval.passages,
+                )
+        return None
+
+    def ask_sync(
+        self, question: str, lang: Lang | None = None, prior: PriorExchange | None = None
+    ) -> Answer:
+        lang = lang or detect_lang(question)
+        draft = self.draft(question, lang, prior)
+        if draft is None:
+            return not_covered(question, lang)
+        return self.extractive.compose(draft)
+
+    async def ask(
+        self, question: str, lang: Lang | None = None, prior: PriorExchange | None = None
+    ) -> Answer:
+        """Retrieval is CPU work: it runs in a thread so the bot keeps serving others."""
+        lang = lang or detect_lang(question)
+        draft = await asyncio.to_thread(self.draft, question, lang, prior)
+        if draft is None:
+            return not_covered(question, lang)
+        if self._composer is not None:
+            composed = await self._composer.acompose(draft)
+            if composed is not None:
+                return composed
+        return self.extractive.compose(draft)
+
+
+def _merged(query: str, question: str) -> QuestionIntent:
+    """A follow-up keeps the earlier question's topic but its own ordinal and list wish."""
+    own = analyze(question)
+    topic = analyze(query)
+    return QuestionIntent(
+        definition_terms=own.definition_terms or topic.definition_terms,
+        wants_list=own.wants_list or topic.wants_list,
+        ordinal=own.ordinal,
+        looks_like_follow_up=True,
+    )
+
+
+def load_service(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder | None,
+    composer: Composer | None = None,
+) -> KnowledgeService:
+    index = open_index(corpus_dir, index_dir, embedder)
+    if embedder is None:
+        log.warning("knowledge base running on BM25 only (no dense embedder)")
+    return KnowledgeService(index, composer)
