@@ -247,8 +247,10 @@ def _to_blocks(lines: list[str], profile: Profile) -> list[Block]:
     last_heading = ""
     for line in lines:
         for kind, text in _split_inline_headings(line, inline):
+            if text == profile.title:
+                continue  # the article's own title, repeated as its first line
             style = _numbering_style(text) if kind == "heading" else _heading_style(text)
-            if style is None or text == profile.title:
+            if style is None:
                 if text.startswith(profile.section_resets):
                     blocks.append(Block("heading", "", 1))
                     last_heading = ""

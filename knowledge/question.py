@@ -32,10 +32,9 @@ _ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]+)|最后一
 _ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 _FOLLOW_UP = re.compile(
     r"^(?:and|what about|how about|then|also|so)\b|\b(?:it|that|this|those|these|them|one)\b"
-    r"|^(?:那|那么|还有|另外|而|再)|它|这个|那个|这些|那些|其|上面|刚才|前面",
+    r"|^(?:那|那么|还有|另外|而|再)|它|这个|那个|这些|那些|上面|刚才|前面",
     re.I,
 )
-_SHORT_FOLLOW_UP_CHARS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +84,8 @@ def _ordinal(simplified: str) -> int | None:
 
 
 def _looks_like_follow_up(simplified: str) -> bool:
-    return bool(_FOLLOW_UP.search(simplified)) or len(simplified) <= _SHORT_FOLLOW_UP_CHARS
+    """Explicit pointers back only; a short question that names its topic stands alone."""
+    return bool(_FOLLOW_UP.search(simplified))
 
 
 def defines(text: str, terms: tuple[str, ...]) -> bool:

@@ -41,6 +41,7 @@ class TerminalSession(BaseSession):
         self._out = out
         self._message_ids = itertools.count(1)
         self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by choice number
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call, for inspection
 
     async def close(self) -> None:
         return None
@@ -60,6 +61,7 @@ class TerminalSession(BaseSession):
     ) -> TelegramType:
         name = method.__api_method__
         params = json.loads(method.model_dump_json(exclude_none=True, exclude_defaults=False))
+        self.calls.append((name, params))
         result = self._handle(name, params)
         content = json.dumps({"ok": True, "result": result})
         return self.check_response(bot=bot, method=method, status_code=200, content=content)

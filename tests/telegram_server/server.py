@@ -1,0 +1,374 @@
+"""A small local Bot API server for end-to-end tests.
+
+The bot under test talks to it over real HTTP exactly as it talks to Telegram
+(`cvm run --api-url http://127.0.0.1:PORT`); the tests play the users through
+the "user side" methods below and read what the bot sent. It enforces the
+Telegram rules our bot can break: 4096-character messages, 64-byte callback
+data, HTML that must parse ("can't parse entities"), "message is not modified",
+and it can answer 429 with retry_after, or 5xx, on demand.
+
+Methods: getMe, getUpdates (long polling), sendMessage, editMessageText,
+editMessageReplyMarkup, answerCallbackQuery, setMyCommands, deleteWebhook,
+getMyCommands. Later issues add sendPhoto, sendDocument, getFile, sendPoll,
+stopPoll here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "blockquote", "tg-spoiler", "span", "tg-emoji",
+}  # fmt: skip
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+@dataclass
+class SentMessage:
+    message_id: int
+    chat_id: int
+    text: str  # as sent, HTML
+    plain: str  # what the user sees
+    reply_markup: dict[str, Any] | None
+    reply_to: int | None
+    edits: int = 0
+
+    def buttons(self) -> list[dict[str, Any]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [b for row in rows for b in row]
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class _HtmlChecker(HTMLParser):
+    """Telegram's HTML rules, strictly: known tags, properly nested, valid entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise ApiError(400, f"Bad Request: can't parse entities: unexpected end tag \"{tag}\"")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse_html(text: str) -> str:
+    for amp in re.finditer("&", text):
+        if not _ENTITY.match(text, amp.start()):
+            raise ApiError(400, "Bad Request: can't parse entities: unsupported entity")
+    if re.search(r"<(?![a-zA-Z/])", text):
+        raise ApiError(400, "Bad Request: can't parse entities: unexpected character '<'")
+    checker = _HtmlChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.stack:
+        raise ApiError(400, f"Bad Request: can't parse entities: unclosed tag \"{checker.stack[-1]}\"")
+    return "".join(checker.text)
+
+
+class BotApiServer:
+    def __init__(self, bot_username: str = "cvm_test_bot") -> None:
+        self.bot_user = {"id": 777000, "is_bot": True, "first_name": "cvm-bot", "username": bot_username}
+        self.calls: list[Call] = []
+        self.messages: dict[int, SentMessage] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._confirmed = 0
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._user_message_ids = itertools.count(100_000)
+        self._changed = asyncio.Condition()
+        self._faults: dict[str, list[ApiError]] = defaultdict(list)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.url
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- fault injection -------------------------------------------------------------------
+    def fail_next(self, method: str, code: int = 429, retry_after: int = 1) -> None:
+        description = (
+            f"Too Many Requests: retry after {retry_after}" if code == 429 else "Internal Server Error"
+        )
+        self._faults[method].append(
+            ApiError(code, description, retry_after if code == 429 else None)
+        )
+
+    # -- the user side -----------------------------------------------------------------------
+    async def send_text(
+        self,
+        text: str,
+        *,
+        chat_id: int,
+        user_id: int,
+        chat_type: str = "private",
+        language_code: str | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        message_id = next(self._user_message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, **({"title": "Team"} if chat_type != "private" else {})},
+            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}",
+                     **({"language_code": language_code} if language_code else {})},
+            "text": text,
+        }  # fmt: skip
+        entities = _entities(text, self.bot_user["username"])
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None and reply_to in self.messages:
+            message["reply_to_message"] = self._as_message(self.messages[reply_to])
+        await self._push({"message": message})
+        return message_id
+
+    async def press(self, message: SentMessage, button_text: str, *, user_id: int) -> str:
+        button = next(b for b in message.buttons() if b["text"] == button_text)
+        query_id = f"cq{next(self._update_ids)}"
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "message": self._as_message(message),
+                    "chat_instance": str(message.chat_id),
+                    "data": button["callback_data"],
+                }
+            }
+        )
+        return query_id
+
+    async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Any:
+        """Wait until predicate(self) returns something truthy, and return it."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                result = predicate(self)
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the bot did not do what the test waited for")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+
+    def bot_messages(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.messages.values() if m.chat_id == chat_id]
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    # -- the bot side ------------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        self.calls.append(Call(method, params))
+        try:
+            if self._faults[method]:
+                raise self._faults[method].pop(0)
+            handler = getattr(self, f"_m_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except ApiError as error:
+            body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
+            return web.json_response(body, status=error.code)
+        async with self._changed:
+            self._changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _push(self, update: dict[str, Any]) -> None:
+        async with self._changed:
+            self._updates.append({"update_id": next(self._update_ids), **update})
+            self._changed.notify_all()
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return self.bot_user
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        self.commands[params.get("language_code") or ""] = params["commands"]
+        return True
+
+    async def _m_getMyCommands(self, params: dict[str, Any]) -> Any:
+        return self.commands.get(params.get("language_code") or "", [])
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        if offset:
+            self._confirmed = max(self._confirmed, offset - 1)
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                pending = [u for u in self._updates if u["update_id"] > self._confirmed]
+                if pending or time.monotonic() >= deadline:
+                    return pending[: int(params.get("limit", 100) or 100)]
+                try:
+                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+                except TimeoutError:
+                    pass
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params)
+        markup = self._check_markup(params.get("reply_markup"))
+        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
+        message = SentMessage(
+            message_id=next(self._message_ids), chat_id=int(params["chat_id"]), text=text,
+            plain=plain, reply_markup=markup, reply_to=int(reply_to) if reply_to else None,
+        )  # fmt: skip
+        self.messages[message.message_id] = message
+        return self._as_message(message)
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._find(params)
+        text = str(params.get("text", ""))
+        plain = self._check_text(text, params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if text == message.text and markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.text, message.plain, message.reply_markup = text, plain, markup
+        message.edits += 1
+        return self._as_message(message)
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._find(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.reply_markup = markup
+        message.edits += 1
+        return self._as_message(message)
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        self.callback_answers[str(params["callback_query_id"])] = params
+        return True
+
+    # -- rules -------------------------------------------------------------------------------
+    def _check_text(self, text: str, params: dict[str, Any]) -> str:
+        plain = parse_html(text) if params.get("parse_mode") == "HTML" else text
+        if not plain.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(plain) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return plain
+
+    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+        if markup is None:
+            return None
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and len(data.encode()) > MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return dict(markup)
+
+    def _find(self, params: dict[str, Any]) -> SentMessage:
+        message = self.messages.get(int(params.get("message_id", 0)))
+        if message is None or message.chat_id != int(params.get("chat_id", 0)):
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _as_message(self, message: SentMessage) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "supergroup"},
+            "from": self.bot_user,
+            "text": message.plain,
+        }
+        if message.reply_markup:
+            out["reply_markup"] = message.reply_markup
+        return out
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """aiogram posts multipart forms whose complex values are JSON strings."""
+    if request.content_type == "application/json":
+        raw: dict[str, Any] = await request.json()
+    else:
+        raw = dict(await request.post())
+    params: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        params[key] = value
+    return params
+
+
+def _entities(text: str, bot_username: str) -> list[dict[str, Any]]:
+    """Commands and @mentions, with offsets in UTF-16 code units as Telegram counts them."""
+    entities: list[dict[str, Any]] = []
+    for m in re.finditer(r"(?<!\S)/[A-Za-z_]+(?:@\w+)?|@\w+", text):
+        kind = "bot_command" if m.group().startswith("/") else "mention"
+        if kind == "bot_command" and m.start() != 0:
+            continue
+        offset = len(text[: m.start()].encode("utf-16-le")) // 2
+        length = len(m.group().encode("utf-16-le")) // 2
+        entities.append({"type": kind, "offset": offset, "length": length})
+    return entities
