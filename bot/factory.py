@@ -61,7 +61,12 @@ def build_dispatcher(services: Services) -> Dispatcher:
     language = LanguageMiddleware()
     dp.message.outer_middleware(language)
     dp.callback_query.outer_middleware(language)
-    dp.include_routers(start.router, answer_actions.router, questions.router, errors.router)
+    dp.include_routers(
+        start.make_router(),
+        answer_actions.make_router(),
+        questions.make_router(),
+        errors.make_router(),
+    )
     dp.startup.register(_register_commands)
     return dp
 

@@ -69,19 +69,17 @@ class KnowledgeService:
     ) -> Draft | None:
         """Retrieve for the question, leaning on the previous exchange for follow-ups.
 
-        A question that names its own topic is answered on its own; one that points
-        back ("and the second one?") or that the corpus does not cover by itself is
-        retried together with the previous question.
+        Only a question that points back ("and the second one?", "它的…") is read
+        together with the previous one. A question that merely is not covered is
+        not: borrowing the previous topic would answer "明天會下雨嗎?" with theory.
         """
         question = question.strip()[:MAX_QUESTION_CHARS]
         if not question:
             return None
         intent = analyze(question)
         attempts = [question]
-        if prior is not None:
-            combined = f"{prior.question} {question}"
-            refers_back = intent.looks_like_follow_up or intent.ordinal is not None
-            attempts = [combined, question] if refers_back else [question, combined]
+        if prior is not None and (intent.looks_like_follow_up or intent.ordinal is not None):
+            attempts = [f"{prior.question} {question}", question]
         for query in attempts:
             retrieval = self.retrieve(query)
             if retrieval.relevance.covered and retrieval.passages:

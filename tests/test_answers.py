@@ -62,3 +62,8 @@ def test_empty_and_huge_questions(knowledge: KnowledgeService) -> None:
     assert not knowledge.ask_sync("   ").answered
     huge = "什麼是顧客價值?" + "啊" * 50_000
     assert knowledge.ask_sync(huge).lang is Lang.ZH_HANT  # no crash, bounded work
+
+
+def test_off_topic_after_on_topic_is_still_declined(knowledge: KnowledgeService) -> None:
+    prior = PriorExchange("什麼是顧客感知價值?", "…", Lang.ZH_HANT)
+    assert not knowledge.ask_sync("明天會下雨嗎?", prior=prior).answered

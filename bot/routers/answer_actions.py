@@ -14,10 +14,13 @@ from bot.storage.repository import Repository
 from bot.texts import t
 from knowledge.models import Lang, Source
 
-router = Router(name="answer_actions")
+def make_router() -> Router:
+    router = Router(name="answer_actions")
+    router.callback_query.register(show_sources, SourcesCb.filter())
+    router.callback_query.register(feedback, FeedbackCb.filter())
+    return router
 
 
-@router.callback_query(SourcesCb.filter())
 async def show_sources(
     query: CallbackQuery, callback_data: SourcesCb, repo: Repository, bot: Bot
 ) -> None:
@@ -37,7 +40,6 @@ async def show_sources(
         )
 
 
-@router.callback_query(FeedbackCb.filter())
 async def feedback(query: CallbackQuery, callback_data: FeedbackCb, repo: Repository) -> None:
     exchange = await repo.get_exchange(callback_data.exchange_id)
     if exchange is None:

@@ -11,11 +11,15 @@ from bot.texts import t
 from knowledge.models import Lang
 from knowledge.script import detect_lang
 
-router = Router(name="errors")
 log = logging.getLogger(__name__)
 
 
-@router.errors()
+def make_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router
+
+
 async def on_error(event: ErrorEvent) -> bool:
     log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
     update = event.update

@@ -19,10 +19,14 @@ from knowledge.models import Lang
 from knowledge.script import detect_lang
 from knowledge.service import KnowledgeService
 
-router = Router(name="questions")
+def make_router() -> Router:
+    router = Router(name="questions")
+    router.message.register(ask_command, Command("ask"))
+    router.message.register(ask_text, F.text, ~F.text.startswith("/"), AddressedToBot())
+    router.message.register(not_text, F.chat.type == ChatType.PRIVATE, ~F.text)
+    return router
 
 
-@router.message(Command("ask"))
 async def ask_command(
     message: Message,
     command: CommandObject,
@@ -38,7 +42,6 @@ async def ask_command(
     await answer(message, question, lang, knowledge, repo, settings)
 
 
-@router.message(F.text, ~F.text.startswith("/"), AddressedToBot())
 async def ask_text(
     message: Message,
     question: str,
@@ -54,7 +57,6 @@ async def ask_text(
     await answer(message, question, lang, knowledge, repo, settings)
 
 
-@router.message(F.chat.type == ChatType.PRIVATE, ~F.text)
 async def not_text(message: Message, lang: Lang) -> None:
     await message.answer(t("text_only", lang))
 

@@ -9,10 +9,12 @@ from aiogram.types import Message
 from bot.texts import t
 from knowledge.models import Lang
 
-router = Router(name="start")
-
-
-@router.message(CommandStart())
-@router.message(Command("help"))
 async def start(message: Message, lang: Lang) -> None:
     await message.answer(t("start", lang))
+
+
+def make_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(start, Command("help"))
+    return router

@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -60,11 +60,29 @@ class TerminalSession(BaseSession):
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
         name = method.__api_method__
-        params = json.loads(method.model_dump_json(exclude_none=True, exclude_defaults=False))
+        params = self._params(bot, method)
         self.calls.append((name, params))
         result = self._handle(name, params)
         content = json.dumps({"ok": True, "result": result})
-        return self.check_response(bot=bot, method=method, status_code=200, content=content)
+        response = self.check_response(bot=bot, method=method, status_code=200, content=content)
+        return cast(TelegramType, response.result)
+
+    def _params(self, bot: Bot, method: TelegramMethod[TelegramType]) -> dict[str, Any]:
+        """Serialize exactly as the HTTP session does (bot defaults resolved), then decode."""
+        params: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files={})
+            if not prepared:
+                continue
+            if isinstance(prepared, str) and prepared[:1] in "[{":
+                params[key] = json.loads(prepared)
+            elif prepared in ("true", "false") and key != "text":
+                params[key] = prepared == "true"
+            elif key != "text" and isinstance(prepared, str) and prepared.lstrip("-").isdigit():
+                params[key] = int(prepared)
+            else:
+                params[key] = prepared
+        return params
 
     def _handle(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":

@@ -1,0 +1,61 @@
+"""`cvm ask --json` is a contract other tools read; the terminal chat is the newcomer's first run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KEYS = {"question", "answered", "answer", "lang", "sources"}
+SOURCE_KEYS = {"doc", "title", "section", "text", "score"}
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(DATA_DIR=str(tmp_path_factory.mktemp("cli")), INDEX_DIR=str(index_dir))
+    return env
+
+
+def _cvm(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env, input=stdin, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+
+
+def test_ask_json_contract(cli_env: dict[str, str]) -> None:
+    out = _cvm(cli_env, "ask", "什麼是滿足性需求?", "--json").stdout
+    (line,) = out.splitlines()
+    answer = json.loads(line)
+    assert set(answer) == KEYS
+    assert answer["answered"] is True and answer["lang"] == "zh-Hant"
+    assert answer["sources"] and set(answer["sources"][0]) == SOURCE_KEYS
+    scores = [s["score"] for s in answer["sources"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "滿足性需求" in answer["sources"][0]["text"]
+
+
+def test_ask_file_prints_json_lines(cli_env: dict[str, str], tmp_path: Path) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text("\ufeff什么是潜在价值?\n\nWhat is brand equity?\n明天會下雨嗎?\n", encoding="utf-8")
+    out = _cvm(cli_env, "ask", "--json", "--file", str(questions)).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in rows] == ["什么是潜在价值?", "What is brand equity?", "明天會下雨嗎?"]
+    assert [r["answered"] for r in rows] == [True, True, False]
+    assert [r["lang"] for r in rows] == ["zh-Hans", "en", "zh-Hant"]
+    assert rows[2]["sources"] == []
+
+
+def test_terminal_chat_runs_the_real_handlers(cli_env: dict[str, str]) -> None:
+    script = "/start\n什麼是影響價值?\n1\n2\n明天會下雨嗎?\n"
+    out = _cvm(cli_env, "run", "--lang", "zh-hant", stdin=script).stdout
+    assert "客戶價值管理助手" in out  # /start
+    assert "根據知識庫:" in out and "[1] 📚 出處" in out  # answer with numbered buttons
+    assert "引用的原文段落" in out  # pressed 1: sources
+    assert "謝謝你的回饋!" in out  # pressed 2 (👍 after the keyboard lost its sources button)
+    assert "知識庫沒有涵蓋" in out

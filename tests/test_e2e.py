@@ -1,0 +1,159 @@
+"""End to end: `cvm run --api-url` polls the local Bot API server over real HTTP.
+
+The tests play users on the server's side and read what the bot sent, exactly
+as a person in Telegram would see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.telegram_server.server import BotApiServer, SentMessage
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+TOKEN = "123456:E2E-test-token"
+
+
+@pytest.fixture(scope="module")
+def bot_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("e2e-data")
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "DATA_DIR": str(data),
+        "INDEX_DIR": str(index_dir),
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def server(bot_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiServer]:
+    api = BotApiServer()
+    url = await api.start()
+    log = tmp_path_factory.mktemp("e2e-log") / "bot.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--api-url", url],
+            env=bot_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            await api.wait_for(lambda s: s.calls_to("getUpdates"), timeout=120)
+            yield api
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            await api.stop()
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def _new_reply(chat_id: int, after: int, *, count: int = 1):  # type: ignore[no-untyped-def]
+    def check(s: BotApiServer) -> list[SentMessage] | None:
+        new = [m for m in s.bot_messages(chat_id) if m.message_id > after]
+        return new if len(new) >= count else None
+
+    return check
+
+
+def _last_id(api: BotApiServer) -> int:
+    return max(api.messages, default=0)
+
+
+async def test_commands_registered_per_language(server: BotApiServer) -> None:
+    await server.wait_for(lambda s: "zh" in s.commands and "" in s.commands)
+    assert [c["command"] for c in server.commands[""]] == ["start", "help", "ask"]
+    assert server.commands["zh"][2]["description"] == "問顧客價值理論的問題"
+
+
+async def test_private_question_sources_and_feedback(server: BotApiServer, bot_env: dict[str, str]) -> None:
+    chat = 9001
+    before = _last_id(server)
+    await server.send_text("什麼是顧客感知價值?", chat_id=chat, user_id=chat, language_code="zh-hant")
+    (answer,) = await server.wait_for(_new_reply(chat, before))
+    assert answer.plain.startswith("根據知識庫:")
+    assert "[1]" in answer.plain and "出處:" in answer.plain
+    assert [b["text"] for b in answer.buttons()] == ["📚 出處", "👍", "👎"]
+
+    before = _last_id(server)
+    await server.press(answer, "📚 出處", user_id=chat)
+    (passages,) = await server.wait_for(_new_reply(chat, before))
+    assert passages.reply_to == answer.message_id
+    assert "引用的原文段落" in passages.plain and "顧客感知價值" in passages.plain
+    await server.wait_for(lambda s: "📚 出處" not in [b["text"] for b in answer.buttons()])
+
+    query = await server.press(answer, "👍", user_id=chat)
+    answered = await server.wait_for(lambda s: s.callback_answers.get(query))
+    assert answered["text"] == "謝謝你的回饋!"
+    await server.wait_for(lambda s: "👍 ✓" in [b["text"] for b in answer.buttons()])
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "feedback", "--json"],
+        env=bot_env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert any(r["question"] == "什麼是顧客感知價值?" and r["helpful"] for r in rows)
+    assert all(r["sources"] for r in rows)
+
+
+async def test_off_topic_is_declined_in_english(server: BotApiServer) -> None:
+    chat = 9002
+    before = _last_id(server)
+    await server.send_text("How do I reset my router password?", chat_id=chat, user_id=chat)
+    (reply,) = await server.wait_for(_new_reply(chat, before))
+    assert "does not cover" in reply.plain
+    assert reply.buttons() == []
+
+
+async def test_group_only_when_addressed(server: BotApiServer) -> None:
+    group = -100500
+    before = _last_id(server)
+    await server.send_text("什麼是潛在價值?", chat_id=group, user_id=42, chat_type="supergroup")
+    await server.send_text("/ask 什么是影响价值?", chat_id=group, user_id=42, chat_type="supergroup")
+    (reply,) = await server.wait_for(_new_reply(group, before))
+    assert "影响价值" in reply.plain
+    await asyncio.sleep(1.0)
+    assert len([m for m in server.bot_messages(group) if m.message_id > before]) == 1
+
+    before = _last_id(server)
+    await server.send_text("@cvm_test_bot 什麼是潛在價值?", chat_id=group, user_id=42, chat_type="supergroup")
+    (mentioned,) = await server.wait_for(_new_reply(group, before))
+    assert "潛在價值" in mentioned.plain
+
+
+async def test_rate_limit_is_retried_not_lost(server: BotApiServer) -> None:
+    chat = 9003
+    server.fail_next("sendMessage", code=429, retry_after=1)
+    sends_before = len(server.calls_to("sendMessage"))
+    before = _last_id(server)
+    started = time.monotonic()
+    await server.send_text("什么是货币成本?", chat_id=chat, user_id=chat)
+    (reply,) = await server.wait_for(_new_reply(chat, before))
+    assert "货币成本" in reply.plain
+    assert time.monotonic() - started >= 1.0
+    assert len(server.calls_to("sendMessage")) - sends_before == 2
+
+
+async def test_follow_up_question(server: BotApiServer) -> None:
+    chat = 9004
+    before = _last_id(server)
+    await server.send_text("What are Kano's three levels of customer needs?", chat_id=chat, user_id=chat)
+    await server.wait_for(_new_reply(chat, before))
+    before = _last_id(server)
+    await server.send_text("and the second one?", chat_id=chat, user_id=chat)
+    (reply,) = await server.wait_for(_new_reply(chat, before))
+    assert "滿足性需求" in reply.plain

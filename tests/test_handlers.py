@@ -1,0 +1,167 @@
+"""Updates fed through the real dispatcher, routers and services (bomzheg-style)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
+
+from bot.factory import Services
+from bot.runners.terminal import BOT_USER, TerminalSession
+
+_ids = itertools.count(1)
+ALICE = User(id=501, is_bot=False, first_name="Alice", language_code="zh-hant")
+GROUP = Chat(id=-1001, type="supergroup", title="Team")
+
+
+def _message(text: str | None, chat: Chat, user: User = ALICE, **extra: object) -> Update:
+    entities = None
+    if text and text.startswith("/"):
+        entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+    message = Message(
+        message_id=next(_ids), date=datetime.now(UTC), chat=chat, from_user=user,
+        text=text, entities=entities, **extra,
+    )  # fmt: skip
+    return Update(update_id=next(_ids), message=message)
+
+
+def _private(user: User = ALICE) -> Chat:
+    return Chat(id=user.id, type="private")
+
+
+def _sent(session: TerminalSession) -> list[dict]:  # type: ignore[type-arg]
+    return [p for name, p in session.calls if name == "sendMessage"]
+
+
+async def test_private_question_is_answered_with_sources_and_buttons(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("什麼是顧客感知價值?", _private()))
+    (sent,) = _sent(session)
+    assert "[1]" in sent["text"] and "出處" in sent["text"]
+    labels = [b["text"] for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["📚 出處", "👍", "👎"]
+
+
+async def test_off_topic_gets_plain_decline_without_buttons(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("明天會下雨嗎?", _private()))
+    (sent,) = _sent(session)
+    assert "知識庫沒有涵蓋" in sent["text"]
+    assert "reply_markup" not in sent
+
+
+async def test_group_message_not_addressed_is_ignored(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("什麼是顧客感知價值?", GROUP))
+    assert _sent(session) == []
+
+
+async def test_group_mention_and_ask_are_answered_as_replies(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    text = f"@{BOT_USER['username']} 什麼是潛在價值?"
+    mention = [MessageEntity(type="mention", offset=0, length=len(BOT_USER["username"]) + 1)]
+    update = _message(text, GROUP)
+    update.message.__dict__["entities"] = mention  # type: ignore[union-attr]
+    await dispatcher.feed_update(bot, update)
+    await dispatcher.feed_update(bot, _message("/ask What is influence value?", GROUP))
+    first, second = _sent(session)
+    assert "潛在價值" in first["text"] and "reply_parameters" in first
+    assert "Here is what our sources say" in second["text"]
+
+
+async def test_ask_without_question_and_too_long_question(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("/ask", _private()))
+    await dispatcher.feed_update(bot, _message("顧客" * 2000, _private()))
+    empty, long = _sent(session)
+    assert "/ask" in empty["text"]
+    assert "太長" in long["text"]
+
+
+async def test_non_text_in_private_gets_polite_message(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    update = _message(None, _private())  # e.g. a sticker: no text, no caption
+    await dispatcher.feed_update(bot, update)
+    (sent,) = _sent(session)
+    assert "文字" in sent["text"]
+
+
+async def test_start_in_each_language(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    for code in ("zh-hant", "zh-cn", "en"):
+        user = User(id=600, is_bot=False, first_name="U", language_code=code)
+        await dispatcher.feed_update(bot, _message("/start", _private(user), user=user))
+    hant, hans, en = (s["text"] for s in _sent(session))
+    assert "客戶價值管理助手" in hant
+    assert "客户价值管理助手" in hans
+    assert "customer value management assistant" in en
+
+
+async def test_feedback_and_sources_buttons(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession], services: Services
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("什么是货币成本?", _private()))
+    (answer,) = _sent(session)
+    buttons = [b for row in answer["reply_markup"]["inline_keyboard"] for b in row]
+    origin = Message(
+        message_id=1, date=datetime.now(UTC), chat=_private(), from_user=User(**BOT_USER),
+        text="answer", reply_markup=answer["reply_markup"],
+    )  # fmt: skip
+
+    def press(data: str) -> Update:
+        query = CallbackQuery(
+            id=str(next(_ids)), from_user=ALICE, chat_instance="x", message=origin, data=data
+        )
+        return Update(update_id=next(_ids), callback_query=query)
+
+    await dispatcher.feed_update(bot, press(buttons[1]["callback_data"]))  # 👍
+    await dispatcher.feed_update(bot, press(buttons[2]["callback_data"]))  # changes to 👎
+    rows = services.repo.list_feedback()
+    mine = [r for r in rows if r.question == "什么是货币成本?"]
+    assert len(mine) == 1 and mine[0].helpful is False
+    assert mine[0].sources and "货币成本" in mine[0].answer
+
+    await dispatcher.feed_update(bot, press(buttons[0]["callback_data"]))  # sources
+    passages = _sent(session)[-1]
+    assert "引用的原文段落" in passages["text"] and "<blockquote>" in passages["text"]
+    edits = [p for name, p in session.calls if name == "editMessageReplyMarkup"]
+    last_labels = [b["text"] for row in edits[-1]["reply_markup"]["inline_keyboard"] for b in row]
+    assert "📚 出處" not in last_labels
+
+
+async def test_stale_button_gets_polite_alert(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    query = CallbackQuery(id="q1", from_user=ALICE, chat_instance="x", data="fb:999999:1")
+    await dispatcher.feed_update(bot, Update(update_id=next(_ids), callback_query=query))
+    (answered,) = [p for name, p in session.calls if name == "answerCallbackQuery"]
+    assert answered["show_alert"] is True
+
+
+async def test_follow_up_in_same_chat(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    user = User(id=700, is_bot=False, first_name="B", language_code="en")
+    await dispatcher.feed_update(bot, _message("What are Kano's three levels of customer needs?", _private(user), user=user))
+    await dispatcher.feed_update(bot, _message("and the second one?", _private(user), user=user))
+    second = _sent(session)[-1]["text"]
+    assert "滿足性需求" in second
