@@ -29,6 +29,8 @@ class AddressedToBot(Filter):
             if entity.type == MessageEntityType.MENTION and mention:
                 value = entity.extract_from(text)
                 if value.lower() == mention:
-                    cleaned = (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
+                    cleaned = (
+                        text[: entity.offset] + text[entity.offset + entity.length :]
+                    ).strip()
                     return {"question": cleaned}
         return False

@@ -24,7 +24,9 @@ def answer_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if with_sources:
-        builder.button(text=t("sources_button", lang), callback_data=SourcesCb(exchange_id=exchange_id))
+        builder.button(
+            text=t("sources_button", lang), callback_data=SourcesCb(exchange_id=exchange_id)
+        )
     up = "👍 ✓" if voted is True else "👍"
     down = "👎 ✓" if voted is False else "👎"
     builder.button(text=up, callback_data=FeedbackCb(exchange_id=exchange_id, helpful=True))

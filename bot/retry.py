@@ -36,12 +36,16 @@ class RetryMiddleware(BaseRequestMiddleware):
             except TelegramRetryAfter as error:
                 if attempt == self._attempts or error.retry_after > self._max_wait:
                     raise
-                log.warning("%s: rate limited, retrying in %s s", method.__api_method__, error.retry_after)
+                log.warning(
+                    "%s: rate limited, retrying in %s s", method.__api_method__, error.retry_after
+                )
                 await asyncio.sleep(error.retry_after)
             except (TelegramServerError, TelegramNetworkError) as error:
                 if attempt == self._attempts or method.__api_method__ == "getUpdates":
                     raise  # polling has its own back-off
                 delay = self._base_delay * 2 ** (attempt - 1)
-                log.warning("%s failed (%s), retrying in %.1f s", method.__api_method__, error, delay)
+                log.warning(
+                    "%s failed (%s), retrying in %.1f s", method.__api_method__, error, delay
+                )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")

@@ -24,8 +24,8 @@ _T: dict[str, dict[Lang, str]] = {
         ),
         Lang.EN: (
             "<b>Hello! I am cvm-bot, your customer value management assistant.</b>\n\n"
-            "• <b>Theory Q&amp;A</b>: ask me about customer value theory (e.g. \"What is "
-            "perceived value?\") and I answer from our knowledge base, with sources.\n"
+            '• <b>Theory Q&amp;A</b>: ask me about customer value theory (e.g. "What is '
+            'perceived value?") and I answer from our knowledge base, with sources.\n'
             "• <b>Customer value breakdowns</b> (managers): /customer ID — coming soon.\n"
             "• <b>Training quizzes</b> (trainers): /quiz — coming soon.\n\n"
             "In groups, use /ask QUESTION, mention me, or reply to my message."

@@ -15,6 +15,7 @@ from knowledge.models import Block, Chunk, CleanDocument
 from knowledge.script import to_simplified
 
 _SENTENCE = re.compile(r"[^。!?;!?;]+[。!?;!?;]*[」』”\"]?")
+_SENTENCE_MARKS = re.compile(r"[。!?;!?;]")
 TARGET_CHARS = 220
 MAX_CHARS = 360
 SECTION_SEPARATOR = " › "
@@ -22,7 +23,7 @@ SECTION_SEPARATOR = " › "
 
 def split_sentences(text: str) -> list[str]:
     """Split on 。!?; (full and half width), keeping the mark and a closing quote."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip(" \t\n。!?;!?;")]
+    return [s.strip() for s in _SENTENCE.findall(text) if _SENTENCE_MARKS.sub("", s).strip()]
 
 
 @dataclass

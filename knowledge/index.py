@@ -19,6 +19,8 @@ from pathlib import Path
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
@@ -81,13 +83,13 @@ def fingerprint(chunks: list[Chunk], embedder_name: str) -> str:
     return digest.hexdigest()
 
 
-def _client(path: Path) -> chromadb.ClientAPI:
+def _client(path: Path) -> ClientAPI:
     return chromadb.PersistentClient(
         path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     )
 
 
-def _store(client: chromadb.ClientAPI, embedder: Embedder) -> Chroma:
+def _store(client: ClientAPI, embedder: Embedder) -> Chroma:
     # chromadb does not remember a custom embedding function: pass it on every open.
     return Chroma(
         client=client,
@@ -116,7 +118,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | None) ->
         )
         np.save(staging / SENTENCE_VECTORS, embedder.embed_passages(sentences))
         del store, client
-        chromadb.api.client.SharedSystemClient.clear_system_cache()
+        SharedSystemClient.clear_system_cache()  # let the swapped-in directory be opened fresh
     manifest = {
         "fingerprint": fingerprint(chunks, embedder_name),
         "embedder": embedder_name,
@@ -168,9 +170,7 @@ def open_index(
     manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
     raw_chunks = manifest["chunks"]
     tokens = [c.pop("tokens") for c in raw_chunks]
-    chunks = [
-        Chunk(**{**c, "sentences": tuple(c["sentences"])}) for c in raw_chunks
-    ]
+    chunks = [Chunk(**{**c, "sentences": tuple(c["sentences"])}) for c in raw_chunks]
     offsets: list[int] = []
     total = 0
     for chunk in chunks:

@@ -15,7 +15,9 @@ from knowledge.script import to_simplified
 
 _DEFINITION = (
     re.compile(r"^(?:请问)?(?:什么是|什么叫|何谓|何为)(?P<term>.+?)[??.。]*$"),
-    re.compile(r"^(?P<term>.+?)(?:是什么|指什么|是指什么|的定义是什么|的定义|的含义是什么|的含义)[??.。]*$"),
+    re.compile(
+        r"^(?P<term>.+?)(?:是什么|指什么|是指什么|的定义是什么|的定义|的含义是什么|的含义)[??.。]*$"
+    ),
 )
 _EN_DEFINITION = re.compile(r"^(?:what\s+is|what's|what\s+are|define|meaning\s+of)\b", re.I)
 _LIST = re.compile(

@@ -53,9 +53,7 @@ class DomainVocabulary:
         general = self._general.get(token, 0) + 1
         return math.log((here / self._total) / (general / self._general_total))
 
-    def judge(
-        self, tokens: Sequence[str], best_dense: float | None, best_bm25: float
-    ) -> Relevance:
+    def judge(self, tokens: Sequence[str], best_dense: float | None, best_bm25: float) -> Relevance:
         scored = [(s, t) for t in tokens if (s := self.specificity(t)) is not None]
         specificity, term = max(scored, default=(0.0, None))
         if best_dense is None:

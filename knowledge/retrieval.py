@@ -81,7 +81,9 @@ class HybridRetriever(BaseRetriever):
         found: dict[int, dict[str, float]] = {}
         for ranked, key in ((dense, "cosine"), (lexical, "bm25")):
             for doc in ranked:
-                entry = found.setdefault(int(doc.metadata["chunk_idx"]), {"cosine": 0.0, "bm25": 0.0})
+                entry = found.setdefault(
+                    int(doc.metadata["chunk_idx"]), {"cosine": 0.0, "bm25": 0.0}
+                )
                 entry[key] = float(doc.metadata[key])
         if not found:
             return []

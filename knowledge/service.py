@@ -64,9 +64,7 @@ class KnowledgeService:
         relevance = self._vocabulary.judge(query_tokens(query), best_dense, best_bm25)
         return Retrieval(query=query, passages=passages, relevance=relevance)
 
-    def draft(
-        self, question: str, lang: Lang, prior: PriorExchange | None = None
-    ) -> Draft | None:
+    def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
         """Retrieve for the question, leaning on the previous exchange for follow-ups.
 
         Only a question that points back ("and the second one?", "它的…") is read

@@ -51,7 +51,9 @@ def knowledge(services: Services) -> KnowledgeService:
 @pytest.fixture()
 def recorded() -> Iterator[tuple[Bot, TerminalSession]]:
     session = TerminalSession(io.StringIO())
-    bot = Bot(TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
     yield bot, session
 
 

@@ -73,7 +73,9 @@ def test_headings_found_and_nested(docs) -> None:  # type: ignore[no-untyped-def
     assert (1, "一、客户价值的定义") in headings
     assert (2, "1. 华为") in headings  # "1." nests under "一、" in this article
     qa = next(d for d in docs if d.doc_id.startswith("000"))
-    assert (1, "1. 如何增加顧客價值") in [(b.level, b.text) for b in qa.blocks if b.kind == "heading"]
+    assert (1, "1. 如何增加顧客價值") in [
+        (b.level, b.text) for b in qa.blocks if b.kind == "heading"
+    ]
 
 
 def test_unknown_document_gets_generic_rules(tmp_path: Path) -> None:

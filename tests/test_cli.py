@@ -1,4 +1,4 @@
-"""`cvm ask --json` is a contract other tools read; the terminal chat is the newcomer's first run."""
+"""`cvm ask --json` is a contract other tools read; the terminal chat is a newcomer's first run."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[s
     return env
 
 
-def _cvm(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _cvm(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env, input=stdin, capture_output=True, text=True, timeout=300, check=True,
@@ -42,10 +44,16 @@ def test_ask_json_contract(cli_env: dict[str, str]) -> None:
 
 def test_ask_file_prints_json_lines(cli_env: dict[str, str], tmp_path: Path) -> None:
     questions = tmp_path / "q.txt"
-    questions.write_text("\ufeff什么是潜在价值?\n\nWhat is brand equity?\n明天會下雨嗎?\n", encoding="utf-8")
+    questions.write_text(
+        "\ufeff什么是潜在价值?\n\nWhat is brand equity?\n明天會下雨嗎?\n", encoding="utf-8"
+    )
     out = _cvm(cli_env, "ask", "--json", "--file", str(questions)).stdout
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["question"] for r in rows] == ["什么是潜在价值?", "What is brand equity?", "明天會下雨嗎?"]
+    assert [r["question"] for r in rows] == [
+        "什么是潜在价值?",
+        "What is brand equity?",
+        "明天會下雨嗎?",
+    ]
     assert [r["answered"] for r in rows] == [True, True, False]
     assert [r["lang"] for r in rows] == ["zh-Hans", "en", "zh-Hant"]
     assert rows[2]["sources"] == []

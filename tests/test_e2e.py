@@ -38,7 +38,9 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[s
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def server(bot_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiServer]:
+async def server(
+    bot_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[BotApiServer]:
     api = BotApiServer()
     url = await api.start()
     log = tmp_path_factory.mktemp("e2e-log") / "bot.log"
@@ -80,10 +82,14 @@ async def test_commands_registered_per_language(server: BotApiServer) -> None:
     assert server.commands["zh"][2]["description"] == "問顧客價值理論的問題"
 
 
-async def test_private_question_sources_and_feedback(server: BotApiServer, bot_env: dict[str, str]) -> None:
+async def test_private_question_sources_and_feedback(
+    server: BotApiServer, bot_env: dict[str, str]
+) -> None:
     chat = 9001
     before = _last_id(server)
-    await server.send_text("什麼是顧客感知價值?", chat_id=chat, user_id=chat, language_code="zh-hant")
+    await server.send_text(
+        "什麼是顧客感知價值?", chat_id=chat, user_id=chat, language_code="zh-hant"
+    )
     (answer,) = await server.wait_for(_new_reply(chat, before))
     assert answer.plain.startswith("根據知識庫:")
     assert "[1]" in answer.plain and "出處:" in answer.plain
@@ -123,14 +129,18 @@ async def test_group_only_when_addressed(server: BotApiServer) -> None:
     group = -100500
     before = _last_id(server)
     await server.send_text("什麼是潛在價值?", chat_id=group, user_id=42, chat_type="supergroup")
-    await server.send_text("/ask 什么是影响价值?", chat_id=group, user_id=42, chat_type="supergroup")
+    await server.send_text(
+        "/ask 什么是影响价值?", chat_id=group, user_id=42, chat_type="supergroup"
+    )
     (reply,) = await server.wait_for(_new_reply(group, before))
     assert "影响价值" in reply.plain
     await asyncio.sleep(1.0)
     assert len([m for m in server.bot_messages(group) if m.message_id > before]) == 1
 
     before = _last_id(server)
-    await server.send_text("@cvm_test_bot 什麼是潛在價值?", chat_id=group, user_id=42, chat_type="supergroup")
+    await server.send_text(
+        "@cvm_test_bot 什麼是潛在價值?", chat_id=group, user_id=42, chat_type="supergroup"
+    )
     (mentioned,) = await server.wait_for(_new_reply(group, before))
     assert "潛在價值" in mentioned.plain
 
@@ -151,7 +161,9 @@ async def test_rate_limit_is_retried_not_lost(server: BotApiServer) -> None:
 async def test_follow_up_question(server: BotApiServer) -> None:
     chat = 9004
     before = _last_id(server)
-    await server.send_text("What are Kano's three levels of customer needs?", chat_id=chat, user_id=chat)
+    await server.send_text(
+        "What are Kano's three levels of customer needs?", chat_id=chat, user_id=chat
+    )
     await server.wait_for(_new_reply(chat, before))
     before = _last_id(server)
     await server.send_text("and the second one?", chat_id=chat, user_id=chat)

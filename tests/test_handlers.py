@@ -161,7 +161,9 @@ async def test_follow_up_in_same_chat(
 ) -> None:
     bot, session = recorded
     user = User(id=700, is_bot=False, first_name="B", language_code="en")
-    await dispatcher.feed_update(bot, _message("What are Kano's three levels of customer needs?", _private(user), user=user))
+    await dispatcher.feed_update(
+        bot, _message("What are Kano's three levels of customer needs?", _private(user), user=user)
+    )
     await dispatcher.feed_update(bot, _message("and the second one?", _private(user), user=user))
     second = _sent(session)[-1]["text"]
     assert "滿足性需求" in second

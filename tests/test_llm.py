@@ -63,7 +63,9 @@ def _service(knowledge: KnowledgeService, url: str, timeout: float = 5.0) -> Kno
     return KnowledgeService(knowledge._index, composer)
 
 
-async def test_grounded_answer_is_used(knowledge: KnowledgeService, fake_model: tuple[FakeModel, str]) -> None:
+async def test_grounded_answer_is_used(
+    knowledge: KnowledgeService, fake_model: tuple[FakeModel, str]
+) -> None:
     model, url = fake_model
     model.reply = "服務價值是指企業伴隨實體產品的出售或單獨地向顧客提供的各種服務所體現的價值 [1]。"
     answer = await _service(knowledge, url).ask("什麼是服務價值?")

@@ -12,12 +12,12 @@ def test_answer_html_escapes_everything() -> None:
         answered=True,
         text="Lead <b>\n• a & b < c > d [1]",
         lang=Lang.EN,
-        sources=(Source("d", "T&<x>", "S\"", "t", 1.0),),
+        sources=(Source("d", "T&<x>", 'S"', "t", 1.0),),
     )
     html = answer_html(answer)
     plain = parse_html(html)  # raises like Telegram's "can't parse entities"
     assert "a & b < c > d [1]" in plain
-    assert "[1] T&<x> — S\"" in plain
+    assert '[1] T&<x> — S"' in plain
 
 
 @given(st.text(min_size=0, max_size=12_000))

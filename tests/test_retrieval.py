@@ -30,7 +30,9 @@ def test_dev_set_hit_at_3(knowledge: KnowledgeService) -> None:
     assert hits / len(answerable) >= 0.9, f"hit@3 {hits}/{len(answerable)}"
 
 
-@pytest.mark.parametrize("q", [q for q in _questions() if not q["answerable"]], ids=lambda q: q["id"])
+@pytest.mark.parametrize(
+    "q", [q for q in _questions() if not q["answerable"]], ids=lambda q: q["id"]
+)
 def test_off_topic_declined(knowledge: KnowledgeService, q: dict) -> None:  # type: ignore[type-arg]
     answer = knowledge.ask_sync(q["question"])
     assert not answer.answered
@@ -39,9 +41,16 @@ def test_off_topic_declined(knowledge: KnowledgeService, q: dict) -> None:  # ty
 
 @pytest.mark.parametrize(
     "question",
-    ["客服电话是多少?", "如何測量水溫感測器?", "What is the weather in Taipei tomorrow?", "熱點內容"],
+    [
+        "客服电话是多少?",
+        "如何測量水溫感測器?",
+        "What is the weather in Taipei tomorrow?",
+        "熱點內容",
+    ],
 )
-def test_page_furniture_and_hot_topics_are_not_answered(knowledge: KnowledgeService, question: str) -> None:
+def test_page_furniture_and_hot_topics_are_not_answered(
+    knowledge: KnowledgeService, question: str
+) -> None:
     assert not knowledge.ask_sync(question).answered
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from knowledge.script import detect_lang, lang_from_code
 from knowledge.models import Lang
+from knowledge.script import detect_lang, lang_from_code
 
 
 class LanguageMiddleware(BaseMiddleware):

@@ -14,6 +14,7 @@ from bot.storage.repository import Repository
 from bot.texts import t
 from knowledge.models import Lang, Source
 
+
 def make_router() -> Router:
     router = Router(name="answer_actions")
     router.callback_query.register(show_sources, SourcesCb.filter())
@@ -29,7 +30,7 @@ async def show_sources(
         await query.answer(t("answer_gone", Lang.EN), show_alert=True)
         return
     lang = Lang(exchange.lang)
-    sources = [Source(**s) for s in json.loads(exchange.sources_json)]  # type: ignore[arg-type]
+    sources = [Source(**s) for s in json.loads(exchange.sources_json)]
     await query.answer()
     chat_id = query.message.chat.id
     for part in split_html(passages_html(sources, lang)):

@@ -1,4 +1,4 @@
-"""Questions about customer value theory: /ask anywhere, plain text in private, mentions in groups."""
+"""Questions on customer value theory: /ask anywhere, any text in private, mentions in groups."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.texts import t
 from knowledge.models import Lang
 from knowledge.script import detect_lang
 from knowledge.service import KnowledgeService
+
 
 def make_router() -> Router:
     router = Router(name="questions")
@@ -72,9 +73,7 @@ async def answer(
     if len(question) > settings.max_question_chars:
         await message.reply(t("too_long", lang, limit=settings.max_question_chars))
         return
-    prior = await repo.last_exchange(
-        message.chat.id, timedelta(minutes=settings.follow_up_minutes)
-    )
+    prior = await repo.last_exchange(message.chat.id, timedelta(minutes=settings.follow_up_minutes))
     result = await knowledge.ask(question, lang, prior)
     user_id = message.from_user.id if message.from_user else None
     exchange_id = await repo.save_exchange(message.chat.id, user_id, result)

@@ -9,6 +9,7 @@ from aiogram.types import Message
 from bot.texts import t
 from knowledge.models import Lang
 
+
 async def start(message: Message, lang: Lang) -> None:
     await message.answer(t("start", lang))
 

@@ -163,7 +163,9 @@ class TerminalChat:
             text=line,
             entities=_command_entity(line),
         )
-        await self._dp.feed_update(self._bot, Update(update_id=next(self._update_ids), message=message))
+        await self._dp.feed_update(
+            self._bot, Update(update_id=next(self._update_ids), message=message)
+        )
 
     async def _press(self, choice: int) -> None:
         message_id, data = self._session.buttons[choice - 1]
@@ -200,7 +202,9 @@ async def run_terminal(
     out: TextIO = sys.stdout,
 ) -> None:
     session = TerminalSession(out)
-    bot = Bot(TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(
+        TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
     dp = build_dispatcher(services)
     chat = TerminalChat(dp, bot, session, language_code)
     reader = read_line or _stdin_line

@@ -16,6 +16,7 @@ stopPoll here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -76,12 +77,14 @@ class _HtmlChecker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            raise ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
+            )
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            raise ApiError(400, f"Bad Request: can't parse entities: unexpected end tag \"{tag}\"")
+            raise ApiError(400, f'Bad Request: can\'t parse entities: unexpected end tag "{tag}"')
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
@@ -98,13 +101,20 @@ def parse_html(text: str) -> str:
     checker.feed(text)
     checker.close()
     if checker.stack:
-        raise ApiError(400, f"Bad Request: can't parse entities: unclosed tag \"{checker.stack[-1]}\"")
+        raise ApiError(
+            400, f'Bad Request: can\'t parse entities: unclosed tag "{checker.stack[-1]}"'
+        )
     return "".join(checker.text)
 
 
 class BotApiServer:
     def __init__(self, bot_username: str = "cvm_test_bot") -> None:
-        self.bot_user = {"id": 777000, "is_bot": True, "first_name": "cvm-bot", "username": bot_username}
+        self.bot_user = {
+            "id": 777000,
+            "is_bot": True,
+            "first_name": "cvm-bot",
+            "username": bot_username,
+        }
         self.calls: list[Call] = []
         self.messages: dict[int, SentMessage] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -142,7 +152,9 @@ class BotApiServer:
     # -- fault injection -------------------------------------------------------------------
     def fail_next(self, method: str, code: int = 429, retry_after: int = 1) -> None:
         description = (
-            f"Too Many Requests: retry after {retry_after}" if code == 429 else "Internal Server Error"
+            f"Too Many Requests: retry after {retry_after}"
+            if code == 429
+            else "Internal Server Error"
         )
         self._faults[method].append(
             ApiError(code, description, retry_after if code == 429 else None)
@@ -160,14 +172,19 @@ class BotApiServer:
         reply_to: int | None = None,
     ) -> int:
         message_id = next(self._user_message_ids)
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Team"
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+        if language_code:
+            user["language_code"] = language_code
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": chat_type, **({"title": "Team"} if chat_type != "private" else {})},
-            "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}",
-                     **({"language_code": language_code} if language_code else {})},
+            "chat": chat,
+            "from": user,
             "text": text,
-        }  # fmt: skip
+        }
         entities = _entities(text, self.bot_user["username"])
         if entities:
             message["entities"] = entities
@@ -203,10 +220,8 @@ class BotApiServer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError("the bot did not do what the test waited for")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
 
     def bot_messages(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages.values() if m.chat_id == chat_id]
@@ -227,7 +242,11 @@ class BotApiServer:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
         except ApiError as error:
-            body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": error.code,
+                "description": error.description,
+            }
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
             return web.json_response(body, status=error.code)
@@ -264,16 +283,16 @@ class BotApiServer:
                 pending = [u for u in self._updates if u["update_id"] > self._confirmed]
                 if pending or time.monotonic() >= deadline:
                     return pending[: int(params.get("limit", 100) or 100)]
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except TimeoutError:
-                    pass
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         text = str(params.get("text", ""))
         plain = self._check_text(text, params)
         markup = self._check_markup(params.get("reply_markup"))
-        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
+        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get(
+            "message_id"
+        )
         message = SentMessage(
             message_id=next(self._message_ids), chat_id=int(params["chat_id"]), text=text,
             plain=plain, reply_markup=markup, reply_to=int(reply_to) if reply_to else None,
@@ -334,7 +353,10 @@ class BotApiServer:
         out: dict[str, Any] = {
             "message_id": message.message_id,
             "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "private" if message.chat_id > 0 else "supergroup"},
+            "chat": {
+                "id": message.chat_id,
+                "type": "private" if message.chat_id > 0 else "supergroup",
+            },
             "from": self.bot_user,
             "text": message.plain,
         }

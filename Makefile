@@ -1,0 +1,41 @@
+# Everything a fresh machine needs: Python 3.11, pip and make. No other downloads at run time.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint bench index clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the bot: polls Telegram when TELEGRAM_BOT_TOKEN is set, else opens a terminal chat.
+run: $(STAMP)
+	$(VENV)/bin/cvm run
+
+## The whole test suite, end-to-end tests included, then lint and type checks.
+test: $(STAMP)
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory lint
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot knowledge value_engine tests bench
+	$(VENV)/bin/mypy bot knowledge value_engine
+
+bench: $(STAMP)
+	$(PY) bench/retrieval.py
+
+index: $(STAMP)
+	$(VENV)/bin/cvm index
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
