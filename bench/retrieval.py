@@ -103,7 +103,7 @@ def latency(services, questions: list[dict]) -> dict:  # type: ignore[no-untyped
     for q in questions:  # warm: model, caches, jieba
         knowledge.ask_sync(q["question"])
     samples = []
-    embedder = knowledge._index.embedder
+    embedder = knowledge.embedder
     for _ in range(WARM_REPEATS):
         for q in questions:
             # Repeated questions would be answered from the query-embedding cache;

@@ -57,6 +57,14 @@ class KnowledgeService:
     def dense_enabled(self) -> bool:
         return self._index.embedder is not None
 
+    @property
+    def embedder(self) -> Embedder | None:
+        return self._index.embedder
+
+    def with_composer(self, composer: Composer | None) -> KnowledgeService:
+        """The same index with another composer (e.g. an LLM), without reloading anything."""
+        return KnowledgeService(self._index, composer)
+
     def retrieve(self, query: str) -> Retrieval:
         passages = tuple(to_passages(self._index, self._retriever.invoke(query)))
         best_dense = max((p.dense for p in passages), default=0.0) if self.dense_enabled else None

@@ -167,3 +167,34 @@ async def test_follow_up_in_same_chat(
     await dispatcher.feed_update(bot, _message("and the second one?", _private(user), user=user))
     second = _sent(session)[-1]["text"]
     assert "滿足性需求" in second
+
+
+async def test_vote_tick_survives_expanding_sources(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    await dispatcher.feed_update(bot, _message("什麼是潛在價值?", _private()))
+    (answer,) = _sent(session)
+    voted_markup = {
+        "inline_keyboard": [
+            [dict(b) for b in answer["reply_markup"]["inline_keyboard"][0]],
+            [
+                {**answer["reply_markup"]["inline_keyboard"][1][0], "text": "👍 ✓"},
+                answer["reply_markup"]["inline_keyboard"][1][1],
+            ],
+        ]
+    }
+    origin = Message.model_validate(
+        {
+            "message_id": 1, "date": datetime.now(UTC), "chat": _private().model_dump(),
+            "from": BOT_USER, "text": "answer", "reply_markup": voted_markup,
+        }
+    )  # fmt: skip
+    sources_data = voted_markup["inline_keyboard"][0][0]["callback_data"]
+    query = CallbackQuery(
+        id="q2", from_user=ALICE, chat_instance="x", message=origin, data=sources_data
+    )
+    await dispatcher.feed_update(bot, Update(update_id=next(_ids), callback_query=query))
+    edit = [p for name, p in session.calls if name == "editMessageReplyMarkup"][-1]
+    labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["👍 ✓", "👎"]

@@ -60,7 +60,7 @@ async def fake_model() -> AsyncIterator[tuple[FakeModel, str]]:
 
 def _service(knowledge: KnowledgeService, url: str, timeout: float = 5.0) -> KnowledgeService:
     composer = LLMComposer(base_url=url, model="fake", api_key="x", timeout=timeout)
-    return KnowledgeService(knowledge._index, composer)
+    return knowledge.with_composer(composer)
 
 
 async def test_grounded_answer_is_used(

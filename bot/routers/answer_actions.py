@@ -23,11 +23,11 @@ def make_router() -> Router:
 
 
 async def show_sources(
-    query: CallbackQuery, callback_data: SourcesCb, repo: Repository, bot: Bot
+    query: CallbackQuery, callback_data: SourcesCb, repo: Repository, bot: Bot, lang: Lang
 ) -> None:
     exchange = await repo.get_exchange(callback_data.exchange_id)
     if exchange is None or query.message is None:
-        await query.answer(t("answer_gone", Lang.EN), show_alert=True)
+        await query.answer(t("answer_gone", lang), show_alert=True)
         return
     lang = Lang(exchange.lang)
     sources = [Source(**s) for s in json.loads(exchange.sources_json)]
@@ -35,39 +35,53 @@ async def show_sources(
     chat_id = query.message.chat.id
     for part in split_html(passages_html(sources, lang)):
         await bot.send_message(chat_id, part, reply_to_message_id=query.message.message_id)
-    if not isinstance(query.message, InaccessibleMessage):
-        await _set_keyboard(
-            query, answer_keyboard(exchange.id or 0, lang, with_sources=False, voted=None)
-        )
+    _, voted = _keyboard_state(query)
+    await _set_keyboard(
+        query,
+        answer_keyboard(callback_data.exchange_id, lang, with_sources=False, voted=voted),
+    )
 
 
-async def feedback(query: CallbackQuery, callback_data: FeedbackCb, repo: Repository) -> None:
+async def feedback(
+    query: CallbackQuery, callback_data: FeedbackCb, repo: Repository, lang: Lang
+) -> None:
     exchange = await repo.get_exchange(callback_data.exchange_id)
     if exchange is None:
-        await query.answer(t("answer_gone", Lang.EN), show_alert=True)
+        await query.answer(t("answer_gone", lang), show_alert=True)
         return
     lang = Lang(exchange.lang)
     await repo.record_feedback(callback_data.exchange_id, query.from_user.id, callback_data.helpful)
     await query.answer(t("thanks_feedback", lang))
-    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        markup = query.message.reply_markup
-        sources_still_there = bool(
-            markup
-            and any(
-                (b.callback_data or "").startswith(f"{SourcesCb.__prefix__}:")
-                for row in markup.inline_keyboard
-                for b in row
-            )
-        )
-        await _set_keyboard(
-            query,
-            answer_keyboard(
-                callback_data.exchange_id,
-                lang,
-                with_sources=sources_still_there,
-                voted=callback_data.helpful,
-            ),
-        )
+    has_sources, _ = _keyboard_state(query)
+    await _set_keyboard(
+        query,
+        answer_keyboard(
+            callback_data.exchange_id,
+            lang,
+            with_sources=has_sources,
+            voted=callback_data.helpful,
+        ),
+    )
+
+
+def _keyboard_state(query: CallbackQuery) -> tuple[bool, bool | None]:
+    """What the answer's keyboard shows now: is Sources still there, which vote is ticked.
+
+    The message itself is the state, so nothing about keyboards is stored.
+    """
+    message = query.message
+    if message is None or isinstance(message, InaccessibleMessage) or not message.reply_markup:
+        return False, None
+    has_sources = False
+    voted: bool | None = None
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(f"{SourcesCb.__prefix__}:"):
+                has_sources = True
+            elif data.startswith(f"{FeedbackCb.__prefix__}:") and button.text.endswith("✓"):
+                voted = FeedbackCb.unpack(data).helpful
+    return has_sources, voted
 
 
 async def _set_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
