@@ -206,6 +206,3 @@ class LexicalIndex:
         if not known:
             return [0.0] * self._bm25.corpus_size
         return [float(s) for s in self._bm25.get_scores(known)]
-
-    def known(self, tokens: Iterable[str]) -> list[str]:
-        return [t for t in tokens if t in self._vocab]
