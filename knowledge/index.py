@@ -56,6 +56,7 @@ class KnowledgeIndex:
     store: Chroma | None
     sentence_vectors: np.ndarray | None
     sentence_offsets: list[int]  # sentence_offsets[i]: row of chunk i's first sentence
+    tokens: list[list[str]]  # each chunk's BM25 tokens, as stored in the manifest
     embedder: Embedder | None
     fingerprint: str
 
@@ -187,6 +188,7 @@ def open_index(
         store=store,
         sentence_vectors=vectors,
         sentence_offsets=offsets,
+        tokens=tokens,
         embedder=embedder if store is not None else None,
         fingerprint=manifest["fingerprint"],
     )

@@ -47,9 +47,7 @@ class KnowledgeService:
     def __init__(self, index: KnowledgeIndex, composer: Composer | None = None) -> None:
         self._index = index
         self._retriever = HybridRetriever(index=index, k=RETRIEVE_K)
-        self._vocabulary = DomainVocabulary(
-            query_tokens(chunk.search_text) for chunk in index.chunks
-        )
+        self._vocabulary = DomainVocabulary(index.tokens)
         self.extractive = ExtractiveComposer(index)
         self._composer = composer
 
@@ -93,7 +91,7 @@ class KnowledgeService:
                     question=question,
                     retrieval_query=query,
                     lang=lang,
-                    intent=analyze(question) if query == question else _merged(query, question),
+                    intent=intent if query == question else _merged(query, intent),
                     passages=retrieval.passages,
                 )
         return None
@@ -122,9 +120,8 @@ class KnowledgeService:
         return self.extractive.compose(draft)
 
 
-def _merged(query: str, question: str) -> QuestionIntent:
+def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
     """A follow-up keeps the earlier question's topic but its own ordinal and list wish."""
-    own = analyze(question)
     topic = analyze(query)
     return QuestionIntent(
         definition_terms=own.definition_terms or topic.definition_terms,

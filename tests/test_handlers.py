@@ -198,3 +198,10 @@ async def test_vote_tick_survives_expanding_sources(
     edit = [p for name, p in session.calls if name == "editMessageReplyMarkup"][-1]
     labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["👍 ✓", "👎"]
+
+
+async def test_message_text_is_never_decoded_as_json(recorded: tuple[Bot, TerminalSession]) -> None:
+    bot, session = recorded
+    for text in ("[1]", "{}", "true", "42"):
+        await bot.send_message(1, text)
+        assert session.calls[-1][1]["text"] == text

@@ -31,6 +31,7 @@ from bot.factory import Services, build_dispatcher
 TERMINAL_TOKEN = "1000000:TERMINAL-local-session"
 BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "cvm-bot", "username": "cvm_bot"}
 _TAG = re.compile(r"<[^>]+>")
+_TEXT_FIELDS = frozenset({"text", "caption", "description"})  # user text: never decoded
 
 
 class TerminalSession(BaseSession):
@@ -74,11 +75,13 @@ class TerminalSession(BaseSession):
             prepared = self.prepare_value(value, bot=bot, files={})
             if not prepared:
                 continue
-            if isinstance(prepared, str) and prepared[:1] in "[{":
+            if key in _TEXT_FIELDS or not isinstance(prepared, str):
+                params[key] = prepared
+            elif prepared[:1] in "[{":
                 params[key] = json.loads(prepared)
-            elif prepared in ("true", "false") and key != "text":
+            elif prepared in ("true", "false"):
                 params[key] = prepared == "true"
-            elif key != "text" and isinstance(prepared, str) and prepared.lstrip("-").isdigit():
+            elif prepared.lstrip("-").isdigit():
                 params[key] = int(prepared)
             else:
                 params[key] = prepared

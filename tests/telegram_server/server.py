@@ -34,6 +34,7 @@ ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "blockquote", "tg-spoiler", "span", "tg-emoji",
 }  # fmt: skip
+_TEXT_FIELDS = frozenset({"text", "caption"})  # what users read is never JSON-decoded
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -373,7 +374,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         raw = dict(await request.post())
     params: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, str) and value[:1] in "[{":
+        if key not in _TEXT_FIELDS and isinstance(value, str) and value[:1] in "[{":
             try:
                 params[key] = json.loads(value)
                 continue
