@@ -25,7 +25,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("chromadb", "httpx", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    handler = {"run": _run, "index": _index, "ask": _ask, "feedback": _feedback}[args.command]
+    from bot import cli_value
+
+    handler = {
+        "run": _run,
+        "index": _index,
+        "ask": _ask,
+        "feedback": _feedback,
+        "import": cli_value.run_import,
+        "demo-data": cli_value.run_demo,
+        "value": cli_value.run_value,
+        "customer": cli_value.run_customer,
+        "users": cli_value.run_users,
+    }[args.command]
     return handler(args, settings)
 
 
@@ -45,21 +57,35 @@ def _parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
     feedback.add_argument("--limit", type=int, default=50)
     feedback.add_argument("--json", action="store_true")
+    from bot.cli_value import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_services
 
-    services = build_services(settings)
     api_url = args.api_url or settings.telegram_api_url
     if settings.telegram_bot_token is None:
-        from bot.runners.terminal import run_terminal
+        from bot.runners.terminal import TERMINAL_USER_ID, run_terminal
+
+        # The person at the terminal runs the bot on their own data: every role is theirs.
+        admins = [*settings.admin_ids, TERMINAL_USER_ID]
+        settings = settings.model_copy(update={"admin_ids": admins})
+        services = build_services(settings)
+        if services.value.store.customer_count() == 0:
+            from bot.cli_value import load_demo
+
+            print("empty database: loading the demo company (cvm demo-data)...", file=sys.stderr)
+            print(load_demo(settings), file=sys.stderr)
 
         code = args.lang or os.environ.get("LANG", "en").split(".")[0].replace("_", "-")
         asyncio.run(run_terminal(services, language_code=code))
         return 0
     from bot.runners.polling import run_polling
+
+    services = build_services(settings)
 
     asyncio.run(run_polling(services, settings.telegram_bot_token.get_secret_value(), api_url))
     return 0

@@ -29,6 +29,22 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_timeout_seconds: float = 20.0
 
+    admin_ids: list[int] = Field(
+        default_factory=list, description="Telegram user IDs with every role (JSON list)."
+    )
+    value_default_margin: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Profit share of revenue for transactions with neither margin nor cost.",
+    )
+    value_horizon_months: int = Field(default=12, ge=1, le=120)
+    value_monthly_discount_rate: float = Field(default=0.01, ge=0.0, le=1.0)
+    value_referral_share: float = Field(default=0.10, ge=0.0, le=1.0)
+    upload_max_mb: int = 20  # Telegram's Bot API serves files up to 20 MB
+    upload_max_rows: int = 500_000
+    demo_customers: int = 3000
+
     follow_up_minutes: int = 30
     max_question_chars: int = 1000
     log_level: str = "INFO"

@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot.access import AccessControl
 from bot.config import Settings
+from bot.customers.service import ValueService
+from bot.customers.store import CustomerStore
 from bot.middlewares.language import LanguageMiddleware
-from bot.routers import answer_actions, errors, questions, start
+from bot.routers import answer_actions, customers, errors, questions, start
 from bot.storage.repository import Repository, make_engine
 from bot.texts import t
 from knowledge.embedding import load_embedder
 from knowledge.llm import LLMComposer
 from knowledge.models import Lang
 from knowledge.service import KnowledgeService, load_service
+from value_engine.scoring import ScoringPolicy
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ class Services:
     settings: Settings
     knowledge: KnowledgeService
     repo: Repository
+    value: ValueService
+    access: AccessControl
 
 
 def build_services(settings: Settings) -> Services:
@@ -49,8 +55,17 @@ def build_services(settings: Settings) -> Services:
     knowledge = load_service(
         settings.corpus_dir, settings.resolved_index_dir, embedder, composer=composer
     )
-    repo = Repository(make_engine(settings.resolved_database_url))
-    return Services(settings=settings, knowledge=knowledge, repo=repo)
+    engine = make_engine(settings.resolved_database_url)
+    repo = Repository(engine)
+    store = CustomerStore(engine, default_margin=settings.value_default_margin)
+    policy = ScoringPolicy(
+        horizon_months=settings.value_horizon_months,
+        monthly_discount_rate=settings.value_monthly_discount_rate,
+        referral_share=settings.value_referral_share,
+    )
+    value = ValueService(store, knowledge.citations(), policy)
+    access = AccessControl(store, frozenset(settings.admin_ids))
+    return Services(settings=settings, knowledge=knowledge, repo=repo, value=value, access=access)
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
@@ -58,11 +73,14 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp["settings"] = services.settings
     dp["knowledge"] = services.knowledge
     dp["repo"] = services.repo
+    dp["value_service"] = services.value
+    dp["access"] = services.access
     language = LanguageMiddleware()
     dp.message.outer_middleware(language)
     dp.callback_query.outer_middleware(language)
     dp.include_routers(
         start.make_router(),
+        customers.make_router(),
         answer_actions.make_router(),
         questions.make_router(),
         errors.make_router(),
@@ -77,5 +95,8 @@ async def _register_commands(bot: Bot) -> None:
             BotCommand(command="start", description=t("cmd_start", lang)),
             BotCommand(command="help", description=t("cmd_help", lang)),
             BotCommand(command="ask", description=t("cmd_ask", lang)),
+            BotCommand(command="customer", description=t("cmd_customer", lang)),
+            BotCommand(command="top", description=t("cmd_top", lang)),
+            BotCommand(command="segments", description=t("cmd_segments", lang)),
         ]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

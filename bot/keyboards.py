@@ -33,3 +33,26 @@ def answer_keyboard(
     builder.button(text=down, callback_data=FeedbackCb(exchange_id=exchange_id, helpful=False))
     builder.adjust(1, 2) if with_sources else builder.adjust(2)
     return builder.as_markup()
+
+
+class CustomerCb(CallbackData, prefix="cu"):
+    action: str  # "rec", "tx", "cmp"
+    customer_id: str
+
+
+def customer_keyboard(customer_id: str, lang: Lang) -> InlineKeyboardMarkup | None:
+    """The breakdown's follow-up buttons; none for IDs too long for Telegram's 64-byte limit."""
+    builder = InlineKeyboardBuilder()
+    try:
+        for action, key in (
+            ("rec", "btn_recommendations"),
+            ("tx", "btn_transactions"),
+            ("cmp", "btn_compare"),
+        ):
+            builder.button(
+                text=t(key, lang), callback_data=CustomerCb(action=action, customer_id=customer_id)
+            )
+    except ValueError:
+        return None
+    builder.adjust(1)
+    return builder.as_markup()

@@ -10,7 +10,8 @@ _T: dict[str, dict[Lang, str]] = {
             "<b>你好!我是 cvm-bot,客戶價值管理助手。</b>\n\n"
             "• <b>理論問答</b>:直接問我顧客價值理論的問題(例如「什麼是顧客感知價值?」),"
             "我會根據知識庫回答並附上出處。\n"
-            "• <b>客戶價值分析</b>(經理):/customer 客戶編號 — 即將推出。\n"
+            "• <b>客戶價值分析</b>(經理):/customer 客戶編號(或「客戶 C-1042 的價值」),"
+            "/top 最有價值的客戶,/segments 客戶分群;也可以直接傳送 CSV 檔匯入資料。\n"
             "• <b>培訓測驗</b>(培訓師):/quiz — 即將推出。\n\n"
             "在群組中,請用 /ask 問題、提及我,或回覆我的訊息。"
         ),
@@ -18,7 +19,8 @@ _T: dict[str, dict[Lang, str]] = {
             "<b>你好!我是 cvm-bot,客户价值管理助手。</b>\n\n"
             "• <b>理论问答</b>:直接问我顾客价值理论的问题(例如「什么是顾客感知价值?」),"
             "我会根据知识库回答并附上出处。\n"
-            "• <b>客户价值分析</b>(经理):/customer 客户编号 — 即将推出。\n"
+            "• <b>客户价值分析</b>(经理):/customer 客户编号(或「客户 C-1042 的价值」),"
+            "/top 最有价值的客户,/segments 客户分群;也可以直接发送 CSV 文件导入数据。\n"
             "• <b>培训测验</b>(培训师):/quiz — 即将推出。\n\n"
             "在群组中,请用 /ask 问题、提及我,或回复我的消息。"
         ),
@@ -26,7 +28,9 @@ _T: dict[str, dict[Lang, str]] = {
             "<b>Hello! I am cvm-bot, your customer value management assistant.</b>\n\n"
             '• <b>Theory Q&amp;A</b>: ask me about customer value theory (e.g. "What is '
             'perceived value?") and I answer from our knowledge base, with sources.\n'
-            "• <b>Customer value breakdowns</b> (managers): /customer ID — coming soon.\n"
+            "• <b>Customer value breakdowns</b> (managers): /customer ID (or 'value of customer "
+            "C-1042'), /top for the most valuable customers, /segments for segments; send a "
+            "CSV file to import data.\n"
             "• <b>Training quizzes</b> (trainers): /quiz — coming soon.\n\n"
             "In groups, use /ask QUESTION, mention me, or reply to my message."
         ),
@@ -81,3 +85,15 @@ _T: dict[str, dict[Lang, str]] = {
 def t(key: str, lang: Lang, **values: object) -> str:
     text = _T[key][lang]
     return text.format(**values) if values else text
+
+
+def _merge_value_texts() -> None:
+    from bot.texts_value import VALUE_TEXTS
+
+    overlap = _T.keys() & VALUE_TEXTS.keys()
+    if overlap:
+        raise KeyError(f"text keys defined twice: {sorted(overlap)}")
+    _T.update(VALUE_TEXTS)
+
+
+_merge_value_texts()

@@ -17,6 +17,8 @@ from knowledge.models import Lang
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Codes like "C-1042" or "SKU9" say nothing about the writer's language.
+_IDENTIFIER = re.compile(r"(?<![A-Za-z])[A-Za-z]{1,5}-?\d+\b")
 _COMMAND = re.compile(r"^/\w+(@\w+)?\s*")
 
 
@@ -71,7 +73,7 @@ def detect_lang(text: str, language_code: str | None = None, default: Lang = Lan
     text = _COMMAND.sub("", text.strip())
     hans = han_count(text)
     if hans == 0:
-        if _LATIN.search(text):
+        if _LATIN.search(_IDENTIFIER.sub("", text)):
             return Lang.EN
         return hinted or default
     words = len(_LATIN_WORD.findall(text))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge.answer import Draft, ExtractiveComposer, not_covered
+from knowledge.citations import CorpusLookup
 from knowledge.embedding import Embedder
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens
@@ -50,6 +51,7 @@ class KnowledgeService:
         self._vocabulary = DomainVocabulary(index.tokens)
         self.extractive = ExtractiveComposer(index)
         self._composer = composer
+        self._lookup: CorpusLookup | None = None
 
     @property
     def dense_enabled(self) -> bool:
@@ -58,6 +60,12 @@ class KnowledgeService:
     @property
     def embedder(self) -> Embedder | None:
         return self._index.embedder
+
+    def citations(self) -> CorpusLookup:
+        """Quote-to-passage lookup over this index, for the value engine's rule citations."""
+        if self._lookup is None:
+            self._lookup = CorpusLookup(self._index.chunks)
+        return self._lookup
 
     def with_composer(self, composer: Composer | None) -> KnowledgeService:
         """The same index with another composer (e.g. an LLM), without reloading anything."""

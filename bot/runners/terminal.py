@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 from aiogram import Bot, Dispatcher
@@ -24,11 +25,21 @@ from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    Chat,
+    InputFile,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 
 from bot.factory import Services, build_dispatcher
 
 TERMINAL_TOKEN = "1000000:TERMINAL-local-session"
+TERMINAL_USER_ID = 1
 BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "cvm-bot", "username": "cvm_bot"}
 _TAG = re.compile(r"<[^>]+>")
 _TEXT_FIELDS = frozenset({"text", "caption", "description"})  # user text: never decoded
@@ -37,9 +48,11 @@ _TEXT_FIELDS = frozenset({"text", "caption", "description"})  # user text: never
 class TerminalSession(BaseSession):
     """Answers the bot's API calls locally and renders them for a person at a terminal."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, files_dir: Path | None = None) -> None:
         super().__init__()
         self._out = out
+        self._files_dir = files_dir
+        self.files: list[tuple[str, bytes]] = []  # pictures and documents the bot sent
         self._message_ids = itertools.count(1)
         self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by choice number
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call, for inspection
@@ -71,8 +84,9 @@ class TerminalSession(BaseSession):
     def _params(self, bot: Bot, method: TelegramMethod[TelegramType]) -> dict[str, Any]:
         """Serialize exactly as the HTTP session does (bot defaults resolved), then decode."""
         params: dict[str, Any] = {}
+        files: dict[str, InputFile] = {}
         for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files={})
+            prepared = self.prepare_value(value, bot=bot, files=files)
             if not prepared:
                 continue
             if key in _TEXT_FIELDS or not isinstance(prepared, str):
@@ -85,6 +99,9 @@ class TerminalSession(BaseSession):
                 params[key] = int(prepared)
             else:
                 params[key] = prepared
+        for upload in files.values():
+            data = upload.data if isinstance(upload, BufferedInputFile) else b""
+            self.files.append((upload.filename or "file", data))
         return params
 
     def _handle(self, name: str, params: dict[str, Any]) -> Any:
@@ -94,6 +111,12 @@ class TerminalSession(BaseSession):
             message_id = params.get("message_id") or next(self._message_ids)
             self._print_message(params.get("text", ""), params.get("reply_markup"), message_id)
             return self._message(params, message_id)
+        if name in {"sendPhoto", "sendDocument"}:
+            message_id = next(self._message_ids)
+            self._print_file(*self.files[-1])
+            if params.get("caption"):
+                self._print_message(params["caption"], params.get("reply_markup"), message_id)
+            return {**self._message(params, message_id), "text": None}
         if name == "editMessageReplyMarkup":
             self._print_keyboard(params.get("reply_markup"), params["message_id"])
             return self._message(params, params["message_id"])
@@ -112,6 +135,16 @@ class TerminalSession(BaseSession):
             "text": _plain(params.get("text", "")),
             **({"reply_markup": params["reply_markup"]} if params.get("reply_markup") else {}),
         }
+
+    def _print_file(self, filename: str, data: bytes) -> None:
+        where = ""
+        if self._files_dir is not None:
+            self._files_dir.mkdir(parents=True, exist_ok=True)
+            path = self._files_dir / Path(filename).name
+            path.write_bytes(data)
+            where = f" -> {path}"
+        self._write("")
+        self._write(f"  [{filename}, {len(data) // 1024} KB{where}]")
 
     def _print_message(self, text: str, markup: dict[str, Any] | None, message_id: int) -> None:
         self._write("")
@@ -145,7 +178,9 @@ class TerminalChat:
         self._dp = dp
         self._bot = bot
         self._session = session
-        self._user = User(id=1, is_bot=False, first_name="You", language_code=language_code)
+        self._user = User(
+            id=TERMINAL_USER_ID, is_bot=False, first_name="You", language_code=language_code
+        )
         self._chat = Chat(id=1, type="private")
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1_000_000)
@@ -204,7 +239,7 @@ async def run_terminal(
     read_line: Callable[[], str | None] | None = None,
     out: TextIO = sys.stdout,
 ) -> None:
-    session = TerminalSession(out)
+    session = TerminalSession(out, services.settings.data_dir / "terminal")
     bot = Bot(
         TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -1,9 +1,10 @@
-"""Tables: every answered question (so feedback and follow-ups can refer to it) and feedback."""
+"""Tables: answered questions and feedback; customers, transactions, fits, roles, audit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger, DateTime
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -13,8 +14,8 @@ def _now() -> datetime:
 
 class Exchange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(index=True)
-    user_id: int | None = None
+    chat_id: int = Field(index=True, sa_type=BigInteger)
+    user_id: int | None = Field(default=None, sa_type=BigInteger)
     question: str
     answer: str
     lang: str
@@ -28,6 +29,108 @@ class Feedback(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     exchange_id: int = Field(foreign_key="exchange.id", index=True)
-    user_id: int
+    user_id: int = Field(sa_type=BigInteger)
     helpful: bool
     created_at: datetime = Field(default_factory=_now)
+
+
+class Customer(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = ""
+    segment: str = ""  # the company's own segment label (industry, size, ...)
+    region: str = ""
+    channel: str = ""
+    referred_by: str | None = Field(default=None, foreign_key="customer.id", index=True)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class CustomerTransaction(SQLModel, table=True):
+    """One line of the transaction log; `ref` makes re-imports idempotent."""
+
+    __tablename__ = "customer_transaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=128)  # the file's transaction id, or a content hash
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=64)
+    ts: datetime = Field(sa_type=DateTime)  # naive UTC: a million tz conversions add up
+    day: int = Field(index=True)  # days since 1970-01-01: fast loading for the engine
+    amount: float
+    gross_margin: float | None = None
+    cost: float | None = None
+
+
+class BotUser(SQLModel, table=True):
+    """A Telegram user's role in the bot (admins also come from configuration)."""
+
+    __tablename__ = "bot_user"
+
+    telegram_id: int = Field(primary_key=True, sa_type=BigInteger)
+    role: str
+    granted_by: int | None = Field(default=None, sa_type=BigInteger)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class DataRevision(SQLModel, table=True):
+    """A counter every import bumps, so a cached fit knows at once whether it is stale."""
+
+    __tablename__ = "data_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class ValueFit(SQLModel, table=True):
+    __tablename__ = "value_fit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision: int = Field(index=True)
+    fingerprint: str
+    params_json: str  # FittedModels.as_json_dict plus the scoring policy
+    customers: int
+    transactions: int
+    seconds: float
+    created_at: datetime = Field(default_factory=_now)
+
+
+class CustomerScoreRow(SQLModel, table=True):
+    """The scored table from the latest fit: a breakdown is one primary-key read."""
+
+    __tablename__ = "customer_score"
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    fit_id: int = Field(index=True)
+    frequency: int
+    recency: float
+    age: float
+    monetary: float
+    expected_purchases: float
+    p_alive: float
+    expected_spend: float
+    clv: float
+    realized_value: float = Field(index=True)
+    potential_value: float
+    influence_value: float
+    revenue: float
+    margin_rate: float
+    r_score: int
+    f_score: int
+    m_score: int
+    segment: str = Field(index=True)
+    tier: str
+    risk: str
+    trend: str
+    trend_change: float
+    referrals: int
+
+
+class CustomerAccess(SQLModel, table=True):
+    """Audit log: who looked at which customer's data, when, and how."""
+
+    __tablename__ = "customer_access"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    customer_id: str | None = Field(default=None, max_length=64)
+    action: str
+    at: datetime = Field(default_factory=_now)

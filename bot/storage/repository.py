@@ -11,22 +11,35 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine, select
 
+from bot.storage.migrate import upgrade
 from bot.storage.models import Exchange, Feedback
 from knowledge.models import Answer, Lang, PriorExchange
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, migrate: bool = True) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    if migrate:
+        upgrade(engine)
     return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the bot read while an import writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 @dataclass(frozen=True, slots=True)

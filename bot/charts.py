@@ -1,0 +1,104 @@
+"""PNG charts for customer breakdowns and segments, with a CJK font so Chinese renders.
+
+The font ships inside a PyPI wheel (mplfonts' Noto Sans CJK SC, which covers
+Traditional characters too), so no system font package and no download is needed.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from value_engine.models import CustomerBreakdown, SegmentStats
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> font_manager.FontProperties:
+    import mplfonts
+
+    path = Path(mplfonts.__file__).resolve().parent / "fonts" / FONT_FILE
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path))
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def breakdown_chart(breakdown: CustomerBreakdown, labels: dict[str, str]) -> bytes:
+    """Left: realized / potential / influence value; right: profit per quarter."""
+    font = cjk_font()
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
+    score = breakdown.score
+    names = [labels["realized"], labels["potential"], labels["influence"]]
+    values = [score.realized_value, score.potential_value, score.influence_value]
+    bars = left.bar(names, values, color=["#2e7d32", "#1565c0", "#f9a825"])
+    left.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontproperties=font, fontsize=8)
+    left.set_title(labels["composition"], fontproperties=font)
+    for tick in left.get_xticklabels():
+        tick.set_fontproperties(font)
+    periods = [p.period for p in breakdown.history]
+    profits = [p.profit for p in breakdown.history]
+    right.bar(periods, profits, color=["#c62828" if v < 0 else "#546e7a" for v in profits])
+    if min(profits, default=0.0) >= 0:
+        right.set_ylim(bottom=0, top=max(max(profits, default=0.0) * 1.15, 1.0))
+    if not any(profits):
+        right.text(
+            0.5,
+            0.5,
+            labels["no_history"],
+            transform=right.transAxes,
+            ha="center",
+            fontproperties=font,
+            color="#757575",
+        )
+    right.set_title(labels["history"], fontproperties=font)
+    right.tick_params(axis="x", labelrotation=45, labelsize=7)
+    fig.suptitle(f"{breakdown.customer_id} {breakdown.name}", fontproperties=font)
+    return _png(fig)
+
+
+def segments_chart(
+    stats: list[SegmentStats], names: dict[str, str], labels: dict[str, str]
+) -> bytes:
+    """Share of customers vs share of profit per RFM segment."""
+    font = cjk_font()
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.subplots()
+    order = sorted(stats, key=lambda s: s.share_profit, reverse=True)
+    y = range(len(order))
+    ax.barh(
+        [i + 0.2 for i in y],
+        [s.share_customers * 100 for s in order],
+        height=0.4,
+        label=labels["customers"],
+        color="#90a4ae",
+    )
+    ax.barh(
+        [i - 0.2 for i in y],
+        [s.share_profit * 100 for s in order],
+        height=0.4,
+        label=labels["profit"],
+        color="#2e7d32",
+    )
+    ax.set_yticks(list(y), [names[s.segment.value] for s in order])
+    for tick in ax.get_yticklabels():
+        tick.set_fontproperties(font)
+    ax.invert_yaxis()
+    ax.set_xlabel("%")
+    ax.legend(prop=font)
+    ax.set_title(labels["title"], fontproperties=font)
+    return _png(fig)

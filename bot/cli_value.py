@@ -1,0 +1,323 @@
+"""`cvm import`, `cvm demo-data`, `cvm value fit|score`, `cvm customer`, `cvm users`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import Settings
+from value_engine.recommendations import PassageLookup
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    imp = sub.add_parser("import", help="import customers or transactions from a CSV file")
+    imp.add_argument("kind", choices=["customers", "transactions"])
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--no-fit", action="store_true", help="do not refit the value models")
+
+    demo = sub.add_parser("demo-data", help="generate and import a synthetic company")
+    demo.add_argument("--customers", type=int, default=None)
+    demo.add_argument("--years", type=float, default=3.0)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--out", type=Path, help="also write customers.csv and transactions.csv here")
+    demo.add_argument("--no-import", action="store_true", help="only write the CSV files")
+
+    value = sub.add_parser("value", help="fit and score the customer value models")
+    vsub = value.add_subparsers(dest="value_command", required=True)
+    fit = vsub.add_parser("fit", help="fit BG/NBD and Gamma-Gamma")
+    fit.add_argument("--calibration-end", type=date.fromisoformat, help="ignore later data")
+    fit.add_argument("--summary", type=Path, help="fit on a summary CSV instead of the database")
+    fit.add_argument("--json", action="store_true")
+    score = vsub.add_parser("score", help="score a summary CSV (expected purchases, P(alive), CLV)")
+    score.add_argument("--summary", type=Path, required=True)
+    score.add_argument("--horizon", type=int, required=True, help="steps in the file's time unit")
+    score.add_argument("--discount-rate", type=float, required=True, help="per time unit")
+    score.add_argument("--out", type=Path, required=True)
+
+    customer = sub.add_parser("customer", help="print a customer's value breakdown")
+    customer.add_argument("customer_id")
+    customer.add_argument("--json", action="store_true")
+    customer.add_argument("--lang", default="en", help="en, zh-Hant or zh-Hans")
+
+    users = sub.add_parser("users", help="list, grant or revoke bot roles")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    usub.add_parser("list")
+    grant = usub.add_parser("grant")
+    grant.add_argument("telegram_id", type=int)
+    grant.add_argument("role", choices=["admin", "manager", "trainer", "staff"])
+    revoke = usub.add_parser("revoke")
+    revoke.add_argument("telegram_id", type=int)
+
+
+def _value_service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
+    from bot.customers.service import ValueService
+    from bot.customers.store import CustomerStore
+    from bot.storage.repository import make_engine
+    from value_engine.scoring import ScoringPolicy
+
+    store = CustomerStore(
+        make_engine(settings.resolved_database_url), default_margin=settings.value_default_margin
+    )
+    lookup: PassageLookup = _NoLookup()
+    if with_knowledge:
+        from knowledge.service import load_service
+
+        lookup = load_service(settings.corpus_dir, settings.resolved_index_dir, None).citations()
+    policy = ScoringPolicy(
+        horizon_months=settings.value_horizon_months,
+        monthly_discount_rate=settings.value_monthly_discount_rate,
+        referral_share=settings.value_referral_share,
+    )
+    return ValueService(store, lookup, policy)
+
+
+class _NoLookup:
+    def find(self, doc_prefix: str, quote: str) -> None:
+        return None
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.customers.csv_import import ImportKind
+    from bot.customers.service import NoDataError
+
+    service = _value_service(settings, with_knowledge=False)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"cvm import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    report = service.import_file(ImportKind(args.kind), data, None)
+    if args.json:
+        print(json.dumps(report.as_json_dict(), ensure_ascii=False))
+    else:
+        _print_report(report, args.file.name)
+    if report.error_count:
+        return 1
+    if not args.no_fit and (report.inserted or report.updated):
+        try:
+            info = service.ensure_fit()
+            if not args.json:
+                print(f"value models fitted on {info.customers} customers in {info.seconds:.1f} s")
+        except NoDataError:
+            pass
+    return 0
+
+
+def _print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.render_value import import_html
+    from bot.runners.terminal import _plain
+    from knowledge.models import Lang
+
+    print(_plain(import_html(report, name, Lang.EN)))
+    if report.error_count:
+        for issue in report.errors[15:]:
+            print(f"  line {issue.line}: {issue.code} {issue.value}")
+    for issue in report.skipped[:10]:
+        where = f"line {issue.line}: " if issue.line else ""
+        print(f"  skipped {where}{issue.code} {issue.value}")
+    print(f"({report.seconds:.1f} s)")
+
+
+def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.customers.demo import generate
+
+    company = generate(
+        customers=args.customers or settings.demo_customers, years=args.years, seed=args.seed
+    )
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "customers.csv").write_bytes(company.customers_csv)
+        (args.out / "transactions.csv").write_bytes(company.transactions_csv)
+        print(f"wrote {args.out / 'customers.csv'} and {args.out / 'transactions.csv'}")
+    if args.no_import:
+        return 0
+    loaded = load_demo(settings, company)
+    print(loaded)
+    return 0
+
+
+def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyped-def]
+    """Import the demo company and fit; used by `cvm demo-data` and by `cvm run` on an empty DB."""
+    from bot.customers.csv_import import ImportKind
+    from bot.customers.demo import generate
+
+    company = company or generate(customers=settings.demo_customers)
+    service = _value_service(settings, with_knowledge=False)
+    customers = service.import_file(ImportKind.CUSTOMERS, company.customers_csv)
+    transactions = service.import_file(ImportKind.TRANSACTIONS, company.transactions_csv)
+    if customers.error_count or transactions.error_count:
+        raise RuntimeError("demo data failed validation")
+    info = service.ensure_fit()
+    return (
+        f"demo company: {customers.inserted} new customers, {transactions.inserted} new "
+        f"transactions; models fitted on {info.customers} customers in {info.seconds:.1f} s"
+    )
+
+
+def run_value(args: argparse.Namespace, settings: Settings) -> int:
+    if args.value_command == "score":
+        return _score_summary(args)
+    if args.summary is not None:
+        return _fit_summary(args)
+    from bot.customers.service import NoDataError
+
+    service = _value_service(settings, with_knowledge=False)
+    try:
+        info = service.ensure_fit(force=True, as_of=args.calibration_end)
+    except NoDataError:
+        print("cvm value fit: no transactions in the database (try cvm demo-data)", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(info.as_json_dict()))
+    else:
+        m = info.models
+        print(
+            f"BG/NBD r={m.bgnbd.r:.4g} alpha={m.bgnbd.alpha:.4g} a={m.bgnbd.a:.4g} "
+            f"b={m.bgnbd.b:.4g} (log-likelihood {m.bgnbd.loglik:.1f})\n"
+            f"Gamma-Gamma p={m.gamma_gamma.p:.4g} q={m.gamma_gamma.q:.4g} v={m.gamma_gamma.v:.4g}\n"
+            f"{info.customers} customers, {info.transactions} transactions, as of {m.as_of}, "
+            f"time unit {m.unit_days:g} days, {info.seconds:.1f} s"
+        )
+    return 0
+
+
+class SummaryError(ValueError):
+    pass
+
+
+def read_summary(path: Path) -> dict[str, np.ndarray | list[str]]:
+    """customer_id,frequency,recency,T[,monetary_value] with time in any one unit."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = {f.strip() for f in reader.fieldnames or []}
+        missing = {"customer_id", "frequency", "recency", "T"} - fields
+        if missing:
+            raise SummaryError(f"missing columns: {', '.join(sorted(missing))}")
+        ids: list[str] = []
+        cols: dict[str, list[float]] = {
+            "frequency": [],
+            "recency": [],
+            "T": [],
+            "monetary_value": [],
+        }
+        for line, row in enumerate(reader, start=2):
+            try:
+                ids.append(row["customer_id"])
+                for key in ("frequency", "recency", "T"):
+                    cols[key].append(float(row[key]))
+                cols["monetary_value"].append(float(row.get("monetary_value") or 0.0))
+            except (TypeError, ValueError) as exc:
+                raise SummaryError(f"line {line}: {exc}") from exc
+    data: dict[str, np.ndarray | list[str]] = {k: np.array(v) for k, v in cols.items()}
+    data["customer_id"] = ids
+    data["has_monetary"] = np.array(["monetary_value" in fields])
+    return data
+
+
+def _fit_summary(args: argparse.Namespace) -> int:
+    from value_engine.bgnbd import fit_bgnbd
+    from value_engine.gamma_gamma import fit_gamma_gamma
+
+    try:
+        data = read_summary(args.summary)
+        bgnbd = fit_bgnbd(data["frequency"], data["recency"], data["T"])
+    except (SummaryError, ValueError) as exc:
+        print(f"cvm value fit: {exc}", file=sys.stderr)
+        return 2
+    result: dict[str, object] = {"bgnbd": bgnbd.as_json_dict()}
+    if bool(np.asarray(data["has_monetary"])[0]):
+        result["gamma_gamma"] = fit_gamma_gamma(
+            data["frequency"], data["monetary_value"]
+        ).as_json_dict()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for model, params in result.items():
+            print(model, " ".join(f"{k}={v:.6g}" for k, v in params.items()))  # type: ignore[attr-defined]
+    return 0
+
+
+def _score_summary(args: argparse.Namespace) -> int:
+    from value_engine.bgnbd import expected_purchases, fit_bgnbd, probability_alive
+    from value_engine.clv import discounted_clv
+    from value_engine.gamma_gamma import expected_spend, fit_gamma_gamma
+
+    try:
+        data = read_summary(args.summary)
+        if not bool(np.asarray(data["has_monetary"])[0]):
+            raise SummaryError("scoring needs a monetary_value column")
+        if args.horizon < 0:
+            raise SummaryError("--horizon must not be negative")
+        x, t_x, big_t, m = data["frequency"], data["recency"], data["T"], data["monetary_value"]
+        bgnbd = fit_bgnbd(x, t_x, big_t)
+        gamma_gamma = fit_gamma_gamma(x, m)
+    except (SummaryError, ValueError) as exc:
+        print(f"cvm value score: {exc}", file=sys.stderr)
+        return 2
+    purchases = expected_purchases(bgnbd, args.horizon, x, t_x, big_t)
+    alive = probability_alive(bgnbd, x, t_x, big_t)
+    spend = expected_spend(gamma_gamma, x, m)
+    clv = discounted_clv(bgnbd, spend, x, t_x, big_t, args.horizon, args.discount_rate)
+    with args.out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"])
+        for i, cid in enumerate(data["customer_id"]):
+            writer.writerow(
+                [cid, f"{purchases[i]:.6f}", f"{alive[i]:.6f}", f"{spend[i]:.6f}", f"{clv[i]:.6f}"]
+            )
+    print(f"scored {len(data['customer_id'])} customers -> {args.out}")
+    return 0
+
+
+def run_customer(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.customers.service import NoDataError
+    from bot.render_value import card_html, recommendations_html
+    from bot.runners.terminal import _plain
+    from knowledge.script import lang_from_code
+
+    service = _value_service(settings)
+    try:
+        breakdown = service.breakdown(args.customer_id)
+    except NoDataError:
+        print("cvm customer: no transactions in the database (try cvm demo-data)", file=sys.stderr)
+        return 1
+    if breakdown is None:
+        print(f"cvm customer: no customer {args.customer_id!r}", file=sys.stderr)
+        return 1
+    service.store.audit(0, breakdown.customer_id, "breakdown (cli)")
+    if args.json:
+        print(json.dumps(breakdown.as_json_dict(), ensure_ascii=False, default=str))
+        return 0
+    from knowledge.models import Lang
+
+    lang = lang_from_code(args.lang) or Lang.EN
+    print(_plain(card_html(breakdown, lang, settings.value_default_margin)))
+    print()
+    print(_plain(recommendations_html(breakdown, lang)))
+    return 0
+
+
+def run_users(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.customers.store import CustomerStore
+    from bot.storage.repository import make_engine
+
+    store = CustomerStore(make_engine(settings.resolved_database_url))
+    if args.users_command == "grant":
+        store.set_role(args.telegram_id, args.role)
+        print(f"{args.telegram_id}: {args.role}")
+    elif args.users_command == "revoke":
+        store.set_role(args.telegram_id, None)
+        print(f"{args.telegram_id}: no role")
+    else:
+        for admin in settings.admin_ids:
+            print(f"{admin}\tadmin (configuration)")
+        for user in store.users():
+            print(f"{user.telegram_id}\t{user.role}")
+    return 0

@@ -1,0 +1,489 @@
+"""Validated, all-or-nothing CSV imports of customers and transactions.
+
+A file is read whole, every row is checked, and only if no row is in error is
+anything written, in one database transaction that also bumps the data
+revision. Rows that are already in the database (same transaction id, or the
+same customer, time and amount when the file has no id) are skipped, so
+importing a file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, Engine, Insert, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.customers.store import CUSTOMER, REVISION, TRANSACTION
+from bot.storage.models import Customer
+
+MAX_ID_CHARS = 64
+MAX_REPORTED = 50
+EPOCH = date(1970, 1, 1)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ImportKind(StrEnum):
+    CUSTOMERS = "customers"
+    TRANSACTIONS = "transactions"
+
+
+# Accepted header names (lower-cased, trimmed) for each field.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customer_id",
+        "customer",
+        "customer id",
+        "客戶編號",
+        "客户编号",
+        "客戶",
+        "客户",
+    ),
+    "id": ("id", "customer_id", "customer id", "客戶編號", "客户编号"),
+    "name": ("name", "customer_name", "名稱", "名称", "客戶名稱", "客户名称"),
+    "segment": ("segment", "分群", "類別", "类别"),
+    "region": ("region", "地區", "地区"),
+    "channel": ("channel", "渠道", "通路"),
+    "referred_by": ("referred_by", "referrer", "推薦人", "推荐人"),
+    "timestamp": ("timestamp", "date", "ts", "datetime", "time", "日期", "時間", "时间"),
+    "amount": ("amount", "value", "revenue", "金額", "金额"),
+    "gross_margin": ("gross_margin", "margin", "profit", "毛利"),
+    "cost": ("cost", "成本"),
+    "transaction_id": (
+        "transaction_id",
+        "txn_id",
+        "order_id",
+        "ref",
+        "交易編號",
+        "交易编号",
+        "訂單編號",
+        "订单编号",
+    ),
+}
+REQUIRED = {
+    ImportKind.CUSTOMERS: ("id",),
+    ImportKind.TRANSACTIONS: ("customer_id", "timestamp", "amount"),
+}
+OPTIONAL = {
+    ImportKind.CUSTOMERS: ("name", "segment", "region", "channel", "referred_by"),
+    ImportKind.TRANSACTIONS: ("gross_margin", "cost", "transaction_id"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    line: int  # line number in the file (header is line 1); 0: the file as a whole
+    code: str  # e.g. "bad_date", "unknown_customer" (texts are looked up by code)
+    value: str = ""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    kind: ImportKind
+    encoding: str = ""
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    skipped: list[RowIssue] = field(default_factory=list)
+    errors: list[RowIssue] = field(default_factory=list)
+    error_count: int = 0
+    skipped_count: int = 0
+    committed: bool = False
+    seconds: float = 0.0
+
+    def error(self, line: int, code: str, value: str = "") -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(RowIssue(line, code, value[:80]))
+
+    def skip(self, line: int, code: str, value: str = "") -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < MAX_REPORTED:
+            self.skipped.append(RowIssue(line, code, value[:80]))
+
+    def as_json_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "skipped": self.skipped_count,
+            "errors": self.error_count,
+            "committed": self.committed,
+            "error_rows": [{"line": i.line, "code": i.code, "value": i.value} for i in self.errors],
+            "skipped_rows": [
+                {"line": i.line, "code": i.code, "value": i.value} for i in self.skipped
+            ],
+        }
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, then GB18030, which covers GBK and GB2312."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "gbk"
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("utf-8", data, 0, 1, "neither UTF-8 nor GBK")
+
+
+def detect_kind(data: bytes) -> ImportKind | None:
+    """Which import a file is, from its header: transactions have an amount column."""
+    try:
+        text, _ = decode(data[:4096] if len(data) > 4096 else data)
+    except UnicodeDecodeError:
+        try:
+            text, _ = decode(data[:4095])
+        except UnicodeDecodeError:
+            return None
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = {h.strip().lower() for h in header}
+    if names & set(ALIASES["amount"]):
+        return ImportKind.TRANSACTIONS
+    if names & set(ALIASES["id"]):
+        return ImportKind.CUSTOMERS
+    return None
+
+
+def _columns(header: list[str], kind: ImportKind, report: ImportReport) -> dict[str, int] | None:
+    names = [h.strip().lower() for h in header]
+    found: dict[str, int] = {}
+    for key in REQUIRED[kind] + OPTIONAL[kind]:
+        for alias in ALIASES[key]:
+            if alias in names:
+                found[key] = names.index(alias)
+                break
+    missing = [key for key in REQUIRED[kind] if key not in found]
+    if missing:
+        report.error(1, "missing_columns", ", ".join(missing))
+        return None
+    return found
+
+
+def _clean_id(raw: str) -> str | None:
+    value = raw.strip()
+    if not value or len(value) > MAX_ID_CHARS or _CONTROL.search(value):
+        return None
+    return value
+
+
+def _number(raw: str) -> float | None:
+    text = raw.strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+
+
+def parse_timestamp(raw: str) -> datetime | None:
+    """ISO 8601 (with or without time or offset) or YYYY/MM/DD; stored as naive UTC."""
+    text = raw.strip()
+    if not text:
+        return None
+    moment: datetime | None = None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if not (1970 <= moment.year <= 2200):
+        return None
+    return moment
+
+
+def _rows(text: str) -> Iterable[list[str]]:
+    return csv.reader(io.StringIO(text, newline=""), strict=True)
+
+
+def import_transactions(
+    engine: Engine, data: bytes, max_rows: int | None = None, now: datetime | None = None
+) -> ImportReport:
+    started = time.perf_counter()
+    report = ImportReport(ImportKind.TRANSACTIONS)
+    try:
+        text, report.encoding = decode(data)
+    except UnicodeDecodeError:
+        report.error(0, "bad_encoding")
+        return report
+    rows = _rows(text)
+    try:
+        header = next(iter(rows))
+    except (StopIteration, csv.Error):
+        report.error(0, "empty_file")
+        return report
+    columns = _columns(header, ImportKind.TRANSACTIONS, report)
+    if columns is None:
+        return report
+    with engine.connect() as connection:
+        known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
+    latest = (now or datetime.now(UTC)).replace(tzinfo=None)
+    i_cust, i_ts, i_amount = columns["customer_id"], columns["timestamp"], columns["amount"]
+    i_margin, i_cost, i_ref = (
+        columns.get("gross_margin"),
+        columns.get("cost"),
+        columns.get("transaction_id"),
+    )
+    width = max(columns.values()) + 1
+    dates: dict[str, datetime | None] = {}
+    seen: dict[str, tuple[int, tuple[object, ...]]] = {}
+    records: list[dict[str, object]] = []
+    line = 1
+    try:
+        for row in rows:
+            line += 1
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            report.rows += 1
+            if max_rows is not None and report.rows > max_rows:
+                report.error(line, "too_many_rows", str(max_rows))
+                break
+            if len(row) < width:
+                report.error(line, "missing_values")
+                continue
+            customer_id = _clean_id(row[i_cust])
+            if customer_id is None:
+                report.error(line, "bad_customer_id", row[i_cust])
+                continue
+            if customer_id not in known:
+                report.error(line, "unknown_customer", customer_id)
+                continue
+            raw_ts = row[i_ts]
+            if raw_ts in dates:
+                ts = dates[raw_ts]
+            else:
+                ts = dates[raw_ts] = parse_timestamp(raw_ts)
+            if ts is None:
+                report.error(line, "bad_date", raw_ts)
+                continue
+            if ts > latest:
+                report.error(line, "future_date", raw_ts)
+                continue
+            amount = _number(row[i_amount])
+            if amount is None:
+                report.error(line, "bad_amount", row[i_amount])
+                continue
+            if amount == 0:
+                report.error(line, "zero_amount", row[i_amount])
+                continue
+            margin = cost = None
+            if i_margin is not None and row[i_margin].strip():
+                margin = _number(row[i_margin])
+                if margin is None:
+                    report.error(line, "bad_margin", row[i_margin])
+                    continue
+            if i_cost is not None and row[i_cost].strip():
+                cost = _number(row[i_cost])
+                if cost is None or cost < 0:
+                    report.error(line, "bad_cost", row[i_cost])
+                    continue
+            content = (customer_id, ts, amount, margin, cost)
+            if i_ref is not None and row[i_ref].strip():
+                ref = row[i_ref].strip()
+                if len(ref) > 128 or _CONTROL.search(ref):
+                    report.error(line, "bad_transaction_id", ref)
+                    continue
+            else:
+                ref = (
+                    "h:"
+                    + hashlib.sha1(
+                        f"{customer_id}\x1f{ts.isoformat()}\x1f{amount!r}".encode()
+                    ).hexdigest()
+                )
+            previous = seen.get(ref)
+            if previous is not None:
+                if previous[1] == content:
+                    report.skip(line, "duplicate_row", str(previous[0]))
+                else:
+                    report.error(line, "conflicting_duplicate", ref)
+                continue
+            seen[ref] = (line, content)
+            records.append(
+                {
+                    "ref": ref,
+                    "customer_id": customer_id,
+                    "ts": ts,
+                    "day": (ts.date() - EPOCH).days,
+                    "amount": amount,
+                    "gross_margin": margin,
+                    "cost": cost,
+                }
+            )
+    except csv.Error as exc:
+        report.error(line, "bad_csv", str(exc))
+    if report.error_count:
+        report.seconds = time.perf_counter() - started
+        return report
+    if not records:
+        report.committed = True
+        report.seconds = time.perf_counter() - started
+        return report
+    table = TRANSACTION
+    insert = _insert_ignoring_duplicates(engine)
+    with engine.begin() as connection:
+        before = connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for start in range(0, len(records), 50_000):
+            connection.execute(insert, records[start : start + 50_000])
+        after = connection.execute(select(func.count()).select_from(table)).scalar_one()
+        report.inserted = int(after - before)
+        already = len(records) - report.inserted
+        if already:
+            report.skipped_count += already
+            if len(report.skipped) < MAX_REPORTED:
+                report.skipped.append(RowIssue(0, "already_imported", str(already)))
+        if report.inserted:
+            _bump_revision(connection)
+    report.committed = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_customers(engine: Engine, data: bytes, max_rows: int | None = None) -> ImportReport:
+    started = time.perf_counter()
+    report = ImportReport(ImportKind.CUSTOMERS)
+    try:
+        text, report.encoding = decode(data)
+    except UnicodeDecodeError:
+        report.error(0, "bad_encoding")
+        return report
+    rows = _rows(text)
+    try:
+        header = next(iter(rows))
+    except (StopIteration, csv.Error):
+        report.error(0, "empty_file")
+        return report
+    columns = _columns(header, ImportKind.CUSTOMERS, report)
+    if columns is None:
+        return report
+    with Session(engine) as session:
+        existing = {
+            c.id: c
+            for c in session.exec(select(Customer)).scalars().all()  # type: ignore[call-overload]
+        }
+    parsed: dict[str, dict[str, str | None]] = {}
+    lines: dict[str, int] = {}
+    line = 1
+    try:
+        for row in rows:
+            line += 1
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            report.rows += 1
+            if max_rows is not None and report.rows > max_rows:
+                report.error(line, "too_many_rows", str(max_rows))
+                break
+            cells = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
+            customer_id = _clean_id(cells["id"] or "")
+            if customer_id is None:
+                report.error(line, "bad_customer_id", cells["id"] or "")
+                continue
+            if any(_CONTROL.search(v or "") for v in cells.values()):
+                report.error(line, "control_characters", customer_id)
+                continue
+            record: dict[str, str | None] = {
+                key: (cells.get(key) or "")[:200]
+                for key in ("name", "segment", "region", "channel")
+            }
+            referrer = cells.get("referred_by") or None
+            record["referred_by"] = referrer
+            if customer_id in parsed:
+                if parsed[customer_id] == record:
+                    report.skip(line, "duplicate_row", str(lines[customer_id]))
+                else:
+                    report.error(line, "conflicting_duplicate", customer_id)
+                continue
+            parsed[customer_id] = record
+            lines[customer_id] = line
+    except csv.Error as exc:
+        report.error(line, "bad_csv", str(exc))
+    for customer_id, record in parsed.items():
+        referrer = record["referred_by"]
+        if referrer is None:
+            continue
+        if referrer == customer_id:
+            report.error(lines[customer_id], "self_referral", customer_id)
+        elif referrer not in parsed and referrer not in existing:
+            report.error(lines[customer_id], "unknown_referrer", referrer)
+    if report.error_count:
+        report.seconds = time.perf_counter() - started
+        return report
+    table = CUSTOMER
+    now = datetime.now(UTC)
+    changed = False
+    with engine.begin() as connection:
+        for customer_id, record in parsed.items():
+            old = existing.get(customer_id)
+            fields = {k: record[k] for k in ("name", "segment", "region", "channel")}
+            if old is None:
+                connection.execute(
+                    table.insert(),
+                    {"id": customer_id, "updated_at": now, "referred_by": None, **fields},
+                )
+                report.inserted += 1
+                changed = True
+            elif (
+                any(getattr(old, k) != v for k, v in fields.items())
+                or old.referred_by != record["referred_by"]
+            ):
+                connection.execute(
+                    update(table).where(table.c.id == customer_id).values(updated_at=now, **fields)
+                )
+                report.updated += 1
+                changed = True
+            else:
+                report.skip(lines[customer_id], "unchanged", customer_id)
+        # Referrers second, once every customer of the file exists.
+        for customer_id, record in parsed.items():
+            old = existing.get(customer_id)
+            if old is None or old.referred_by != record["referred_by"]:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == customer_id)
+                    .values(referred_by=record["referred_by"])
+                )
+        if changed:
+            _bump_revision(connection)
+    report.committed = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _insert_ignoring_duplicates(engine: Engine) -> Insert:
+    """INSERT ... ON CONFLICT (ref) DO NOTHING, in the engine's dialect."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(TRANSACTION).on_conflict_do_nothing(index_elements=["ref"])
+    return sqlite.insert(TRANSACTION).on_conflict_do_nothing(index_elements=["ref"])
+
+
+def _bump_revision(connection: Connection) -> None:
+    table = REVISION
+    now = datetime.now(UTC)
+    done = connection.execute(
+        update(table).where(table.c.id == 1).values(revision=table.c.revision + 1, updated_at=now)
+    )
+    if done.rowcount == 0:
+        connection.execute(table.insert(), {"id": 1, "revision": 1, "updated_at": now})

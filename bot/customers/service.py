@@ -1,0 +1,270 @@
+"""Customer value service: keeps the cached fit current and builds breakdowns.
+
+The fit and the scored table live in the database, keyed by the data revision
+that imports bump, so a breakdown is a few primary-key reads; a refit happens
+only when the data changed (or on `cvm value fit`). Blocking work runs in a
+thread and refits are serialized by a lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from bot.customers.csv_import import ImportKind, ImportReport, import_customers, import_transactions
+from bot.customers.store import EPOCH, CustomerStore, fit_params
+from bot.storage.models import ValueFit
+from value_engine.models import (
+    CustomerBreakdown,
+    FittedModels,
+    RfmSegment,
+    SegmentStats,
+)
+from value_engine.recommendations import PassageLookup, drivers, recommend
+from value_engine.scoring import ScoreTable, ScoringPolicy, fit_models, score_customers
+from value_engine.summary import summarize
+
+log = logging.getLogger(__name__)
+UNIT_DAYS = 7.0  # models are fitted in weeks: well-scaled parameters, like the published ones
+
+
+class NoDataError(RuntimeError):
+    """There are no purchases to fit a model on yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class FitInfo:
+    fit_id: int
+    revision: int
+    models: FittedModels
+    policy: ScoringPolicy
+    customers: int
+    transactions: int
+    seconds: float
+    segments: list[SegmentStats]
+    refitted: bool
+
+    def as_json_dict(self) -> dict[str, Any]:
+        data = self.models.as_json_dict()
+        data.update(
+            {
+                "customers": self.customers,
+                "transactions": self.transactions,
+                "seconds": round(self.seconds, 3),
+                "horizon_months": self.policy.horizon_months,
+                "monthly_discount_rate": self.policy.monthly_discount_rate,
+                "refitted": self.refitted,
+            }
+        )
+        return data
+
+
+class ValueService:
+    def __init__(
+        self, store: CustomerStore, lookup: PassageLookup, policy: ScoringPolicy | None = None
+    ) -> None:
+        self.store = store
+        self._lookup = lookup
+        self._policy = policy or ScoringPolicy()
+        self._lock = threading.Lock()
+        self._cached: FitInfo | None = None
+
+    # --- fitting --------------------------------------------------------------------------
+    def ensure_fit(self, force: bool = False, as_of: date | None = None) -> FitInfo:
+        revision = self.store.revision()
+        cached = self._cached
+        if not force and as_of is None and cached is not None and cached.revision == revision:
+            return cached
+        with self._lock:
+            revision = self.store.revision()
+            if not force and as_of is None:
+                stored = self.store.latest_fit()
+                if stored is not None and stored.revision == revision:
+                    self._cached = self._info(stored, refitted=False)
+                    return self._cached
+            self._cached = self._refit(revision, as_of)
+            return self._cached
+
+    def _refit(self, revision: int, as_of: date | None) -> FitInfo:
+        started = time.perf_counter()
+        data = self.store.load()
+        if not data.transactions:
+            raise NoDataError("no transactions")
+        as_of_day = data.as_of_day if as_of is None else (as_of - EPOCH).days
+        summary = summarize(data.log, len(data.customer_ids), as_of_day, UNIT_DAYS)
+        if not summary.has_purchase.any():
+            raise NoDataError("no purchases")
+        as_of_date = EPOCH + timedelta(days=as_of_day)
+        models = fit_models(summary, UNIT_DAYS, as_of_date)
+        table = score_customers(data.customer_ids, summary, models, data.referred_by, self._policy)
+        rows = [asdict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
+        for row in rows:
+            for key in ("segment", "tier", "risk", "trend"):
+                row[key] = str(row[key])
+        segments = segment_stats(table, rows)
+        fingerprint = hashlib.sha256(
+            np.ascontiguousarray(data.log.amount).tobytes()
+            + np.ascontiguousarray(data.log.day).tobytes()
+            + "\n".join(data.customer_ids).encode()
+        ).hexdigest()[:32]
+        params = {
+            "models": models.as_json_dict(),
+            "policy": asdict(self._policy),
+            "segments": [_segment_json(s) for s in segments],
+            "margin_assumed": summary.profit_assumed,
+        }
+        fit = ValueFit(
+            revision=revision,
+            fingerprint=fingerprint,
+            params_json=json.dumps(params),
+            customers=len(data.customer_ids),
+            transactions=data.transactions,
+            seconds=time.perf_counter() - started,
+        )
+        saved = self.store.save_fit(fit, rows)
+        log.info(
+            "value models fitted on %d customers, %d transactions in %.1f s",
+            saved.customers,
+            saved.transactions,
+            saved.seconds,
+        )
+        return self._info(saved, refitted=True)
+
+    def _info(self, fit: ValueFit, refitted: bool) -> FitInfo:
+        params = fit_params(fit)
+        assert fit.id is not None
+        return FitInfo(
+            fit_id=fit.id,
+            revision=fit.revision,
+            models=FittedModels.from_json_dict(params["models"]),  # type: ignore[arg-type]
+            policy=ScoringPolicy(**params["policy"]),  # type: ignore[arg-type]
+            customers=fit.customers,
+            transactions=fit.transactions,
+            seconds=fit.seconds,
+            segments=[_segment_from_json(s) for s in params["segments"]],  # type: ignore[attr-defined]
+            refitted=refitted,
+        )
+
+    def margin_assumed(self) -> bool:
+        fit = self.store.latest_fit()
+        return bool(fit is not None and fit_params(fit).get("margin_assumed"))
+
+    # --- reading --------------------------------------------------------------------------
+    def breakdown(self, customer_id: str) -> CustomerBreakdown | None:
+        info = self.ensure_fit()
+        resolved = self.store.find_customer_id(customer_id)
+        if resolved is None:
+            return None
+        customer = self.store.customer(resolved)
+        score = self.store.score(resolved)
+        if customer is None or score is None:
+            return None
+        as_of_day = (info.models.as_of - EPOCH).days
+        segment = next((s for s in info.segments if s.segment is score.segment), None)
+        return CustomerBreakdown(
+            customer_id=resolved,
+            name=customer.name,
+            attributes={
+                key: value
+                for key, value in (
+                    ("segment", customer.segment),
+                    ("region", customer.region),
+                    ("channel", customer.channel),
+                    ("referred_by", customer.referred_by or ""),
+                )
+                if value
+            },
+            score=score,
+            history=self.store.history(resolved, as_of_day),
+            drivers=drivers(score),
+            recommendations=recommend(score, self._lookup),
+            segment_stats=segment,
+            horizon_months=info.policy.horizon_months,
+            as_of=info.models.as_of,
+            margin_assumed=self.margin_assumed(),
+            recent_transactions=self.store.recent_transactions(resolved),
+        )
+
+    def top(self, limit: int) -> list[tuple[Any, str, float]]:
+        """(score, name, cumulative share of profit) for the `limit` most profitable customers."""
+        self.ensure_fit()
+        total = self.store.total_positive_profit()
+        cumulative = 0.0
+        result = []
+        for score, name in self.store.top(limit):
+            cumulative += max(score.realized_value, 0.0)
+            result.append((score, name, cumulative / total if total else 0.0))
+        return result
+
+    def segments(self) -> list[SegmentStats]:
+        return self.ensure_fit().segments
+
+    # --- imports --------------------------------------------------------------------------
+    def import_file(
+        self, kind: ImportKind, data: bytes, max_rows: int | None = None
+    ) -> ImportReport:
+        if kind is ImportKind.CUSTOMERS:
+            return import_customers(self.store.engine, data, max_rows)
+        return import_transactions(self.store.engine, data, max_rows)
+
+    # --- async faces for handlers -----------------------------------------------------------
+    async def abreakdown(self, customer_id: str) -> CustomerBreakdown | None:
+        return await asyncio.to_thread(self.breakdown, customer_id)
+
+    async def atop(self, limit: int) -> list[tuple[Any, str, float]]:
+        return await asyncio.to_thread(self.top, limit)
+
+    async def asegments(self) -> list[SegmentStats]:
+        return await asyncio.to_thread(self.segments)
+
+    async def aimport(self, kind: ImportKind, data: bytes, max_rows: int | None) -> ImportReport:
+        report = await asyncio.to_thread(self.import_file, kind, data, max_rows)
+        if report.committed and (report.inserted or report.updated):
+            with contextlib.suppress(NoDataError):
+                await asyncio.to_thread(self.ensure_fit)
+        return report
+
+
+def segment_stats(table: ScoreTable, rows: list[dict[str, Any]]) -> list[SegmentStats]:
+    labels = np.array([row["segment"] for row in rows])
+    n = len(rows)
+    positive = np.clip(table.realized, 0, None)
+    total_profit = float(positive.sum()) or 1.0
+    stats: list[SegmentStats] = []
+    for segment in RfmSegment:
+        mask = labels == segment.value
+        count = int(mask.sum())
+        if not count:
+            continue
+        stats.append(
+            SegmentStats(
+                segment=segment,
+                customers=count,
+                share_customers=count / n,
+                share_profit=float(positive[mask].sum()) / total_profit,
+                avg_clv=float(table.clv[mask].mean()),
+                avg_p_alive=float(table.p_alive[mask].mean()),
+                avg_realized=float(table.realized[mask].mean()),
+            )
+        )
+    return stats
+
+
+def _segment_json(stats: SegmentStats) -> dict[str, Any]:
+    data = asdict(stats)
+    data["segment"] = stats.segment.value
+    return data
+
+
+def _segment_from_json(data: dict[str, Any]) -> SegmentStats:
+    return SegmentStats(**{**data, "segment": RfmSegment(data["segment"])})

@@ -1,0 +1,163 @@
+"""Customer value objects to Telegram HTML, in the reader's language; all data is escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.customers.csv_import import ImportReport
+from bot.texts import t
+from knowledge.models import Lang
+from knowledge.script import to_script
+from value_engine.models import CustomerBreakdown, CustomerScore, Recommendation, SegmentStats
+
+LANG_CODES = {Lang.EN: "en", Lang.ZH_HANT: "zh-Hant", Lang.ZH_HANS: "zh-Hans"}
+
+
+def money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def segment_name(segment: str, lang: Lang) -> str:
+    return t(f"seg_{segment}", lang)
+
+
+def card_html(b: CustomerBreakdown, lang: Lang, default_margin: float) -> str:
+    s = b.score
+    months = b.horizon_months
+    lines = [
+        "<b>"
+        + t("card_title", lang, customer_id=escape(b.customer_id), name=escape(b.name))
+        + "</b>",
+    ]
+    if b.attributes:
+        lines.append(" · ".join(escape(v) for k, v in b.attributes.items() if k != "referred_by"))
+    lines += [
+        "",
+        f"{t('tier', lang)}: <b>{t('tier_' + s.tier.value, lang)}</b>",
+        f"{t('clv', lang, months=months)}: <b>{money(s.clv)}</b>",
+        f"{t('realized', lang)}: {money(s.realized_value)}",
+        f"{t('potential', lang)}: {money(s.potential_value)}",
+        f"{t('influence', lang)}: {money(s.influence_value)}",
+        f"{t('p_alive', lang)}: {pct(s.p_alive)}",
+        f"{t('expected_purchases', lang, months=months)}: {s.expected_purchases:.1f}",
+        f"{t('rfm', lang)}: {segment_name(s.segment.value, lang)} "
+        f"(R{s.r_score} F{s.f_score} M{s.m_score})",
+        f"{t('risk', lang)}: {t('risk_' + s.risk.value, lang)}",
+        f"{t('trend', lang)}: {t('trend_' + s.trend.value, lang)}",
+    ]
+    if b.drivers:
+        reasons = "; ".join(t("drv_" + d, lang) for d in b.drivers)
+        lines += ["", f"<i>{t('drivers', lang)}: {reasons}</i>"]
+    lines += ["", f"<i>{t('as_of', lang, date=b.as_of.isoformat())}</i>"]
+    if b.margin_assumed:
+        lines.append(f"<i>{t('margin_assumed', lang, rate=f'{default_margin:g}')}</i>")
+    return "\n".join(lines)
+
+
+def recommendations_html(b: CustomerBreakdown, lang: Lang) -> str:
+    lines = [f"<b>{t('recommendations_title', lang, customer_id=escape(b.customer_id))}</b>"]
+    if not b.recommendations:
+        lines.append(t("no_recommendations", lang))
+    for n, rec in enumerate(b.recommendations, 1):
+        lines += ["", *_recommendation_lines(n, rec, lang)]
+    return "\n".join(lines)
+
+
+def _recommendation_lines(n: int, rec: Recommendation, lang: Lang) -> list[str]:
+    code = LANG_CODES[lang]
+    lines = [f"{n}. <b>{escape(rec.action[code])}</b>", f"   <i>{escape(rec.reason[code])}</i>"]
+    if rec.citation is not None:
+        c = rec.citation
+        title = (
+            to_script(f"{c.title} — {c.section}", lang)
+            if lang is not Lang.EN
+            else f"{c.title} — {c.section}"
+        )
+        excerpt = c.text if len(c.text) <= 160 else c.text[:157] + "…"
+        if lang is not Lang.EN:
+            excerpt = to_script(excerpt, lang)
+        lines.append(f"   📚 {t('source', lang)}: {escape(title)}")
+        lines.append(f"   <blockquote>{escape(excerpt)}</blockquote>")
+    return lines
+
+
+def transactions_html(
+    customer_id: str, rows: list[tuple[str, float]], count: int, lang: Lang
+) -> str:
+    title = f"<b>{t('transactions_title', lang, customer_id=escape(customer_id), count=count)}</b>"
+    if not rows:
+        return f"{title}\n{t('no_transactions', lang)}"
+    table = "\n".join(f"{day}  {amount:>12,.2f}" for day, amount in rows)
+    return f"{title}\n<pre>{table}</pre>"
+
+
+def compare_html(s: CustomerScore, stats: SegmentStats | None, lang: Lang) -> str:
+    if stats is None:
+        return t("no_recommendations", lang)
+    header = t(
+        "compare_title",
+        lang,
+        customer_id=escape(s.customer_id),
+        segment=segment_name(stats.segment.value, lang),
+        count=stats.customers,
+    )
+    this, avg = t("this_customer", lang), t("segment_avg", lang)
+    rows = [
+        ("", this, avg),
+        ("CLV", money(s.clv), money(stats.avg_clv)),
+        (
+            t("realized", lang).split("(")[0].split("(")[0].strip(),
+            money(s.realized_value),
+            money(stats.avg_realized),
+        ),
+        ("P(alive)", pct(s.p_alive), pct(stats.avg_p_alive)),
+    ]
+    table = "\n".join(f"{a:<10} {b:>12} {c:>12}" for a, b, c in rows)
+    return f"<b>{header}</b>\n<pre>{escape(table)}</pre>"
+
+
+def top_html(rows: list[tuple[CustomerScore, str, float]], lang: Lang) -> str:
+    lines = [f"<b>{t('top_title', lang, n=len(rows))}</b>", ""]
+    for n, (score, name, cumulative) in enumerate(rows, 1):
+        lines.append(
+            f"{n}. <code>{escape(score.customer_id)}</code> {escape(name)} · {score.tier.value} · "
+            f"{money(score.realized_value)} · {t('cumulative', lang)} {pct(cumulative)}"
+        )
+    return "\n".join(lines)
+
+
+def segments_html(stats: list[SegmentStats], lang: Lang) -> str:
+    lines = [f"<b>{t('segments_title', lang)}</b>", f"<i>{t('segments_header', lang)}</i>", ""]
+    for s in sorted(stats, key=lambda x: x.share_profit, reverse=True):
+        lines.append(
+            f"{segment_name(s.segment.value, lang)} · {s.customers} · {pct(s.share_profit)} · "
+            f"{money(s.avg_clv)} · {pct(s.avg_p_alive)}"
+        )
+    return "\n".join(lines)
+
+
+def import_html(report: ImportReport, file_name: str, lang: Lang) -> str:
+    name = escape(file_name)
+    if report.error_count:
+        lines = [t("import_failed", lang, file=name, errors=report.error_count)]
+        for issue in report.errors[:15]:
+            where = f"{t('line', lang)} {issue.line}: " if issue.line else ""
+            lines.append(f"• {where}{escape(t('err_' + issue.code, lang, value=issue.value))}")
+        if report.error_count > 15:
+            lines.append(t("more_errors", lang, n=report.error_count - 15))
+        return "\n".join(lines)
+    return t(
+        "import_done",
+        lang,
+        kind=t("kind_" + report.kind.value, lang),
+        file=name,
+        encoding=report.encoding,
+        rows=report.rows,
+        inserted=report.inserted,
+        updated=report.updated,
+        skipped=report.skipped_count,
+    )

@@ -1,0 +1,162 @@
+"""Fit both models on a customer summary and score every customer in one vectorized pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from value_engine import measures
+from value_engine.bgnbd import expected_purchases, fit_bgnbd, probability_alive
+from value_engine.clv import discounted_clv
+from value_engine.gamma_gamma import expected_spend, fit_gamma_gamma
+from value_engine.models import CustomerScore, FittedModels, RfmSegment, Risk, Tier, Trend
+from value_engine.summary import CustomerSummary
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringPolicy:
+    """The manager-facing knobs; defaults are documented in the README."""
+
+    horizon_months: int = 12
+    monthly_discount_rate: float = 0.01
+    referral_share: float = 0.10  # share of a referred customer's value credited to the referrer
+
+
+def fit_models(summary: CustomerSummary, unit_days: float, as_of: date) -> FittedModels:
+    buyers = summary.has_purchase
+    bgnbd = fit_bgnbd(summary.frequency[buyers], summary.recency[buyers], summary.age[buyers])
+    gamma_gamma = fit_gamma_gamma(summary.frequency[buyers], summary.monetary[buyers])
+    return FittedModels(bgnbd=bgnbd, gamma_gamma=gamma_gamma, unit_days=unit_days, as_of=as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTable:
+    """Every customer's measures as columns, in the summary's customer order."""
+
+    customer_ids: list[str]
+    expected_purchases: NDArray[np.float64]
+    p_alive: NDArray[np.float64]
+    expected_spend: NDArray[np.float64]
+    clv: NDArray[np.float64]  # revenue CLV, as the models give it
+    realized: NDArray[np.float64]
+    potential: NDArray[np.float64]  # profit CLV: what the customer is still worth if retained
+    influence: NDArray[np.float64]
+    margin_rate: NDArray[np.float64]
+    referrals: NDArray[np.int64]
+    r_score: NDArray[np.int64]
+    f_score: NDArray[np.int64]
+    m_score: NDArray[np.int64]
+    tier: NDArray[np.str_]
+    summary: CustomerSummary
+
+    def row(self, i: int, as_of_day: int) -> CustomerScore:
+        s = self.summary
+        frequency = float(s.frequency[i])
+        days_as_customer = as_of_day - int(s.first_day[i]) if s.has_purchase[i] else 0
+        r, f, m = int(self.r_score[i]), int(self.f_score[i]), int(self.m_score[i])
+        return CustomerScore(
+            customer_id=self.customer_ids[i],
+            frequency=int(frequency),
+            recency=float(s.recency[i]),
+            age=float(s.age[i]),
+            monetary=float(s.monetary[i]),
+            expected_purchases=float(self.expected_purchases[i]),
+            p_alive=float(self.p_alive[i]),
+            expected_spend=float(self.expected_spend[i]),
+            clv=float(self.clv[i]),
+            realized_value=float(self.realized[i]),
+            potential_value=float(self.potential[i]),
+            influence_value=float(self.influence[i]),
+            revenue=float(s.revenue[i]),
+            margin_rate=float(self.margin_rate[i]),
+            r_score=r,
+            f_score=f,
+            m_score=m,
+            segment=measures.rfm_segment(r, f, m) if s.has_purchase[i] else RfmSegment.NEW,
+            tier=Tier(str(self.tier[i])),
+            risk=measures.churn_risk(float(self.p_alive[i]), frequency)
+            if s.has_purchase[i]
+            else Risk.MEDIUM,
+            trend=measures.value_trend(
+                float(s.profit_last_period[i]),
+                float(s.profit_previous_period[i]),
+                days_as_customer,
+            )
+            if s.has_purchase[i]
+            else Trend.NEW,
+            trend_change=float(s.profit_last_period[i] - s.profit_previous_period[i]),
+            referrals=int(self.referrals[i]),
+        )
+
+
+def score_customers(
+    customer_ids: list[str],
+    summary: CustomerSummary,
+    models: FittedModels,
+    referred_by: NDArray[np.int64],
+    policy: ScoringPolicy,
+) -> ScoreTable:
+    """Score everyone; `referred_by[i]` is the position of i's referrer or -1."""
+    x, t_x, big_t = summary.frequency, summary.recency, summary.age
+    unit_months = DAYS_PER_MONTH / models.unit_days
+    horizon_units = policy.horizon_months * unit_months
+    buyers = summary.has_purchase
+
+    purchases = np.where(
+        buyers, expected_purchases(models.bgnbd, horizon_units, x, t_x, big_t), 0.0
+    )
+    p_alive = np.where(buyers, probability_alive(models.bgnbd, x, t_x, big_t), 0.0)
+    spend = np.where(buyers, expected_spend(models.gamma_gamma, x, summary.monetary), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(summary.revenue > 0, summary.profit / summary.revenue, 0.0)
+    margin = np.clip(margin, 0.0, 1.0)
+    clv = np.where(
+        buyers,
+        discounted_clv(
+            models.bgnbd,
+            spend,
+            x,
+            t_x,
+            big_t,
+            horizon_steps=policy.horizon_months,
+            discount_rate=policy.monthly_discount_rate,
+            step=unit_months,
+        ),
+        0.0,
+    )
+    potential = clv * margin
+    realized = summary.profit
+
+    own_value = np.clip(realized, 0, None) + potential
+    has_referrer = referred_by >= 0
+    influence = np.bincount(
+        referred_by[has_referrer],
+        weights=own_value[has_referrer] * policy.referral_share,
+        minlength=len(customer_ids),
+    ).astype(np.float64)
+    referrals = np.bincount(referred_by[has_referrer], minlength=len(customer_ids)).astype(np.int64)
+    r, f, m = measures.rfm_scores(
+        summary.days_since_last, summary.purchases.astype(float), summary.revenue
+    )
+    return ScoreTable(
+        customer_ids=customer_ids,
+        expected_purchases=purchases,
+        p_alive=p_alive,
+        expected_spend=spend,
+        clv=clv,
+        realized=realized,
+        potential=potential,
+        influence=influence,
+        margin_rate=margin,
+        referrals=referrals,
+        r_score=r,
+        f_score=f,
+        m_score=m,
+        tier=measures.pareto_tiers(realized),
+        summary=summary,
+    )
