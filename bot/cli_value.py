@@ -66,10 +66,11 @@ def _value_service(settings: Settings, with_knowledge: bool = True):  # type: ig
         make_engine(settings.resolved_database_url), default_margin=settings.value_default_margin
     )
     lookup: PassageLookup = _NoLookup()
-    if with_knowledge:
-        from knowledge.service import load_service
+    if with_knowledge:  # citations need the passages only, not the vector index
+        from knowledge.citations import CorpusLookup
+        from knowledge.index import current_chunks
 
-        lookup = load_service(settings.corpus_dir, settings.resolved_index_dir, None).citations()
+        lookup = CorpusLookup(current_chunks(settings.corpus_dir))
     policy = ScoringPolicy(
         horizon_months=settings.value_horizon_months,
         monthly_discount_rate=settings.value_monthly_discount_rate,

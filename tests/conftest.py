@@ -43,6 +43,24 @@ def services(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Servi
     return build_services(settings)
 
 
+MANAGER_ID = 601
+
+
+@pytest.fixture(scope="session")
+def demo_services(services: Services) -> Services:
+    """The shared services with a small demo company loaded and user 601 as a manager."""
+    from bot.customers.csv_import import ImportKind
+    from bot.customers.demo import generate
+
+    company = generate(customers=800, seed=11)
+    value = services.value
+    assert value.import_file(ImportKind.CUSTOMERS, company.customers_csv).error_count == 0
+    assert value.import_file(ImportKind.TRANSACTIONS, company.transactions_csv).error_count == 0
+    value.ensure_fit()
+    value.store.set_role(MANAGER_ID, "manager")
+    return services
+
+
 @pytest.fixture(scope="session")
 def knowledge(services: Services) -> KnowledgeService:
     return services.knowledge

@@ -23,18 +23,25 @@ from tests.telegram_server.server import BotApiServer, SentMessage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 TOKEN = "123456:E2E-test-token"
+MANAGER = 9100
 
 
 @pytest.fixture(scope="module")
 def bot_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[str, str]:
     data = tmp_path_factory.mktemp("e2e-data")
-    return {
+    env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "DATA_DIR": str(data),
         "INDEX_DIR": str(index_dir),
         "LOG_LEVEL": "INFO",
+        "ADMIN_IDS": f"[{MANAGER}]",
     }
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo-data", "--customers", "500"],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    return env
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -78,7 +85,9 @@ def _last_id(api: BotApiServer) -> int:
 
 async def test_commands_registered_per_language(server: BotApiServer) -> None:
     await server.wait_for(lambda s: "zh" in s.commands and "" in s.commands)
-    assert [c["command"] for c in server.commands[""]] == ["start", "help", "ask"]
+    assert [c["command"] for c in server.commands[""]] == [
+        "start", "help", "ask", "customer", "top", "segments",
+    ]  # fmt: skip
     assert server.commands["zh"][2]["description"] == "問顧客價值理論的問題"
 
 
@@ -169,3 +178,43 @@ async def test_follow_up_question(server: BotApiServer) -> None:
     await server.send_text("and the second one?", chat_id=chat, user_id=chat)
     (reply,) = await server.wait_for(_new_reply(chat, before))
     assert "滿足性需求" in reply.plain
+
+
+async def test_manager_breakdown_buttons_and_csv_upload(server: BotApiServer) -> None:
+    before = _last_id(server)
+    await server.send_text("/customer C-1042", chat_id=MANAGER, user_id=MANAGER, language_code="en")
+    photo, card = await server.wait_for(_new_reply(MANAGER, before, count=2))
+    assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
+    assert photo.filename == "C-1042.png"
+    assert card.plain.startswith("Customer C-1042") and "Tier:" in card.plain
+    assert [b["text"] for b in card.buttons()] == [
+        "💡 Recommendations", "🧾 Transactions", "📊 Compare with segment",
+    ]  # fmt: skip
+
+    before = _last_id(server)
+    await server.press(card, "💡 Recommendations", user_id=MANAGER)
+    (recs,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert recs.plain.startswith("Recommendations for C-1042")
+
+    before = _last_id(server)
+    csv_text = "customer_id,timestamp,amount\nC-1042,2026-09-29 10:00,250\nC-1042,oops,1\n"
+    await server.send_document(
+        "sales.csv", csv_text.encode(), chat_id=MANAGER, user_id=MANAGER, language_code="en"
+    )
+    (failed,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert "Nothing was imported" in failed.plain and "line 3: invalid date" in failed.plain
+
+    before = _last_id(server)
+    fixed = "customer_id,timestamp,amount\nC-1042,2026-09-29 10:00,250\n".encode("gbk")
+    await server.send_document("sales.csv", fixed, chat_id=MANAGER, user_id=MANAGER)
+    (done,) = await server.wait_for(_new_reply(MANAGER, before), timeout=60)
+    assert "1 new" in done.plain and "refitted" in done.plain
+    assert server.calls_to("getFile") and server.calls_to("download")
+
+
+async def test_staff_cannot_see_customers(server: BotApiServer) -> None:
+    chat = 9101
+    before = _last_id(server)
+    await server.send_text("/customer C-1042", chat_id=chat, user_id=chat, language_code="en")
+    (reply,) = await server.wait_for(_new_reply(chat, before))
+    assert "only available to managers" in reply.plain and reply.photo is None

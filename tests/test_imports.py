@@ -14,7 +14,10 @@ from bot.customers.store import TRANSACTION, CustomerStore
 from bot.storage.migrate import current_revision, downgrade, upgrade
 from bot.storage.repository import make_engine
 
-CUSTOMERS = "customer_id,name,segment,referred_by\nC-1,甲公司,retail,\nC-2,乙公司,retail,C-1\nC-3,丙,services,C-1\n"
+CUSTOMERS = (
+    "customer_id,name,segment,referred_by\n"
+    "C-1,甲公司,retail,\nC-2,乙公司,retail,C-1\nC-3,丙,services,C-1\n"
+)
 
 
 @pytest.fixture()
@@ -200,13 +203,14 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
         )
         conn.execute(
             text(
-                "INSERT INTO exchange VALUES (1, 5, 6, 'q', 'a', 'en', 1, '[]', '2026-01-01 00:00:00')"
+                "INSERT INTO exchange VALUES "
+                "(1, 5, 6, 'q', 'a', 'en', 1, '[]', '2026-01-01 00:00:00')"
             )
         )
         conn.execute(
             text(
-                "CREATE TABLE feedback (id INTEGER PRIMARY KEY, exchange_id INTEGER, user_id INTEGER, "
-                "helpful BOOLEAN, created_at DATETIME)"
+                "CREATE TABLE feedback (id INTEGER PRIMARY KEY, exchange_id INTEGER, "
+                "user_id INTEGER, helpful BOOLEAN, created_at DATETIME)"
             )
         )
     engine = make_engine(url)

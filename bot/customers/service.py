@@ -124,7 +124,9 @@ class ValueService:
             "margin_assumed": summary.profit_assumed,
         }
         fit = ValueFit(
-            revision=revision,
+            # A calibration fit (cut off before the data ends) never serves breakdowns:
+            # revision -1 matches no data revision, so the next breakdown refits on all data.
+            revision=revision if as_of is None else -1,
             fingerprint=fingerprint,
             params_json=json.dumps(params),
             customers=len(data.customer_ids),

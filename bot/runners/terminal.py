@@ -53,6 +53,7 @@ class TerminalSession(BaseSession):
         self._out = out
         self._files_dir = files_dir
         self.files: list[tuple[str, bytes]] = []  # pictures and documents the bot sent
+        self.documents: dict[str, bytes] = {}  # file_id -> content, for documents users "send"
         self._message_ids = itertools.count(1)
         self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by choice number
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call, for inspection
@@ -68,7 +69,7 @@ class TerminalSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        yield b""
+        yield self.documents.get(url.rsplit("/", 1)[-1], b"")
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -117,6 +118,15 @@ class TerminalSession(BaseSession):
             if params.get("caption"):
                 self._print_message(params["caption"], params.get("reply_markup"), message_id)
             return {**self._message(params, message_id), "text": None}
+        if name == "getFile":
+            file_id = params["file_id"]
+            size = len(self.documents.get(file_id, b""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": file_id,
+            }
         if name == "editMessageReplyMarkup":
             self._print_keyboard(params.get("reply_markup"), params["message_id"])
             return self._message(params, params["message_id"])

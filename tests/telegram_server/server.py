@@ -30,6 +30,9 @@ from aiohttp import web
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limits for bots
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "blockquote", "tg-spoiler", "span", "tg-emoji",
@@ -55,6 +58,8 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     reply_to: int | None
     edits: int = 0
+    photo: bytes | None = None  # sendPhoto / sendDocument content
+    filename: str | None = None
 
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -120,6 +125,7 @@ class BotApiServer:
         self.messages: dict[int, SentMessage] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, bytes] = {}  # documents users sent, by file_id
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
         self._update_ids = itertools.count(1)
@@ -135,6 +141,7 @@ class BotApiServer:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._dispatch)
         app.router.add_get("/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -192,6 +199,42 @@ class BotApiServer:
         if reply_to is not None and reply_to in self.messages:
             message["reply_to_message"] = self._as_message(self.messages[reply_to])
         await self._push({"message": message})
+        return message_id
+
+    async def send_document(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        chat_id: int,
+        user_id: int,
+        language_code: str | None = None,
+    ) -> int:
+        """A user sends a file; the bot fetches it with getFile and the file URL."""
+        file_id = f"doc{next(self._update_ids)}"
+        self.files[file_id] = content
+        message_id = next(self._user_message_ids)
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+        if language_code:
+            user["language_code"] = language_code
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": filename,
+            "mime_type": "text/csv",
+            "file_size": len(content),
+        }
+        await self._push(
+            {
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": user,
+                    "document": document,
+                }
+            }
+        )
         return message_id
 
     async def press(self, message: SentMessage, button_text: str, *, user_id: int) -> str:
@@ -343,6 +386,64 @@ class BotApiServer:
                 if data is not None and len(data.encode()) > MAX_CALLBACK_DATA:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return dict(markup)
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return self._store_file(params, "photo", MAX_PHOTO_BYTES)
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return self._store_file(params, "document", MAX_UPLOAD_BYTES)
+
+    def _store_file(self, params: dict[str, Any], field_name: str, limit: int) -> Any:
+        upload = params.get(field_name)
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        if not isinstance(upload, web.FileField):
+            raise ApiError(400, f"Bad Request: there is no {field_name} in the request")
+        content = upload.file.read()
+        if not content:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(content) > limit:
+            raise ApiError(400, "Bad Request: file is too big")
+        if field_name == "photo" and not content.startswith(b"\x89PNG"):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption", ""))
+        plain = self._check_text(caption, params) if caption else ""
+        message = SentMessage(
+            message_id=next(self._message_ids), chat_id=int(params["chat_id"]), text=caption,
+            plain=plain, reply_markup=self._check_markup(params.get("reply_markup")),
+            reply_to=None, photo=content, filename=upload.filename,
+        )  # fmt: skip
+        self.messages[message.message_id] = message
+        out = self._as_message(message)
+        out.pop("text")
+        out[field_name] = (
+            [{"file_id": f"p{message.message_id}", "file_unique_id": f"p{message.message_id}",
+              "width": 800, "height": 360}]
+            if field_name == "photo"
+            else {"file_id": f"d{message.message_id}", "file_unique_id": f"d{message.message_id}"}
+        )  # fmt: skip
+        return out
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if len(self.files[file_id]) > MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}.csv",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        file_id = path.removeprefix("documents/").removesuffix(".csv")
+        self.calls.append(Call("download", {"path": path}))
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="text/csv")
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
         message = self.messages.get(int(params.get("message_id", 0)))

@@ -1,0 +1,107 @@
+"""The value commands as real processes: contracts other tools read, and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CDNOW = Path(__file__).parent / "data" / "cdnow_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    values.update(DATA_DIR=str(tmp_path_factory.mktemp("cli-value")), DEMO_CUSTOMERS="400")
+    return values
+
+
+@pytest.fixture(scope="module")
+def summary_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CDNOW in the documented summary format."""
+    data = np.genfromtxt(CDNOW, delimiter=",", names=True)
+    path = tmp_path_factory.mktemp("summary") / "cdnow.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "frequency", "recency", "T", "monetary_value"])
+        for row in data:
+            writer.writerow([int(row["ID"]), int(row["x"]), row["t_x"], row["T"], row["zbar"]])
+    return path
+
+
+def _cvm(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env, capture_output=True, text=True, timeout=300, check=check,
+    )  # fmt: skip
+
+
+def test_fit_summary_json_contract(env: dict[str, str], summary_csv: Path) -> None:
+    out = json.loads(_cvm(env, "value", "fit", "--summary", str(summary_csv), "--json").stdout)
+    assert set(out) == {"bgnbd", "gamma_gamma"}
+    assert set(out["bgnbd"]) == {"r", "alpha", "a", "b", "loglik"}
+    assert set(out["gamma_gamma"]) == {"p", "q", "v", "loglik"}
+    assert f"{out['bgnbd']['r']:.3g}" == "0.243" and f"{out['bgnbd']['b']:.3g}" == "2.43"
+    assert out["bgnbd"]["loglik"] == pytest.approx(-9582.4, abs=0.05)
+    assert f"{out['gamma_gamma']['q']:.3g}" == "3.74"
+
+
+def test_score_summary_writes_one_row_per_customer(
+    env: dict[str, str], summary_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "scores.csv"
+    _cvm(env, "value", "score", "--summary", str(summary_csv), "--horizon", "52",
+         "--discount-rate", "0.002", "--out", str(out))  # fmt: skip
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2357
+    assert list(rows[0]) == [
+        "customer_id",
+        "expected_purchases",
+        "p_alive",
+        "expected_spend",
+        "clv",
+    ]
+    first = {k: float(v) for k, v in rows[0].items()}
+    assert first["customer_id"] == 1 and 0 < first["p_alive"] <= 1
+    assert first["clv"] > 0 and first["expected_purchases"] > 0
+
+
+def test_bad_summary_is_refused_politely(env: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,frequency,recency\n1,2,3\n")
+    result = _cvm(env, "value", "fit", "--summary", str(bad), "--json", check=False)
+    assert result.returncode == 2 and "missing columns: T" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_demo_fit_and_customer_breakdown(env: dict[str, str], tmp_path: Path) -> None:
+    _cvm(env, "demo-data", "--out", str(tmp_path))
+    assert (tmp_path / "customers.csv").exists() and (tmp_path / "transactions.csv").exists()
+    again = json.loads(
+        _cvm(env, "import", "transactions", str(tmp_path / "transactions.csv"), "--json").stdout
+    )
+    assert again["inserted"] == 0 and again["committed"] and again["errors"] == 0
+    broken = tmp_path / "broken.csv"
+    broken.write_text("customer_id,timestamp,amount\nC-1000,not a date,5\n", encoding="utf-8")
+    result = _cvm(env, "import", "transactions", str(broken), "--json", check=False)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and not report["committed"]
+    assert report["error_rows"] == [{"line": 2, "code": "bad_date", "value": "not a date"}]
+
+    fit = json.loads(_cvm(env, "value", "fit", "--calibration-end", "2026-06-30", "--json").stdout)
+    assert fit["as_of"] == "2026-06-30" and fit["customers"] == 400
+    breakdown = json.loads(_cvm(env, "customer", "C-1042", "--json").stdout)
+    assert breakdown["customer_id"] == "C-1042"
+    assert {"clv", "p_alive", "realized_value", "tier", "segment"} <= set(breakdown["score"])
+    assert all(r["citation"]["doc"] for r in breakdown["recommendations"])
+    text = _cvm(env, "customer", "C-1042", "--lang", "zh-Hant").stdout
+    assert "等級" in text
+    missing = _cvm(env, "customer", "C-0", check=False)
+    assert missing.returncode == 1 and "no customer" in missing.stderr
