@@ -40,7 +40,8 @@ def _png(fig: Figure) -> bytes:
 def breakdown_chart(breakdown: CustomerBreakdown, labels: dict[str, str]) -> bytes:
     """Left: realized / potential / influence value; right: profit per quarter."""
     font = cjk_font()
-    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    fig = Figure(figsize=(8, 3.6))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.2, wspace=0.25)
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
     score = breakdown.score
     names = [labels["realized"], labels["potential"], labels["influence"]]

@@ -246,9 +246,9 @@ def _fit_summary(args: argparse.Namespace) -> int:
 
 
 def _score_summary(args: argparse.Namespace) -> int:
-    from value_engine.bgnbd import expected_purchases, fit_bgnbd, probability_alive
-    from value_engine.clv import discounted_clv
-    from value_engine.gamma_gamma import expected_spend, fit_gamma_gamma
+    from value_engine.bgnbd import fit_bgnbd
+    from value_engine.clv import predict_all
+    from value_engine.gamma_gamma import fit_gamma_gamma
 
     try:
         data = read_summary(args.summary)
@@ -262,10 +262,11 @@ def _score_summary(args: argparse.Namespace) -> int:
     except (SummaryError, ValueError) as exc:
         print(f"cvm value score: {exc}", file=sys.stderr)
         return 2
-    purchases = expected_purchases(bgnbd, args.horizon, x, t_x, big_t)
-    alive = probability_alive(bgnbd, x, t_x, big_t)
-    spend = expected_spend(gamma_gamma, x, m)
-    clv = discounted_clv(bgnbd, spend, x, t_x, big_t, args.horizon, args.discount_rate)
+    predicted = predict_all(
+        bgnbd, gamma_gamma, x, t_x, big_t, m, args.horizon, args.horizon, args.discount_rate
+    )
+    purchases, alive = predicted.expected_purchases, predicted.p_alive
+    spend, clv = predicted.expected_spend, predicted.clv
     with args.out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"])

@@ -56,10 +56,17 @@ def test_bgnbd_reproduces_the_published_cdnow_fit(
     assert p.converged
 
 
-def test_compression_does_not_change_the_fit(cdnow: np.ndarray, cdnow_fit: BgNbdParams) -> None:
-    plain = fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"], compress=False)
+def test_weights_stand_for_identical_customers(cdnow: np.ndarray, cdnow_fit: BgNbdParams) -> None:
+    doubled = fit_bgnbd(
+        np.r_[cdnow["x"], cdnow["x"]],
+        np.r_[cdnow["t_x"], cdnow["t_x"]],
+        np.r_[cdnow["T"], cdnow["T"]],
+    )
+    weighted = fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"], weights=np.full(len(cdnow), 2.0))
     for name in ("r", "alpha", "a", "b"):
-        assert getattr(plain, name) == pytest.approx(getattr(cdnow_fit, name), rel=1e-4)
+        assert getattr(weighted, name) == pytest.approx(getattr(doubled, name), rel=1e-5)
+        assert getattr(weighted, name) == pytest.approx(getattr(cdnow_fit, name), rel=1e-4)
+    assert weighted.loglik == pytest.approx(2 * cdnow_fit.loglik, abs=1e-6)
     total = float(log_likelihood(cdnow_fit, cdnow["x"], cdnow["t_x"], cdnow["T"]).sum())
     assert total == pytest.approx(cdnow_fit.loglik, abs=1e-6)
 

@@ -8,6 +8,8 @@ the gradient is analytic, so the optimizer needs no finite differences.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
@@ -15,6 +17,7 @@ from scipy import optimize, special
 from value_engine.models import BgNbdParams
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 def _as_float(values: ArrayLike) -> FloatArray:
@@ -35,123 +38,124 @@ def _check(frequency: FloatArray, recency: FloatArray, age: FloatArray) -> None:
 
 
 class _Likelihood:
-    """Negative log-likelihood and its gradient in log-parameters, for one data set."""
+    """Negative mean log-likelihood and its analytic gradient in log-parameters.
+
+    Customers without repeat purchases contribute r·ln α − r·ln(α+T) only, so they
+    are folded by distinct T. For the others every term that depends on x alone
+    (log-gammas, log-betas, digammas) is computed once per distinct x, and the
+    per-customer work is two logarithms, a softplus and a logistic.
+    """
 
     def __init__(
         self, frequency: FloatArray, recency: FloatArray, age: FloatArray, weights: FloatArray
     ) -> None:
-        self.x_values, self.x_index = np.unique(frequency, return_inverse=True)
-        self.recency = recency
-        self.age = age
-        self.weights = weights
+        zero = frequency == 0
+        self.age0, inverse0 = np.unique(age[zero], return_inverse=True)
+        self.w0 = np.bincount(inverse0.ravel(), weights=weights[zero], minlength=self.age0.size)
+        repeat = ~zero
+        self.x_values, index = np.unique(frequency[repeat], return_inverse=True)
+        self.x_index = index.ravel()
+        self.w1 = weights[repeat]
+        self.count_x = np.bincount(self.x_index, weights=self.w1, minlength=self.x_values.size)
+        self.x1 = frequency[repeat]
+        self.age1 = age[repeat]
+        self.recency1 = recency[repeat]
+        # Logs kept by the day have few distinct ages: take logs on those and gather.
+        self.ages, age_index = np.unique(self.age1, return_inverse=True)
+        self.age_index = age_index.ravel() if self.ages.size * 8 < self.age1.size else None
+        self.recencies, rec_index = np.unique(self.recency1, return_inverse=True)
+        self.rec_index = rec_index.ravel() if self.recencies.size * 8 < self.recency1.size else None
         self.total_weight = float(weights.sum())
-        self.repeat = frequency > 0
-        self.x = frequency
-
-    def terms(
-        self, r: float, alpha: float, a: float, b: float
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Per-customer log-likelihood, the weight of the 'still alive' branch, and both logs."""
-        xs = self.x_values
-        # Per distinct x: ln Γ(r+x) - ln Γ(r) + r ln α, and the two beta ratios.
-        head_x = special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha)
-        beta_ab = special.betaln(a, b)
-        alive_x = special.betaln(a, b + xs) - beta_ab
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dead_x = np.where(
-                xs > 0, special.betaln(a + 1, np.maximum(b + xs - 1, 1e-300)) - beta_ab, -np.inf
-            )
-        idx = self.x_index
-        rx = r + self.x
-        log_alive = alive_x[idx] - rx * np.log(alpha + self.age)
-        log_dead = dead_x[idx] - rx * np.log(alpha + self.recency)
-        total = np.logaddexp(log_alive, log_dead)
-        ll = head_x[idx] + total
-        w_alive = np.exp(log_alive - total)
-        return ll, w_alive, log_alive, log_dead
 
     def value_and_grad(self, log_params: FloatArray) -> tuple[float, FloatArray]:
-        r, alpha, a, b = np.exp(log_params)
-        ll, w_alive, _, _ = self.terms(r, alpha, a, b)
-        w_dead = 1.0 - w_alive
-        xs = self.x_values
-        idx = self.x_index
-        x = self.x
-        weights = self.weights
-        log_age = np.log(alpha + self.age)
-        log_rec = np.log(alpha + self.recency)
+        r, alpha, a, b = (float(v) for v in np.exp(log_params))
+        log_alpha = np.log(alpha)
+        xs, idx, cx, w1 = self.x_values, self.x_index, self.count_x, self.w1
 
-        psi_rx = special.digamma(r + xs)[idx]
-        d_r = psi_rx - special.digamma(r) + np.log(alpha) - w_alive * log_age - w_dead * log_rec
-        rx = r + x
-        d_alpha = (
-            r / alpha - w_alive * rx / (alpha + self.age) - w_dead * rx / (alpha + self.recency)
-        )
-        psi_abx = special.digamma(a + b + xs)[idx]
-        psi_bx = special.digamma(b + xs)[idx]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            psi_bx1 = np.where(xs > 0, special.digamma(np.maximum(b + xs - 1, 1e-300)), 0.0)[idx]
-        d_a = (
-            w_alive * (special.digamma(a) - psi_abx)
-            + w_dead * (special.digamma(a + 1) - psi_abx)
-            - (special.digamma(a) - special.digamma(a + b))
-        )
-        d_b = (
-            w_alive * (psi_bx - psi_abx)
-            + w_dead * (psi_bx1 - psi_abx)
-            - (special.digamma(b) - special.digamma(a + b))
-        )
-        grad = np.array(
-            [
-                float(weights @ d_r) * r,
-                float(weights @ d_alpha) * alpha,
-                float(weights @ d_a) * a,
-                float(weights @ d_b) * b,
-            ]
-        )
-        value = float(weights @ ll)
+        # One-time buyers.
+        la0 = np.log(alpha + self.age0)
+        value = float(self.w0 @ (r * log_alpha - r * la0))
+        d_r = float(self.w0 @ (log_alpha - la0))
+        d_alpha = float(self.w0 @ (r / alpha - r / (alpha + self.age0)))
+        d_a = 0.0
+        d_b = 0.0
+
+        if xs.size:
+            beta_ab = special.betaln(a, b)
+            head_x = special.gammaln(r + xs) - special.gammaln(r) + r * log_alpha
+            alive_x = special.betaln(a, b + xs) - beta_ab
+            dead_x = special.betaln(a + 1, b + xs - 1) - beta_ab
+            if self.age_index is None:
+                la = np.log(alpha + self.age1)
+                inv_age = 1.0 / (alpha + self.age1)
+            else:
+                la = np.log(alpha + self.ages)[self.age_index]
+                inv_age = (1.0 / (alpha + self.ages))[self.age_index]
+            if self.rec_index is None:
+                lr = np.log(alpha + self.recency1)
+                inv_rec = 1.0 / (alpha + self.recency1)
+            else:
+                lr = np.log(alpha + self.recencies)[self.rec_index]
+                inv_rec = (1.0 / (alpha + self.recencies))[self.rec_index]
+            rx = r + self.x1
+            log_alive = alive_x[idx] - rx * la
+            gap = (dead_x - alive_x)[idx] - rx * (lr - la)  # log(dead branch / alive branch)
+            # softplus(gap) and its derivative expit(gap) from one exponential, overflow-free.
+            small = np.exp(-np.abs(gap))
+            inv = 1.0 / (1.0 + small)
+            softplus = np.maximum(gap, 0.0) + np.log1p(small)
+            w_dead = np.where(gap >= 0, inv, small * inv)
+            value += float(cx @ head_x) + float(w1 @ (log_alive + softplus))
+            dead_x_weight = np.bincount(idx, weights=w1 * w_dead, minlength=xs.size)
+
+            psi_rx = special.digamma(r + xs)
+            psi_abx = special.digamma(a + b + xs)
+            psi_bx = special.digamma(b + xs)
+            psi_bx1 = special.digamma(b + xs - 1)
+            d_r += float(cx @ (psi_rx - special.digamma(r) + log_alpha))
+            d_r -= float(w1 @ (la + w_dead * (lr - la)))
+            d_alpha += float(w1 @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age))))
+            d_a += float(cx @ (special.digamma(a + b) - psi_abx))
+            d_a += float(dead_x_weight.sum()) * float(special.digamma(a + 1) - special.digamma(a))
+            d_b += float(cx @ (psi_bx - psi_abx - special.digamma(b) + special.digamma(a + b)))
+            d_b += float(dead_x_weight @ (psi_bx1 - psi_bx))
+
+        grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         scale = self.total_weight
         return -value / scale, -grad / scale
+
+
+def _per_customer_ll(
+    params: BgNbdParams, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+) -> FloatArray:
+    """Equation (6) of Fader, Hardie & Lee (2005) in log space, one value per customer."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    beta_ab = special.betaln(a, b)
+    head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    log_alive = special.betaln(a, b + x) - beta_ab - (r + x) * np.log(alpha + big_t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_dead = np.where(
+            x > 0,
+            special.betaln(a + 1, np.maximum(b + x - 1, 1e-300))
+            - beta_ab
+            - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return np.asarray(head + np.logaddexp(log_alive, log_dead), dtype=np.float64)
 
 
 def log_likelihood(
     params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
 ) -> FloatArray:
     """Per-customer log-likelihood, with every constant kept (comparable to published values)."""
-    x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
-    ll, _, _, _ = _Likelihood(x, t_x, big_t, np.ones_like(x)).terms(
-        params.r, params.alpha, params.a, params.b
-    )
-    return ll
+    return _per_customer_ll(params, _as_float(frequency), _as_float(recency), _as_float(age))
 
 
-def fit_bgnbd(
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    age: ArrayLike,
-    weights: ArrayLike | None = None,
-    compress: bool = True,
-) -> BgNbdParams:
-    """Maximum-likelihood BG/NBD parameters.
+WARM_START_ABOVE = 200_000
 
-    `frequency` is the number of repeat purchases, `recency` the age at the last
-    purchase and `age` (T) the time since the first, all in one time unit. With
-    `compress`, identical (x, t_x, T) rows are fitted once with a weight: the
-    likelihood is the same, the arrays far shorter for data recorded by the day.
-    """
-    x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
-    _check(x, t_x, big_t)
-    w = np.ones_like(x) if weights is None else _as_float(weights)
-    if compress:
-        rows = np.stack([x, t_x, big_t], axis=1)
-        unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-        w = np.bincount(inverse.ravel(), weights=w, minlength=len(unique)).astype(np.float64)
-        x, t_x, big_t = unique[:, 0].copy(), unique[:, 1].copy(), unique[:, 2].copy()
-    model = _Likelihood(x, t_x, big_t, w)
-    # Method-of-moments style start: mean purchase rate for r/alpha, a mild dropout prior.
-    scale = float(np.mean(big_t)) or 1.0
-    start = np.log([1.0, scale, 1.0, 1.0])
-    result = optimize.minimize(
+
+def _minimize(model: _Likelihood, start: FloatArray) -> optimize.OptimizeResult:
+    return optimize.minimize(
         model.value_and_grad,
         start,
         jac=True,
@@ -159,8 +163,32 @@ def fit_bgnbd(
         bounds=[(-12.0, 12.0)] * 4,
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
+
+
+def fit_bgnbd(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> BgNbdParams:
+    """Maximum-likelihood BG/NBD parameters.
+
+    `frequency` is the number of repeat purchases, `recency` the age at the last
+    purchase and `age` (T) the time since the first, all in one time unit;
+    `weights` counts identical customers (a row standing for several).
+    """
+    x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
+    _check(x, t_x, big_t)
+    w = np.ones_like(x) if weights is None else _as_float(weights)
+    scale = float(np.average(big_t, weights=w)) or 1.0
+    start = np.log([1.0, scale, 1.0, 1.0])
+    if x.size > WARM_START_ABOVE:
+        # Most iterations are spent far from the optimum: take them on a random 5%.
+        pick = np.random.default_rng(0).random(x.size) < 0.05
+        start = _minimize(_Likelihood(x[pick], t_x[pick], big_t[pick], w[pick]), start).x
+    result = _minimize(_Likelihood(x, t_x, big_t, w), start)
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
-    ll_total = float(w @ model.terms(r, alpha, a, b)[0])
+    ll_total = -float(result.fun) * float(w.sum())  # the objective keeps every constant
     if not np.isfinite(ll_total):
         raise ArithmeticError("BG/NBD fit did not converge to a finite likelihood")
     return BgNbdParams(
@@ -188,22 +216,51 @@ def _log_tail(params: BgNbdParams, x: FloatArray, age: FloatArray, t: FloatArray
     return np.asarray((a - 1) * np.log1p(-z) + np.log(hyp), dtype=np.float64)
 
 
+def purchase_pairs(
+    frequency: FloatArray, age: FloatArray
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Distinct (x, T) pairs and each customer's pair: the hypergeometric term depends on
+    nothing else, and logs kept by the day repeat these pairs a great deal."""
+    ages, age_index = np.unique(age, return_inverse=True)
+    stride = int(frequency.max(initial=0)) + 1
+    key = age_index.ravel().astype(np.int64) * stride + frequency.astype(np.int64)
+    keys, inverse = np.unique(key, return_inverse=True)
+    return (keys % stride).astype(np.float64), ages[keys // stride], inverse.ravel()
+
+
+def conditional_factors(
+    params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    """The pieces of equation (10) that do not depend on the horizon.
+
+    Returns (lead per pair, T per pair, x per pair, pair index per customer) so that
+    E[Y(t)] = lead·(1 − tail(t)) / (1 + dropout odds); `tail` is `_log_tail` on pairs.
+    """
+    x, big_t = _as_float(frequency), _as_float(age)
+    pair_x, pair_t, inverse = purchase_pairs(x, big_t)
+    a = _away_from_one(params.a)
+    lead = (a + params.b + pair_x - 1) / (a - 1)
+    return lead, pair_t, pair_x, inverse
+
+
+def _away_from_one(a: float) -> float:
+    """The formula has a removable singularity at a = 1: step off it."""
+    return 1.0 + 1e-7 if abs(a - 1.0) < 1e-7 else a
+
+
 def expected_purchases(
-    params: BgNbdParams, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+    params: BgNbdParams, t: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
 ) -> FloatArray:
     """E[purchases in (T, T+t] | x, t_x, T]: equation (10) of Fader, Hardie & Lee (2005)."""
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
-    horizon = np.broadcast_to(_as_float(t), x.shape)
-    r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    if abs(a - 1.0) < 1e-7:  # removable singularity at a = 1: step off it
-        a = 1.0 + 1e-7
-        params = BgNbdParams(r=r, alpha=alpha, a=a, b=b, loglik=params.loglik)
-    lead = (a + b + x - 1) / (a - 1)
-    tail = np.exp(_log_tail(params, x, big_t, horizon))
-    numerator = lead * (1.0 - tail)
+    if t <= 0:
+        return np.zeros(x.shape)
+    params = replace(params, a=_away_from_one(params.a))
+    lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
+    tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, float(t))))
+    per_pair = lead * (1.0 - tail)
     denominator = 1.0 + np.exp(_log_dropout_odds(params, x, t_x, big_t))
-    result = numerator / denominator
-    return np.where(horizon > 0, result, 0.0)
+    return np.asarray(per_pair[inverse] / denominator, dtype=np.float64)
 
 
 def _log_dropout_odds(

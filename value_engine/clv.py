@@ -7,11 +7,14 @@ the step's end), so both can be compared number for number.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from value_engine.bgnbd import expected_purchases
-from value_engine.models import BgNbdParams
+from value_engine.bgnbd import _away_from_one, _log_dropout_odds, _log_tail, conditional_factors
+from value_engine.gamma_gamma import expected_spend
+from value_engine.models import BgNbdParams, GammaGammaParams
 
 FloatArray = NDArray[np.float64]
 
@@ -39,10 +42,70 @@ def discounted_clv(
     t_x = np.asarray(recency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
     value = np.asarray(spend, dtype=np.float64) * np.asarray(margin, dtype=np.float64)
-    clv = np.zeros(x.shape)
-    previous = np.zeros(x.shape)
+    params = replace(bgnbd, a=_away_from_one(bgnbd.a))
+    lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
+    # Σ_i lead·(tail(i−1) − tail(i)) / (1+d)^i per (x, T) pair; tail(0) = 1.
+    discounted = np.zeros(pair_t.shape)
+    previous = np.ones(pair_t.shape)
     for i in range(1, horizon_steps + 1):
-        cumulative = expected_purchases(bgnbd, i * step, x, t_x, big_t)
-        clv += value * (cumulative - previous) / (1.0 + discount_rate) ** i
-        previous = cumulative
-    return clv
+        tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, i * step)))
+        discounted += lead * (previous - tail) / (1.0 + discount_rate) ** i
+        previous = tail
+    denominator = 1.0 + np.exp(_log_dropout_odds(params, x, t_x, big_t))
+    return np.asarray(value * discounted[inverse] / denominator, dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class Predictions:
+    expected_purchases: FloatArray
+    p_alive: FloatArray
+    expected_spend: FloatArray
+    clv: FloatArray
+
+
+def predict_all(
+    bgnbd: BgNbdParams,
+    gamma_gamma: GammaGammaParams,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    monetary: ArrayLike,
+    purchase_horizon: float,
+    horizon_steps: int,
+    discount_rate: float,
+    step: float = 1.0,
+    margin: ArrayLike = 1.0,
+) -> Predictions:
+    """Every per-customer prediction in one pass, sharing the (x, T) pairs and the
+    dropout odds between expected purchases, P(alive) and CLV."""
+    x = np.asarray(frequency, dtype=np.float64)
+    t_x = np.asarray(recency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    params = replace(bgnbd, a=_away_from_one(bgnbd.a))
+    lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
+    odds = np.exp(_log_dropout_odds(params, x, t_x, big_t))
+    denominator = 1.0 + odds
+    spend = expected_spend(gamma_gamma, x, monetary)
+
+    horizon_tail = np.exp(
+        _log_tail(params, pair_x, pair_t, np.full(pair_t.shape, purchase_horizon))
+    )
+    purchases = (
+        (lead * (1.0 - horizon_tail))[inverse] / denominator
+        if purchase_horizon > 0
+        else np.zeros(x.shape)
+    )
+
+    discounted = np.zeros(pair_t.shape)
+    previous = np.ones(pair_t.shape)
+    for i in range(1, horizon_steps + 1):
+        tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, i * step)))
+        discounted += lead * (previous - tail) / (1.0 + discount_rate) ** i
+        previous = tail
+    value = spend * np.asarray(margin, dtype=np.float64)
+    return Predictions(
+        expected_purchases=np.asarray(purchases, dtype=np.float64),
+        p_alive=np.asarray(1.0 / denominator, dtype=np.float64),
+        expected_spend=spend,
+        clv=np.asarray(value * discounted[inverse] / denominator, dtype=np.float64),
+    )

@@ -49,20 +49,44 @@ def fit_gamma_gamma(
     x, m, w = x[keep], m[keep], w[keep]
     if x.size < 3:
         raise ValueError("Gamma-Gamma needs at least 3 repeat customers with positive spend")
-    log_x, log_m = np.log(x), np.log(m)
+    # Terms in x alone are computed per distinct x; the ones in m fold into constants,
+    # leaving one logarithm and one division per customer and evaluation.
+    xs, index = np.unique(x, return_inverse=True)
+    index = index.ravel()
+    count_x = np.bincount(index, weights=w, minlength=xs.size)
     total = float(w.sum())
+    spend = m * x
+    wx = w * x
+    log_m = np.log(m)
+    c_xlogm = float(wx @ log_m)
+    c_logm = float(w @ log_m)
+    c_xlogx = float(count_x @ (xs * np.log(xs)))
 
     def value_and_grad(log_params: FloatArray) -> tuple[float, FloatArray]:
-        p, q, v = np.exp(log_params)
-        px = p * x
-        log_vmx = np.log(v + m * x)
-        ll = _log_likelihood(p, q, v, x, m)
-        psi_pxq = special.digamma(px + q)
-        d_p = x * (psi_pxq - special.digamma(px) + log_m + log_x - log_vmx)
-        d_q = psi_pxq - special.digamma(q) + np.log(v) - log_vmx
-        d_v = q / v - (px + q) / (v + m * x)
-        grad = np.array([w @ d_p * p, w @ d_q * q, w @ d_v * v])
-        return -float(w @ ll) / total, -grad / total
+        p, q, v = (float(val) for val in np.exp(log_params))
+        log_vs = np.log(v + spend)
+        inv_vs = 1.0 / (v + spend)
+        sum_wx_log = float(wx @ log_vs)
+        sum_w_log = float(w @ log_vs)
+        pxs = p * xs
+        ll = (
+            float(count_x @ (special.gammaln(pxs + q) - special.gammaln(pxs)))
+            - total * float(special.gammaln(q))
+            + q * np.log(v) * total
+            + p * c_xlogm
+            - c_logm
+            + p * c_xlogx
+            - p * sum_wx_log
+            - q * sum_w_log
+        )
+        psi_pxq = special.digamma(pxs + q)
+        d_p = float(count_x @ (xs * (psi_pxq - special.digamma(pxs)))) + c_xlogm + c_xlogx
+        d_p -= sum_wx_log
+        d_q = float(count_x @ psi_pxq) - total * float(special.digamma(q)) + total * np.log(v)
+        d_q -= sum_w_log
+        d_v = q * total / v - p * float(wx @ inv_vs) - q * float(w @ inv_vs)
+        grad = np.array([d_p * p, d_q * q, d_v * v])
+        return -ll / total, -grad / total
 
     start = np.log([1.0, 1.0, float(np.mean(m))])
     result = optimize.minimize(

@@ -9,9 +9,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from value_engine import measures
-from value_engine.bgnbd import expected_purchases, fit_bgnbd, probability_alive
-from value_engine.clv import discounted_clv
-from value_engine.gamma_gamma import expected_spend, fit_gamma_gamma
+from value_engine.bgnbd import fit_bgnbd
+from value_engine.clv import predict_all
+from value_engine.gamma_gamma import fit_gamma_gamma
 from value_engine.models import CustomerScore, FittedModels, RfmSegment, Risk, Tier, Trend
 from value_engine.summary import CustomerSummary
 
@@ -107,28 +107,25 @@ def score_customers(
     horizon_units = policy.horizon_months * unit_months
     buyers = summary.has_purchase
 
-    purchases = np.where(
-        buyers, expected_purchases(models.bgnbd, horizon_units, x, t_x, big_t), 0.0
-    )
-    p_alive = np.where(buyers, probability_alive(models.bgnbd, x, t_x, big_t), 0.0)
-    spend = np.where(buyers, expected_spend(models.gamma_gamma, x, summary.monetary), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(summary.revenue > 0, summary.profit / summary.revenue, 0.0)
     margin = np.clip(margin, 0.0, 1.0)
-    clv = np.where(
-        buyers,
-        discounted_clv(
-            models.bgnbd,
-            spend,
-            x,
-            t_x,
-            big_t,
-            horizon_steps=policy.horizon_months,
-            discount_rate=policy.monthly_discount_rate,
-            step=unit_months,
-        ),
-        0.0,
+    predicted = predict_all(
+        models.bgnbd,
+        models.gamma_gamma,
+        x,
+        t_x,
+        big_t,
+        summary.monetary,
+        purchase_horizon=horizon_units,
+        horizon_steps=policy.horizon_months,
+        discount_rate=policy.monthly_discount_rate,
+        step=unit_months,
     )
+    purchases = np.where(buyers, predicted.expected_purchases, 0.0)
+    p_alive = np.where(buyers, predicted.p_alive, 0.0)
+    spend = np.where(buyers, predicted.expected_spend, 0.0)
+    clv = np.where(buyers, predicted.clv, 0.0)
     potential = clv * margin
     realized = summary.profit
 

@@ -250,8 +250,10 @@ def import_transactions(
     )
     width = max(columns.values()) + 1
     dates: dict[str, datetime | None] = {}
-    seen: dict[str, tuple[int, tuple[object, ...]]] = {}
-    records: list[dict[str, object]] = []
+    seen: dict[str, int] = {}  # ref -> position in records
+    # Compact tuples while validating (a million dicts would cost a gigabyte):
+    # (ref, customer_id, ts, amount, margin, cost, line)
+    records: list[tuple[str, str, datetime, float, float | None, float | None, int]] = []
     line = 1
     try:
         for row in rows:
@@ -301,7 +303,6 @@ def import_transactions(
                 if cost is None or cost < 0:
                     report.error(line, "bad_cost", row[i_cost])
                     continue
-            content = (customer_id, ts, amount, margin, cost)
             if i_ref is not None and row[i_ref].strip():
                 ref = row[i_ref].strip()
                 if len(ref) > 128 or _CONTROL.search(ref):
@@ -314,25 +315,16 @@ def import_transactions(
                         f"{customer_id}\x1f{ts.isoformat()}\x1f{amount!r}".encode()
                     ).hexdigest()
                 )
+            record = (ref, customer_id, ts, amount, margin, cost, line)
             previous = seen.get(ref)
             if previous is not None:
-                if previous[1] == content:
-                    report.skip(line, "duplicate_row", str(previous[0]))
+                if records[previous][1:6] == record[1:6]:
+                    report.skip(line, "duplicate_row", str(records[previous][6]))
                 else:
                     report.error(line, "conflicting_duplicate", ref)
                 continue
-            seen[ref] = (line, content)
-            records.append(
-                {
-                    "ref": ref,
-                    "customer_id": customer_id,
-                    "ts": ts,
-                    "day": (ts.date() - EPOCH).days,
-                    "amount": amount,
-                    "gross_margin": margin,
-                    "cost": cost,
-                }
-            )
+            seen[ref] = len(records)
+            records.append(record)
     except csv.Error as exc:
         report.error(line, "bad_csv", str(exc))
     if report.error_count:
@@ -347,7 +339,7 @@ def import_transactions(
     with engine.begin() as connection:
         before = connection.execute(select(func.count()).select_from(table)).scalar_one()
         for start in range(0, len(records), 50_000):
-            connection.execute(insert, records[start : start + 50_000])
+            connection.execute(insert, [_row(r) for r in records[start : start + 50_000]])
         after = connection.execute(select(func.count()).select_from(table)).scalar_one()
         report.inserted = int(after - before)
         already = len(records) - report.inserted
@@ -360,6 +352,21 @@ def import_transactions(
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _row(
+    record: tuple[str, str, datetime, float, float | None, float | None, int],
+) -> dict[str, object]:
+    ref, customer_id, ts, amount, margin, cost, _line = record
+    return {
+        "ref": ref,
+        "customer_id": customer_id,
+        "ts": ts,
+        "day": (ts.date() - EPOCH).days,
+        "amount": amount,
+        "gross_margin": margin,
+        "cost": cost,
+    }
 
 
 def import_customers(engine: Engine, data: bytes, max_rows: int | None = None) -> ImportReport:

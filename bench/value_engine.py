@@ -1,0 +1,310 @@
+"""Value engine benchmarks (figures go into the issue's closing note).
+
+    python bench/value_engine.py engine   [--customers 1000000]  # fit + score, vs lifetimes
+    python bench/value_engine.py import   [--rows 1000000]       # CSV import into SQLite
+    python bench/value_engine.py customer [--customers 100000]   # /customer reply build time
+    python bench/value_engine.py                                  # all three
+
+Each measured part runs in its own process, so peak memory (ru_maxrss) belongs to
+that part alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TRUTH = {"r": 0.55, "alpha": 9.0, "a": 0.9, "b": 4.5}  # weekly rates, as the demo company
+SPEND = {"p": 6.0, "q": 4.0, "v": 300.0}
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def simulated_summary(customers: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """A summary recorded by the day (as real logs are), over up to three years, in weeks."""
+    from value_engine.bgnbd import simulate
+    from value_engine.gamma_gamma import simulate_spend
+    from value_engine.models import BgNbdParams, GammaGammaParams
+
+    rng = np.random.default_rng(seed)
+    ages_days = rng.integers(1, 3 * 365, customers)
+    x, t_x = simulate(BgNbdParams(**TRUTH), ages_days / 7.0, rng)
+    t_x = np.floor(t_x * 7.0) / 7.0  # purchase days
+    m = simulate_spend(GammaGammaParams(**SPEND), x, rng)
+    return {"x": x, "t_x": t_x, "T": ages_days / 7.0, "m": np.round(m, 2)}
+
+
+# --- part: engine ---------------------------------------------------------------------------
+def run_ours(data: dict[str, np.ndarray]) -> dict[str, object]:
+    from value_engine.bgnbd import fit_bgnbd
+    from value_engine.clv import predict_all
+    from value_engine.gamma_gamma import fit_gamma_gamma
+
+    x, t_x, big_t, m = data["x"], data["t_x"], data["T"], data["m"]
+    started = time.perf_counter()
+    bg = fit_bgnbd(x, t_x, big_t)
+    fit_bg = time.perf_counter() - started
+    gg = fit_gamma_gamma(x, m)
+    fit_total = time.perf_counter() - started
+    predicted = predict_all(bg, gg, x, t_x, big_t, m, 52, 12, 0.01, step=4.345)
+    purchases, alive, clv = predicted.expected_purchases, predicted.p_alive, predicted.clv
+    total = time.perf_counter() - started
+    return {
+        "bgnbd": bg.as_json_dict(),
+        "gamma_gamma": gg.as_json_dict(),
+        "fit_bgnbd_s": fit_bg,
+        "fit_s": fit_total,
+        "score_s": total - fit_total,
+        "total_s": total,
+        "checksum": [float(purchases.sum()), float(alive.mean()), float(clv.sum())],
+        "peak_mb": peak_mb(),
+    }
+
+
+def run_lifetimes(data: dict[str, np.ndarray]) -> dict[str, object]:
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    frame = pd.DataFrame({"x": data["x"], "t_x": data["t_x"], "T": data["T"], "m": data["m"]})
+    started = time.perf_counter()
+    bgf = BetaGeoFitter()
+    bgf.fit(frame["x"], frame["t_x"], frame["T"])
+    fit_bg = time.perf_counter() - started
+    repeat = frame[frame["x"] > 0]
+    ggf = GammaGammaFitter()
+    ggf.fit(repeat["x"], repeat["m"])
+    fit_total = time.perf_counter() - started
+    purchases = bgf.conditional_expected_number_of_purchases_up_to_time(
+        52, frame["x"], frame["t_x"], frame["T"]
+    )
+    alive = bgf.conditional_probability_alive(frame["x"], frame["t_x"], frame["T"])
+    clv = ggf.customer_lifetime_value(
+        bgf, frame["x"], frame["t_x"], frame["T"], frame["m"], time=12, discount_rate=0.01, freq="W"
+    )
+    total = time.perf_counter() - started
+    return {
+        "bgnbd": {k: float(v) for k, v in bgf.params_.items()},
+        "gamma_gamma": {k: float(v) for k, v in ggf.params_.items()},
+        "fit_bgnbd_s": fit_bg,
+        "fit_s": fit_total,
+        "score_s": total - fit_total,
+        "total_s": total,
+        "checksum": [float(np.sum(purchases)), float(np.mean(alive)), float(np.sum(clv))],
+        "peak_mb": peak_mb(),
+    }
+
+
+def part_engine(args: argparse.Namespace) -> dict[str, object]:
+    data = simulated_summary(args.customers)
+    runner = {"ours": run_ours, "lifetimes": run_lifetimes}[args.which]
+    return runner(data)
+
+
+# --- part: import -------------------------------------------------------------------------
+def part_import(args: argparse.Namespace) -> dict[str, object]:
+    from bot.customers.csv_import import import_customers, import_transactions
+    from bot.storage.repository import make_engine
+
+    rng = np.random.default_rng(2)
+    customers = max(args.rows // 10, 1)
+    ids = [f"C-{i}" for i in range(customers)]
+    customers_csv = ("customer_id,name\n" + "".join(f"{c},n{c}\n" for c in ids)).encode()
+    who = rng.integers(0, customers, args.rows)
+    days = rng.integers(0, 3 * 365, args.rows)
+    secs = rng.integers(0, 86400, args.rows)
+    amount = np.round(rng.gamma(2.0, 50.0, args.rows), 2)
+    base = np.datetime64("2023-01-01T00:00:00")
+    stamps = (base + days.astype("timedelta64[D]") + secs.astype("timedelta64[s]")).astype(str)
+    out = io.StringIO()
+    out.write("transaction_id,customer_id,timestamp,amount,gross_margin\n")
+    for n in range(args.rows):
+        out.write(f"T{n},{ids[who[n]]},{stamps[n]},{amount[n]},{amount[n] * 0.3:.2f}\n")
+    data = out.getvalue().encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        import_customers(engine, customers_csv)
+        first = import_transactions(engine, data)
+        second = import_transactions(engine, data)
+    assert first.committed and first.inserted == args.rows, first.as_json_dict()
+    return {
+        "rows": args.rows,
+        "megabytes": round(len(data) / 1e6, 1),
+        "import_s": first.seconds,
+        "rows_per_s": args.rows / first.seconds,
+        "reimport_s": second.seconds,
+        "reimport_inserted": second.inserted,
+        "peak_mb": peak_mb(),
+    }
+
+
+# --- part: customer -----------------------------------------------------------------------
+def part_customer(args: argparse.Namespace) -> dict[str, object]:
+    from aiogram import Bot
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.enums import ParseMode
+    from aiogram.types import Chat, Message, MessageEntity, Update, User
+
+    from bot.config import Settings
+    from bot.customers.csv_import import ImportKind
+    from bot.customers.demo import generate
+    from bot.factory import build_dispatcher, build_services
+    from bot.runners.terminal import TERMINAL_TOKEN, TerminalSession
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(  # type: ignore[call-arg]
+            data_dir=Path(tmp), index_dir=ROOT / "data" / "index", admin_ids=[42], _env_file=None
+        )
+        services = build_services(settings)
+        started = time.perf_counter()
+        company = generate(customers=args.customers, seed=3)
+        generated = time.perf_counter() - started
+        value = services.value
+        imported = [
+            value.import_file(ImportKind.CUSTOMERS, company.customers_csv),
+            value.import_file(ImportKind.TRANSACTIONS, company.transactions_csv),
+        ]
+        started = time.perf_counter()
+        info = value.ensure_fit()
+        fit_s = time.perf_counter() - started
+
+        session = TerminalSession(io.StringIO())
+        bot = Bot(
+            TERMINAL_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+        )
+        dp = build_dispatcher(services)
+        user = User(id=42, is_bot=False, first_name="M", language_code="zh-hant")
+        chat = Chat(id=42, type="private")
+        rng = np.random.default_rng(4)
+        picks = [f"C-{1000 + int(i)}" for i in rng.integers(0, args.customers, args.samples)]
+
+        async def one(n: int, customer_id: str) -> float:
+            text = f"/customer {customer_id}"
+            message = Message(
+                message_id=n, date=0, chat=chat, from_user=user, text=text,
+                entities=[MessageEntity(type="bot_command", offset=0, length=9)],
+            )  # fmt: skip
+            before = len(session.calls)
+            t0 = time.perf_counter()
+            await dp.feed_update(bot, Update(update_id=n, message=message))
+            elapsed = time.perf_counter() - t0
+            sent = [name for name, _ in session.calls[before:]]
+            assert sent == ["sendPhoto", "sendMessage"], sent
+            return elapsed
+
+        async def all_of_them() -> list[float]:
+            await one(0, picks[0])  # warm-up: font and matplotlib caches
+            return [await one(i + 1, cid) for i, cid in enumerate(picks)]
+
+        times = asyncio.run(all_of_them())
+    ms = sorted(t * 1000 for t in times)
+    return {
+        "customers": args.customers,
+        "transactions": company.transactions,
+        "generate_s": generated,
+        "import_s": sum(r.seconds for r in imported),
+        "fit_and_score_s": fit_s,
+        "fit_customers": info.customers,
+        "reply_ms_p50": statistics.median(ms),
+        "reply_ms_p95": ms[int(0.95 * (len(ms) - 1))],
+        "reply_ms_max": ms[-1],
+        "samples": len(ms),
+        "peak_mb": peak_mb(),
+    }
+
+
+def _child(part: str, *extra: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", part, *extra],
+        capture_output=True, text=True, check=True, env={**os.environ, "LOG_LEVEL": "WARNING"},
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "part", nargs="?", choices=["engine", "import", "customer", "all"], default="all"
+    )
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--which", default="ours")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-lifetimes", action="store_true")
+    args = parser.parse_args()
+
+    if args.child:
+        if args.part == "engine":
+            args.customers = args.customers or 1_000_000
+            result = part_engine(args)
+        elif args.part == "import":
+            result = part_import(args)
+        else:
+            args.customers = args.customers or 100_000
+            result = part_customer(args)
+        print(json.dumps(result))
+        return
+
+    parts = ["engine", "import", "customer"] if args.part == "all" else [args.part]
+    if "engine" in parts:
+        n = str(args.customers or 1_000_000)
+        ours = _child("engine", "--customers", n, "--which", "ours")
+        print(f"engine, {n} customers")
+        print(f"  ours:      fit {ours['fit_s']:.2f} s (BG/NBD {ours['fit_bgnbd_s']:.2f} s), "
+              f"score {ours['score_s']:.2f} s, total {ours['total_s']:.2f} s, "
+              f"peak {ours['peak_mb']:.0f} MB")  # fmt: skip
+        print(f"           BG/NBD {ours['bgnbd']}\n           Gamma-Gamma {ours['gamma_gamma']}")
+        if not args.skip_lifetimes:
+            theirs = _child("engine", "--customers", n, "--which", "lifetimes")
+            print(f"  lifetimes: fit {theirs['fit_s']:.2f} s (BG/NBD {theirs['fit_bgnbd_s']:.2f} s), "
+                  f"score {theirs['score_s']:.2f} s, total {theirs['total_s']:.2f} s, "
+                  f"peak {theirs['peak_mb']:.0f} MB")  # fmt: skip
+            print(
+                f"           BG/NBD {theirs['bgnbd']}\n           Gamma-Gamma {theirs['gamma_gamma']}"
+            )
+            worst = max(
+                abs(ours[m][k] / theirs[m][k] - 1)  # type: ignore[index]
+                for m in ("bgnbd", "gamma_gamma")
+                for k in theirs[m]  # type: ignore[attr-defined]
+                if k in ours[m]  # type: ignore[operator]
+            )
+            print(f"  same parameters: worst relative difference {worst:.1e}")
+            print(f"  speed-up: total {theirs['total_s'] / ours['total_s']:.1f}x, "  # type: ignore[operator]
+                  f"fit {theirs['fit_s'] / ours['fit_s']:.1f}x")  # type: ignore[operator]  # fmt: skip
+            print(f"  checksums ours {ours['checksum']} vs lifetimes {theirs['checksum']}")
+    if "import" in parts:
+        r = _child("import", "--rows", str(args.rows))
+        print(f"import: {r['rows']} rows ({r['megabytes']} MB) in {r['import_s']:.1f} s "
+              f"({r['rows_per_s']:,.0f} rows/s); re-import {r['reimport_s']:.1f} s, "
+              f"{r['reimport_inserted']} new; peak {r['peak_mb']:.0f} MB")  # fmt: skip
+    if "customer" in parts:
+        n = str(args.customers or 100_000)
+        r = _child("customer", "--customers", n, "--samples", str(args.samples))
+        print(f"/customer with {r['customers']} customers ({r['transactions']} transactions): "
+              f"p50 {r['reply_ms_p50']:.0f} ms, p95 {r['reply_ms_p95']:.0f} ms, "
+              f"max {r['reply_ms_max']:.0f} ms over {r['samples']} replies (excluding Telegram); "
+              f"import {r['import_s']:.1f} s, fit+score {r['fit_and_score_s']:.1f} s, "
+              f"peak {r['peak_mb']:.0f} MB")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
