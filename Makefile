@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench index clean
+.PHONY: install run test test-fast lint bench bench-value index clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/retrieval.py
+
+bench-value: $(STAMP)
+	$(PY) bench/value_engine.py
 
 index: $(STAMP)
 	$(VENV)/bin/cvm index
