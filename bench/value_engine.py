@@ -275,12 +275,12 @@ def main() -> None:
         print(f"           BG/NBD {ours['bgnbd']}\n           Gamma-Gamma {ours['gamma_gamma']}")
         if not args.skip_lifetimes:
             theirs = _child("engine", "--customers", n, "--which", "lifetimes")
-            print(f"  lifetimes: fit {theirs['fit_s']:.2f} s (BG/NBD {theirs['fit_bgnbd_s']:.2f} s), "
-                  f"score {theirs['score_s']:.2f} s, total {theirs['total_s']:.2f} s, "
+            print(f"  lifetimes: fit {theirs['fit_s']:.2f} s "
+                  f"(BG/NBD {theirs['fit_bgnbd_s']:.2f} s), score {theirs['score_s']:.2f} s, "
+                  f"total {theirs['total_s']:.2f} s, "
                   f"peak {theirs['peak_mb']:.0f} MB")  # fmt: skip
-            print(
-                f"           BG/NBD {theirs['bgnbd']}\n           Gamma-Gamma {theirs['gamma_gamma']}"
-            )
+            print(f"           BG/NBD {theirs['bgnbd']}")
+            print(f"           Gamma-Gamma {theirs['gamma_gamma']}")
             worst = max(
                 abs(ours[m][k] / theirs[m][k] - 1)  # type: ignore[index]
                 for m in ("bgnbd", "gamma_gamma")
@@ -288,8 +288,9 @@ def main() -> None:
                 if k in ours[m]  # type: ignore[operator]
             )
             print(f"  same parameters: worst relative difference {worst:.1e}")
-            print(f"  speed-up: total {theirs['total_s'] / ours['total_s']:.1f}x, "  # type: ignore[operator]
-                  f"fit {theirs['fit_s'] / ours['fit_s']:.1f}x")  # type: ignore[operator]  # fmt: skip
+            total_ratio = float(theirs["total_s"]) / float(ours["total_s"])  # type: ignore[arg-type]
+            fit_ratio = float(theirs["fit_s"]) / float(ours["fit_s"])  # type: ignore[arg-type]
+            print(f"  speed-up: total {total_ratio:.1f}x, fit {fit_ratio:.1f}x")
             print(f"  checksums ours {ours['checksum']} vs lifetimes {theirs['checksum']}")
     if "import" in parts:
         r = _child("import", "--rows", str(args.rows))
