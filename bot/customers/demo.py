@@ -81,13 +81,15 @@ def generate(
 
     # About 15% were referred by someone who joined earlier, more often by frequent buyers.
     referred = rng.random(customers) < 0.15
+    # Referrer drawn among earlier customers in proportion to their purchase rate.
+    referred[0] = False
+    cumulative = np.cumsum(lam)
+    newcomers = np.flatnonzero(referred)
+    targets = rng.random(newcomers.size) * cumulative[newcomers - 1]
     referrer = np.full(customers, -1)
-    weights = lam / lam.sum()
-    for newcomer in np.flatnonzero(referred).tolist():
-        if newcomer == 0:
-            continue
-        earlier = weights[:newcomer] / weights[:newcomer].sum()
-        referrer[newcomer] = int(rng.choice(newcomer, p=earlier))
+    referrer[newcomers] = np.minimum(
+        np.searchsorted(cumulative, targets, side="right"), newcomers - 1
+    )
 
     names = [
         _NAME_HEADS[rng.integers(len(_NAME_HEADS))]

@@ -6,6 +6,8 @@ customer data is written to the audit log.
 
 from __future__ import annotations
 
+import asyncio
+import html
 import io
 import logging
 from typing import Any
@@ -71,8 +73,6 @@ async def _natural_request(message: Message, value_service: ValueService) -> boo
 
 
 async def _run(func: Any, *args: Any) -> Any:
-    import asyncio
-
     return await asyncio.to_thread(func, *args)
 
 
@@ -300,6 +300,4 @@ async def _guarded(message: Message, lang: Lang, work: Any) -> Any:
 
 
 def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
+    return html.escape(text)
