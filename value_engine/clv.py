@@ -44,15 +44,31 @@ def discounted_clv(
     value = np.asarray(spend, dtype=np.float64) * np.asarray(margin, dtype=np.float64)
     params = replace(bgnbd, a=_away_from_one(bgnbd.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
-    # Σ_i lead·(tail(i−1) − tail(i)) / (1+d)^i per (x, T) pair; tail(0) = 1.
+    discounted = _discounted_purchases(
+        params, lead, pair_x, pair_t, horizon_steps, discount_rate, step
+    )
+    denominator = 1.0 + np.exp(_log_dropout_odds(params, x, t_x, big_t))
+    return np.asarray(value * discounted[inverse] / denominator, dtype=np.float64)
+
+
+def _discounted_purchases(
+    params: BgNbdParams,
+    lead: FloatArray,
+    pair_x: FloatArray,
+    pair_t: FloatArray,
+    horizon_steps: int,
+    discount_rate: float,
+    step: float,
+) -> FloatArray:
+    """Σ_i lead·(tail(i−1) − tail(i)) / (1+d)^i per (x, T) pair, with tail(0) = 1: the
+    discounted expected purchases before the dropout-odds denominator."""
     discounted = np.zeros(pair_t.shape)
     previous = np.ones(pair_t.shape)
     for i in range(1, horizon_steps + 1):
         tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, i * step)))
         discounted += lead * (previous - tail) / (1.0 + discount_rate) ** i
         previous = tail
-    denominator = 1.0 + np.exp(_log_dropout_odds(params, x, t_x, big_t))
-    return np.asarray(value * discounted[inverse] / denominator, dtype=np.float64)
+    return discounted
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +112,9 @@ def predict_all(
         else np.zeros(x.shape)
     )
 
-    discounted = np.zeros(pair_t.shape)
-    previous = np.ones(pair_t.shape)
-    for i in range(1, horizon_steps + 1):
-        tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, i * step)))
-        discounted += lead * (previous - tail) / (1.0 + discount_rate) ** i
-        previous = tail
+    discounted = _discounted_purchases(
+        params, lead, pair_x, pair_t, horizon_steps, discount_rate, step
+    )
     value = spend * np.asarray(margin, dtype=np.float64)
     return Predictions(
         expected_purchases=np.asarray(purchases, dtype=np.float64),

@@ -15,7 +15,7 @@ import io
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -23,6 +23,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, Insert, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+from sqlmodel import select as sqlmodel_select
 
 from bot.customers.store import CUSTOMER, REVISION, TRANSACTION
 from bot.storage.models import Customer
@@ -220,25 +221,32 @@ def _rows(text: str) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), strict=True)
 
 
+def _open(data: bytes, report: ImportReport) -> tuple[Iterator[list[str]], dict[str, int]] | None:
+    """Decode, read the header and map the columns; None (with the reason reported) if not."""
+    try:
+        text, report.encoding = decode(data)
+    except UnicodeDecodeError:
+        report.error(0, "bad_encoding")
+        return None
+    rows = iter(_rows(text))
+    try:
+        header = next(rows)
+    except (StopIteration, csv.Error):
+        report.error(0, "empty_file")
+        return None
+    columns = _columns(header, report.kind, report)
+    return None if columns is None else (rows, columns)
+
+
 def import_transactions(
     engine: Engine, data: bytes, max_rows: int | None = None, now: datetime | None = None
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(ImportKind.TRANSACTIONS)
-    try:
-        text, report.encoding = decode(data)
-    except UnicodeDecodeError:
-        report.error(0, "bad_encoding")
+    opened = _open(data, report)
+    if opened is None:
         return report
-    rows = _rows(text)
-    try:
-        header = next(iter(rows))
-    except (StopIteration, csv.Error):
-        report.error(0, "empty_file")
-        return report
-    columns = _columns(header, ImportKind.TRANSACTIONS, report)
-    if columns is None:
-        return report
+    rows, columns = opened
     with engine.connect() as connection:
         known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
     latest = (now or datetime.now(UTC)).replace(tzinfo=None)
@@ -372,25 +380,12 @@ def _row(
 def import_customers(engine: Engine, data: bytes, max_rows: int | None = None) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(ImportKind.CUSTOMERS)
-    try:
-        text, report.encoding = decode(data)
-    except UnicodeDecodeError:
-        report.error(0, "bad_encoding")
+    opened = _open(data, report)
+    if opened is None:
         return report
-    rows = _rows(text)
-    try:
-        header = next(iter(rows))
-    except (StopIteration, csv.Error):
-        report.error(0, "empty_file")
-        return report
-    columns = _columns(header, ImportKind.CUSTOMERS, report)
-    if columns is None:
-        return report
+    rows, columns = opened
     with Session(engine) as session:
-        existing = {
-            c.id: c
-            for c in session.exec(select(Customer)).scalars().all()  # type: ignore[call-overload]
-        }
+        existing = {c.id: c for c in session.exec(sqlmodel_select(Customer))}
     parsed: dict[str, dict[str, str | None]] = {}
     lines: dict[str, int] = {}
     line = 1
