@@ -110,7 +110,7 @@ def compare_html(s: CustomerScore, stats: SegmentStats | None, lang: Lang) -> st
         ("", this, avg),
         ("CLV", money(s.clv), money(stats.avg_clv)),
         (
-            t("realized", lang).split("(")[0].split("(")[0].strip(),
+            t("short_realized", lang),
             money(s.realized_value),
             money(stats.avg_realized),
         ),

@@ -47,6 +47,9 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "realized": ("Realized value (profit to date)", "既成價值(至今利潤)"),
     "potential": ("Potential value (expected profit)", "潛在價值(預期利潤)"),
     "influence": ("Influence value (referrals)", "影響價值(推薦)"),
+    "short_realized": ("Realized value", "既成價值"),
+    "short_potential": ("Potential value", "潛在價值"),
+    "short_influence": ("Influence value", "影響價值"),
     "p_alive": ("Probability still active", "仍為活躍客戶的機率"),
     "expected_purchases": (
         "Expected purchases, next {months} months",

@@ -135,9 +135,9 @@ async def _send_breakdown(
         return
     await access.audit(message.from_user.id, breakdown.customer_id, "breakdown")
     labels = {
-        "realized": t("realized", lang).split("(")[0].split("(")[0].strip(),
-        "potential": t("potential", lang).split("(")[0].split("(")[0].strip(),
-        "influence": t("influence", lang).split("(")[0].split("(")[0].strip(),
+        "realized": t("short_realized", lang),
+        "potential": t("short_potential", lang),
+        "influence": t("short_influence", lang),
         "composition": t("chart_composition", lang),
         "history": t("chart_history", lang),
         "no_history": t("chart_no_history", lang),
