@@ -186,6 +186,18 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
             f"{info.customers} customers, {info.transactions} transactions, as of {m.as_of}, "
             f"time unit {m.unit_days:g} days, {info.seconds:.1f} s"
         )
+        if info.holdout is not None:
+            h = info.holdout
+            print(
+                f"holdout {h.days} days after {m.as_of}: predicted {h.predicted:.0f} repeat "
+                f"purchases, actual {h.actual} (mean absolute error {h.mean_absolute_error:.3f} "
+                f"per customer)"
+            )
+            for bucket, customers, predicted, actual in h.by_frequency:
+                print(
+                    f"  x={bucket:>2}: {customers:6d} customers, "
+                    f"predicted {predicted:.3f}, actual {actual:.3f}"
+                )
     return 0
 
 

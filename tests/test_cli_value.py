@@ -97,6 +97,10 @@ def test_import_demo_fit_and_customer_breakdown(env: dict[str, str], tmp_path: P
 
     fit = json.loads(_cvm(env, "value", "fit", "--calibration-end", "2026-06-30", "--json").stdout)
     assert fit["as_of"] == "2026-06-30" and fit["customers"] == 400
+    holdout = fit["holdout"]  # the model's forecast for the quarter after the cut-off
+    assert holdout["days"] == 91 and holdout["actual"] > 0
+    assert holdout["predicted"] == pytest.approx(holdout["actual"], rel=0.35)
+    assert holdout["by_frequency"][0]["frequency"] == "0"
     breakdown = json.loads(_cvm(env, "customer", "C-1042", "--json").stdout)
     assert breakdown["customer_id"] == "C-1042"
     assert {"clv", "p_alive", "realized_value", "tier", "segment"} <= set(breakdown["score"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlmodel import Session
 
@@ -217,3 +219,40 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
     assert current_revision(engine) == "0002"
     with Session(engine) as session:
         assert session.execute(text("SELECT question FROM exchange")).scalar_one() == "q"
+
+
+_cells = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12
+) | st.sampled_from(["C-1", "C-2", "2025-01-05", "2025-13-40", "-5", "1e309", "NaN", "", '"'])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.lists(
+        st.sampled_from(
+            ["customer_id", "timestamp", "amount", "cost", "gross_margin", "x", "金額"]
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    rows=st.lists(st.lists(_cells, min_size=0, max_size=6), max_size=8),
+    raw=st.binary(max_size=64),
+)
+def test_no_file_crashes_the_import_or_half_writes(engine, header, rows, raw) -> None:  # type: ignore[no-untyped-def]
+    import csv as csv_module
+    import io as io_module
+
+    out = io_module.StringIO()
+    writer = csv_module.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    for data in (out.getvalue().encode(), raw, out.getvalue().encode("utf-8") + raw):
+        before = _count(engine)
+        report = import_transactions(engine, data)
+        after = _count(engine)
+        assert report.committed == (report.error_count == 0)
+        assert after - before == (report.inserted if report.committed else 0)
+        for issue in report.errors:
+            assert issue.code and len(issue.value) <= 80

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 from bot.customers.csv_import import ImportKind, ImportReport, import_customers, import_transactions
 from bot.customers.store import EPOCH, CustomerStore, fit_params
 from bot.storage.models import ValueFit
+from value_engine.holdout import HoldoutCheck, holdout_check
 from value_engine.models import (
     CustomerBreakdown,
     FittedModels,
@@ -53,6 +54,7 @@ class FitInfo:
     seconds: float
     segments: list[SegmentStats]
     refitted: bool
+    holdout: HoldoutCheck | None = None
 
     def as_json_dict(self) -> dict[str, Any]:
         data = self.models.as_json_dict()
@@ -64,6 +66,7 @@ class FitInfo:
                 "horizon_months": self.policy.horizon_months,
                 "monthly_discount_rate": self.policy.monthly_discount_rate,
                 "refitted": self.refitted,
+                "holdout": None if self.holdout is None else self.holdout.as_json_dict(),
             }
         )
         return data
@@ -107,6 +110,9 @@ class ValueService:
         as_of_date = EPOCH + timedelta(days=as_of_day)
         models = fit_models(summary, UNIT_DAYS, as_of_date)
         table = score_customers(data.customer_ids, summary, models, data.referred_by, self._policy)
+        holdout = holdout_check(
+            models.bgnbd, summary, data.log, as_of_day, data.as_of_day, UNIT_DAYS
+        )
         rows = [asdict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
         for row in rows:
             for key in ("segment", "tier", "risk", "trend"):
@@ -140,7 +146,7 @@ class ValueService:
             saved.transactions,
             saved.seconds,
         )
-        return self._info(saved, refitted=True)
+        return replace(self._info(saved, refitted=True), holdout=holdout)
 
     def _info(self, fit: ValueFit, refitted: bool) -> FitInfo:
         params = fit_params(fit)

@@ -1,0 +1,86 @@
+"""Calibration/holdout check: what the model expected after a cut-off against what happened.
+
+The classic validation of Fader, Hardie & Lee (2005): fit on purchases up to a
+cut-off date, predict repeat purchases over the days after it, and compare with
+the purchases that followed, overall and by the number of repeat purchases in
+the calibration period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from value_engine.bgnbd import expected_purchases
+from value_engine.models import BgNbdParams
+from value_engine.summary import CustomerSummary, TransactionLog
+
+BUCKETS = 7  # 0, 1, ..., 6 and "7+" repeat purchases in the calibration period
+
+
+@dataclass(frozen=True, slots=True)
+class HoldoutCheck:
+    days: int
+    customers: int
+    predicted: float
+    actual: int
+    mean_absolute_error: float
+    by_frequency: list[
+        tuple[str, int, float, float]
+    ]  # (bucket, customers, predicted, actual) means
+
+    def as_json_dict(self) -> dict[str, object]:
+        return {
+            "days": self.days,
+            "customers": self.customers,
+            "predicted": round(self.predicted, 2),
+            "actual": self.actual,
+            "mean_absolute_error": round(self.mean_absolute_error, 4),
+            "by_frequency": [
+                {
+                    "frequency": b,
+                    "customers": n,
+                    "predicted_mean": round(p, 4),
+                    "actual_mean": round(a, 4),
+                }
+                for b, n, p, a in self.by_frequency
+            ],
+        }
+
+
+def holdout_check(
+    params: BgNbdParams,
+    summary: CustomerSummary,
+    log: TransactionLog,
+    calibration_end_day: int,
+    holdout_end_day: int,
+    unit_days: float,
+) -> HoldoutCheck | None:
+    """None when there is no holdout period (the cut-off is at or after the last day)."""
+    days = holdout_end_day - calibration_end_day
+    if days <= 0:
+        return None
+    known = summary.has_purchase
+    after = (log.day > calibration_end_day) & (log.day <= holdout_end_day) & (log.amount > 0)
+    occasions = np.unique(log.customer[after] * np.int64(1_000_000) + log.day[after])
+    actual = np.bincount(occasions // 1_000_000, minlength=known.size)[known].astype(np.float64)
+    x, t_x, big_t = summary.frequency[known], summary.recency[known], summary.age[known]
+    predicted = expected_purchases(params, days / unit_days, x, t_x, big_t)
+    bucket = np.minimum(x, BUCKETS).astype(np.int64)
+    rows = []
+    for k in range(BUCKETS + 1):
+        mask = bucket == k
+        if mask.any():
+            label = f"{k}+" if k == BUCKETS else str(k)
+            rows.append(
+                (label, int(mask.sum()), float(predicted[mask].mean()), float(actual[mask].mean()))
+            )
+    return HoldoutCheck(
+        days=days,
+        customers=int(known.sum()),
+        predicted=float(predicted.sum()),
+        actual=int(actual.sum()),
+        mean_absolute_error=float(np.abs(predicted - actual).mean()),
+        by_frequency=rows,
+    )
