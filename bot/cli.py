@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("chromadb", "httpx", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from bot import cli_value
+    from bot import cli_quiz, cli_value
 
     handler = {
         "run": _run,
@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "value": cli_value.run_value,
         "customer": cli_value.run_customer,
         "users": cli_value.run_users,
+        "quiz": cli_quiz.run_quiz,
     }[args.command]
     return handler(args, settings)
 
@@ -57,9 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
     feedback.add_argument("--limit", type=int, default=50)
     feedback.add_argument("--json", action="store_true")
-    from bot.cli_value import add_parsers
+    from bot import cli_quiz, cli_value
 
-    add_parsers(sub)
+    cli_value.add_parsers(sub)
+    cli_quiz.add_parsers(sub)
     return parser
 
 
