@@ -103,3 +103,20 @@ def segments_chart(
     ax.legend(prop=font)
     ax.set_title(labels["title"], fontproperties=font)
     return _png(fig)
+
+
+def topic_chart(results: list[tuple[str, float]], title: str) -> bytes:
+    """Share of correct answers per topic, for a quiz report."""
+    font = cjk_font()
+    fig = Figure(figsize=(7, 0.5 * len(results) + 1.5), layout="constrained")
+    ax = fig.subplots()
+    names = [name for name, _ in results]
+    values = [share * 100 for _, share in results]
+    bars = ax.barh(names, values, color="#1565c0")
+    ax.bar_label(bars, labels=[f"{v:.0f}%" for v in values], fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    for tick in ax.get_yticklabels():
+        tick.set_fontproperties(font)
+    ax.set_title(title, fontproperties=font)
+    return _png(fig)

@@ -18,12 +18,18 @@ from bot.config import Settings
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
 from bot.middlewares.language import LanguageMiddleware
+from bot.quiz.service import QuizService
+from bot.quiz.store import QuizStore
 from bot.routers import answer_actions, customers, errors, questions, start
+from bot.routers import quiz as quiz_router
+from bot.routers.quiz import TelegramQuizPresenter
 from bot.storage.repository import Repository, make_engine
 from bot.texts import t
 from knowledge.embedding import load_embedder
 from knowledge.llm import LLMComposer
 from knowledge.models import Lang
+from knowledge.quiz.bank import load_entries
+from knowledge.quiz.validate import valid_questions
 from knowledge.service import KnowledgeService, load_service
 from value_engine.scoring import ScoringPolicy
 
@@ -40,6 +46,7 @@ class Services:
     repo: Repository
     value: ValueService
     access: AccessControl
+    quiz: QuizService
 
 
 def build_services(settings: Settings) -> Services:
@@ -65,7 +72,12 @@ def build_services(settings: Settings) -> Services:
     )
     value = ValueService(store, knowledge.citations(), policy)
     access = AccessControl(store, frozenset(settings.admin_ids))
-    return Services(settings=settings, knowledge=knowledge, repo=repo, value=value, access=access)
+    quiz_store = QuizStore(engine)
+    quiz = QuizService(quiz_store, valid_questions(load_entries(knowledge.chunks)))
+    quiz.presenter = TelegramQuizPresenter(quiz_store)
+    return Services(
+        settings=settings, knowledge=knowledge, repo=repo, value=value, access=access, quiz=quiz
+    )
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
@@ -75,18 +87,32 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp["repo"] = services.repo
     dp["value_service"] = services.value
     dp["access"] = services.access
+    dp["quiz"] = services.quiz
     language = LanguageMiddleware()
     dp.message.outer_middleware(language)
     dp.callback_query.outer_middleware(language)
     dp.include_routers(
         start.make_router(),
         customers.make_router(),
+        quiz_router.make_router(),
         answer_actions.make_router(),
         questions.make_router(),
         errors.make_router(),
     )
     dp.startup.register(_register_commands)
+    dp.startup.register(_resume_quizzes)
+    dp.shutdown.register(_stop_quizzes)
     return dp
+
+
+async def _resume_quizzes(bot: Bot, quiz: QuizService) -> None:
+    resumed = await quiz.resume_all(bot)
+    if resumed:
+        log.info("resumed %d open quiz session(s)", resumed)
+
+
+async def _stop_quizzes(quiz: QuizService) -> None:
+    await quiz.shutdown()
 
 
 async def _register_commands(bot: Bot) -> None:
@@ -98,5 +124,6 @@ async def _register_commands(bot: Bot) -> None:
             BotCommand(command="customer", description=t("cmd_customer", lang)),
             BotCommand(command="top", description=t("cmd_top", lang)),
             BotCommand(command="segments", description=t("cmd_segments", lang)),
+            BotCommand(command="quiz", description=t("cmd_quiz", lang)),
         ]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

@@ -88,12 +88,14 @@ def t(key: str, lang: Lang, **values: object) -> str:
 
 
 def _merge_value_texts() -> None:
+    from bot.texts_quiz import QUIZ_TEXTS
     from bot.texts_value import VALUE_TEXTS
 
-    overlap = _T.keys() & VALUE_TEXTS.keys()
-    if overlap:
-        raise KeyError(f"text keys defined twice: {sorted(overlap)}")
-    _T.update(VALUE_TEXTS)
+    for extra in (VALUE_TEXTS, QUIZ_TEXTS):
+        overlap = _T.keys() & extra.keys()
+        if overlap:
+            raise KeyError(f"text keys defined twice: {sorted(overlap)}")
+        _T.update(extra)
 
 
 _merge_value_texts()

@@ -18,7 +18,7 @@ from knowledge.citations import CorpusLookup
 from knowledge.embedding import Embedder
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens
-from knowledge.models import Answer, Lang, Passage, PriorExchange
+from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
 from knowledge.question import QuestionIntent, analyze
 from knowledge.relevance import DomainVocabulary, Relevance
 from knowledge.retrieval import HybridRetriever, to_passages
@@ -60,6 +60,11 @@ class KnowledgeService:
     @property
     def embedder(self) -> Embedder | None:
         return self._index.embedder
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The indexed passages (quiz questions and citations are built from these)."""
+        return self._index.chunks
 
     def citations(self) -> CorpusLookup:
         """Quote-to-passage lookup over this index, for the value engine's rule citations."""

@@ -86,7 +86,7 @@ def _last_id(api: BotApiServer) -> int:
 async def test_commands_registered_per_language(server: BotApiServer) -> None:
     await server.wait_for(lambda s: "zh" in s.commands and "" in s.commands)
     assert [c["command"] for c in server.commands[""]] == [
-        "start", "help", "ask", "customer", "top", "segments",
+        "start", "help", "ask", "customer", "top", "segments", "quiz",
     ]  # fmt: skip
     assert server.commands["zh"][2]["description"] == "問顧客價值理論的問題"
 

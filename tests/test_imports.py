@@ -171,7 +171,7 @@ def test_demo_company_is_deterministic_and_valid(tmp_path: Path) -> None:
 
 def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     tables = set(inspect(engine).get_table_names())
     assert {
         "exchange",
@@ -187,7 +187,7 @@ def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     assert import_customers(engine, CUSTOMERS.encode()).inserted == 3
 
 
@@ -216,7 +216,7 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
             )
         )
     engine = make_engine(url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with Session(engine) as session:
         assert session.execute(text("SELECT question FROM exchange")).scalar_one() == "q"
 

@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import sys
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from aiogram.types import (
     InputFile,
     Message,
     MessageEntity,
+    PollAnswer,
     Update,
     User,
 )
@@ -54,6 +56,9 @@ class TerminalSession(BaseSession):
         self._files_dir = files_dir
         self.files: list[tuple[str, bytes]] = []  # pictures and documents the bot sent
         self.documents: dict[str, bytes] = {}  # file_id -> content, for documents users "send"
+        self.polls: dict[str, dict[str, Any]] = {}  # poll_id -> poll, for quiz polls sent
+        self.open_poll: tuple[str, int] | None = None  # (poll_id, options) a letter answers
+        self.poll_messages: dict[int, str] = {}  # message_id -> poll_id
         self._message_ids = itertools.count(1)
         self.buttons: list[tuple[int, str]] = []  # (message_id, callback_data) by choice number
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every API call, for inspection
@@ -127,6 +132,22 @@ class TerminalSession(BaseSession):
                 "file_size": size,
                 "file_path": file_id,
             }
+        if name == "sendPoll":
+            message_id = next(self._message_ids)
+            poll = self._poll(params, message_id)
+            self.open_poll = (poll["id"], len(poll["options"]))
+            self._write("")
+            self._write(f"  ❓ {params.get('question', '')}")
+            for letter, option in zip("abcdefghij", poll["options"], strict=False):
+                self._write(f"     {letter}) {option['text']}")
+            self._write("  (type a letter to answer)")
+            self._print_keyboard(params.get("reply_markup"), message_id)
+            return {**self._message(params, message_id), "text": None, "poll": poll}
+        if name == "stopPoll":
+            poll_id = self.poll_messages.get(int(params["message_id"]), "")
+            if self.open_poll is not None and self.open_poll[0] == poll_id:
+                self.open_poll = None
+            return self.polls.get(poll_id, {})
         if name == "editMessageReplyMarkup":
             self._print_keyboard(params.get("reply_markup"), params["message_id"])
             return self._message(params, params["message_id"])
@@ -135,6 +156,32 @@ class TerminalSession(BaseSession):
                 self._write(f"  ({params['text']})")
             return True
         return True  # setMyCommands, deleteWebhook...: nothing to show
+
+    def _poll(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
+        options = params.get("options", [])
+        poll = {
+            "id": f"poll-{uuid.uuid4().hex[:16]}",  # unique, as Telegram's are, across runs
+            "question": params.get("question", ""),
+            "options": [
+                {
+                    "persistent_id": str(n),
+                    "text": o["text"] if isinstance(o, dict) else str(o),
+                    "voter_count": 0,
+                }
+                for n, o in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": bool(params.get("is_anonymous", True)),
+            "type": params.get("type", "regular"),
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+            "correct_option_id": params.get("correct_option_id"),
+        }
+        self.polls[poll["id"]] = poll
+        self.poll_messages[message_id] = poll["id"]
+        return poll
 
     def _message(self, params: dict[str, Any], message_id: int) -> dict[str, Any]:
         return {
@@ -203,6 +250,14 @@ class TerminalChat:
         if choice.isdigit() and 1 <= int(choice) <= len(self._session.buttons):
             await self._press(int(choice))
             return
+        open_poll = self._session.open_poll
+        if (
+            open_poll is not None
+            and len(line) == 1
+            and "a" <= line.lower() < chr(97 + open_poll[1])
+        ):
+            await self.answer_poll(open_poll[0], ord(line.lower()) - 97)
+            return
         message = Message(
             message_id=next(self._message_ids),
             date=datetime.now(UTC),
@@ -213,6 +268,17 @@ class TerminalChat:
         )
         await self._dp.feed_update(
             self._bot, Update(update_id=next(self._update_ids), message=message)
+        )
+
+    async def answer_poll(self, poll_id: str, option: int) -> None:
+        answer = PollAnswer(
+            poll_id=poll_id,
+            user=self._user,
+            option_ids=[option],
+            option_persistent_ids=[str(option)],
+        )
+        await self._dp.feed_update(
+            self._bot, Update(update_id=next(self._update_ids), poll_answer=answer)
         )
 
     async def _press(self, choice: int) -> None:

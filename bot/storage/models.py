@@ -12,6 +12,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _naive_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 class Exchange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(index=True, sa_type=BigInteger)
@@ -134,3 +138,57 @@ class CustomerAccess(SQLModel, table=True):
     customer_id: str | None = Field(default=None, max_length=64)
     action: str
     at: datetime = Field(default_factory=_now)
+
+
+class QuizSession(SQLModel, table=True):
+    """A quiz run in one chat; its state survives restarts (the runner resumes from here)."""
+
+    __tablename__ = "quiz_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    chat_type: str
+    trainer_id: int = Field(sa_type=BigInteger)
+    lang: str
+    topic: str | None = None
+    difficulty: int | None = None
+    seconds: int
+    question_ids_json: str  # the drawn questions, in order
+    state: str = Field(index=True)  # running, paused, finished, stopped
+    current: int = 0  # index of the question being asked (or next to ask)
+    created_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime)
+
+
+class QuizRound(SQLModel, table=True):
+    __tablename__ = "quiz_round"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="quiz_session.id", index=True)
+    position: int
+    question_id: str
+    poll_id: str = Field(unique=True, max_length=64)
+    message_id: int
+    correct_option: int
+    topic: str
+    sent_at: datetime = Field(sa_type=DateTime)  # naive UTC, like every quiz time
+    closes_at: datetime = Field(sa_type=DateTime)
+    closed: bool = False
+
+
+class QuizAnswer(SQLModel, table=True):
+    """One user's answer to one poll: unique per (round, user), so retries count once."""
+
+    __tablename__ = "quiz_answer"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="quiz_round.id", index=True)
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    user_name: str = ""
+    option: int
+    correct: bool
+    seconds: float
+    points: int
+    answered_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
