@@ -12,7 +12,8 @@ _T: dict[str, dict[Lang, str]] = {
             "我會根據知識庫回答並附上出處。\n"
             "• <b>客戶價值分析</b>(經理):/customer 客戶編號(或「客戶 C-1042 的價值」),"
             "/top 最有價值的客戶,/segments 客戶分群;也可以直接傳送 CSV 檔匯入資料。\n"
-            "• <b>培訓測驗</b>(培訓師):/quiz — 即將推出。\n\n"
+            "• <b>培訓測驗</b>:/quiz 開始測驗(群組中需培訓師;私訊可自我練習),"
+            "/quiz stats 查看自己的紀錄。\n\n"
             "在群組中,請用 /ask 問題、提及我,或回覆我的訊息。"
         ),
         Lang.ZH_HANS: (
@@ -21,7 +22,8 @@ _T: dict[str, dict[Lang, str]] = {
             "我会根据知识库回答并附上出处。\n"
             "• <b>客户价值分析</b>(经理):/customer 客户编号(或「客户 C-1042 的价值」),"
             "/top 最有价值的客户,/segments 客户分群;也可以直接发送 CSV 文件导入数据。\n"
-            "• <b>培训测验</b>(培训师):/quiz — 即将推出。\n\n"
+            "• <b>培训测验</b>:/quiz 开始测验(群组中需培训师;私信可自我练习),"
+            "/quiz stats 查看自己的记录。\n\n"
             "在群组中,请用 /ask 问题、提及我,或回复我的消息。"
         ),
         Lang.EN: (
@@ -31,7 +33,8 @@ _T: dict[str, dict[Lang, str]] = {
             "• <b>Customer value breakdowns</b> (managers): /customer ID (or 'value of customer "
             "C-1042'), /top for the most valuable customers, /segments for segments; send a "
             "CSV file to import data.\n"
-            "• <b>Training quizzes</b> (trainers): /quiz — coming soon.\n\n"
+            "• <b>Training quizzes</b>: /quiz (trainers in groups; anyone in a private chat), "
+            "/quiz stats for your own results.\n\n"
             "In groups, use /ask QUESTION, mention me, or reply to my message."
         ),
     },

@@ -218,3 +218,50 @@ async def test_staff_cannot_see_customers(server: BotApiServer) -> None:
     await server.send_text("/customer C-1042", chat_id=chat, user_id=chat, language_code="en")
     (reply,) = await server.wait_for(_new_reply(chat, before))
     assert "only available to managers" in reply.plain and reply.photo is None
+
+
+async def test_group_quiz_with_two_players(server: BotApiServer, bot_env: dict[str, str]) -> None:
+    group, ann, ben = -100777, 9201, 9202
+    before = _last_id(server)
+    await server.send_text(
+        "/quiz", chat_id=group, user_id=MANAGER, chat_type="supergroup", language_code="zh-hant"
+    )
+    (setup,) = await server.wait_for(_new_reply(group, before))
+    assert "測驗設定" in setup.plain
+    await server.press(setup, "5 Q", user_id=MANAGER, language_code="zh-hant")
+    await server.wait_for(lambda s: "✓ 5 Q" in [b["text"] for b in setup.buttons()])
+    await server.press(setup, "▶️ 開始", user_id=MANAGER, language_code="zh-hant")
+
+    for n in range(5):
+        polls = await server.wait_for(
+            lambda s, n=n: len(s.polls_in(group)) > n and s.polls_in(group)
+        )
+        poll = polls[n]
+        assert poll.correct_option is not None and not poll.is_anonymous
+        await server.answer_poll(poll, user_id=ann, option=poll.correct_option)
+        await server.answer_poll(poll, user_id=ben, option=(poll.correct_option + 1) % 4)
+        if n == 0:  # nobody is present yet: the trainer moves the first question on
+            await server.send_text(
+                "/quiz skip", chat_id=group, user_id=MANAGER, chat_type="supergroup"
+            )
+
+    final = await server.wait_for(
+        lambda s: next((m for m in s.bot_messages(group) if "測驗結束" in m.plain), None),
+        timeout=60,
+    )
+    board = [line for line in final.plain.splitlines() if "user92" in line]
+    assert board[0].startswith("🥇 user9201") and "答對 5/5" in board[0]
+    assert board[1].startswith("🥈 user9202") and "0 分" in board[1]
+    assert all(p.closed or not p.is_open() for p in server.polls_in(group))
+
+    import sqlite3
+
+    with sqlite3.connect(Path(bot_env["DATA_DIR"]) / "cvm.db") as db:
+        rows = db.execute(
+            "SELECT a.user_id, sum(a.correct), count(*) FROM quiz_answer a "
+            "JOIN quiz_round r ON r.id = a.round_id JOIN quiz_session s ON s.id = r.session_id "
+            "WHERE s.chat_id = ? GROUP BY a.user_id ORDER BY a.user_id",
+            (group,),
+        ).fetchall()
+        state = db.execute("SELECT state FROM quiz_session WHERE chat_id = ?", (group,)).fetchone()
+    assert rows == [(ann, 5, 5), (ben, 0, 5)] and state == ("finished",)

@@ -16,7 +16,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -30,6 +30,8 @@ BASE_POINTS = 100
 SPEED_POINTS = 50  # for answering at once, falling to 0 at the end of the time
 RESUME_GRACE_SECONDS = 3.0  # after a restart, let pending poll answers arrive first
 MIN_SECONDS, MAX_SECONDS = 10, 600  # Telegram's open_period is 5–600
+IN_FLIGHT_WAIT = 10.0
+MAX_REMEMBERED_POLLS = 10_000
 
 
 def points_for(correct: bool, seconds: float, limit: float) -> int:
@@ -37,6 +39,49 @@ def points_for(correct: bool, seconds: float, limit: float) -> int:
         return 0
     fraction = max(0.0, 1.0 - seconds / limit) if limit > 0 else 0.0
     return BASE_POINTS + round(SPEED_POINTS * fraction)
+
+
+class AnswerWriter:
+    """Group-commit for answers: answers arriving within a few milliseconds share one
+    transaction. Each caller still waits for its own commit, so an answer that was
+    acknowledged is on disk."""
+
+    def __init__(self, store: QuizStore, window: float = 0.004) -> None:
+        self._store = store
+        self._window = window
+        self._pending: list[tuple[dict[str, object], asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def add(self, row: dict[str, object]) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((row, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self._window)
+            batch, self._pending = self._pending, []
+            try:
+                results = await asyncio.to_thread(self._store.record_answers, [r for r, _ in batch])
+            except Exception as exc:  # every waiter learns about it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), new in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(new)
+
+
+@dataclass(frozen=True, slots=True)
+class _PollTarget:
+    round_id: int
+    session_id: int
+    sent_at: datetime
+    correct_option: int
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +115,14 @@ class QuizService:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake: dict[int, asyncio.Event] = {}
         self._skip: dict[int, int] = {}  # session id -> position of the question to skip
+        # A vote can arrive between Telegram accepting a poll and our saving its round:
+        # answers for unknown polls wait until no poll is in flight, then look again.
+        self._in_flight = 0
+        self._targets: dict[str, _PollTarget] = {}
+        self._answered: dict[int, set[int]] = {}  # round id -> users who answered (live rounds)
+        self._stopping: dict[int, bool] = {}
+        self._writer = AnswerWriter(store)
+        self._recorded = asyncio.Condition()
 
     # --- questions --------------------------------------------------------------------------
     def topics(self, lang: str) -> list[str]:
@@ -148,6 +201,7 @@ class QuizService:
             await asyncio.to_thread(self.store.set_state, session.id, "running")
         elif action == "stop":
             await asyncio.to_thread(self.store.set_state, session.id, "stopping")
+            self._stopping[session.id] = True
         if action in ("skip", "stop"):
             self._skip[session.id] = session.current
         self._poke(session.id)
@@ -160,29 +214,64 @@ class QuizService:
     # --- answers ----------------------------------------------------------------------------
     async def answer(self, poll_id: str, user_id: int, name: str, option_ids: list[int]) -> bool:
         """Record a poll answer; False if it is not one of our polls or was already counted."""
-        round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
-        if round_ is None or not option_ids:  # an empty list is a retracted vote
+        if not option_ids:  # an empty list is a retracted vote
             return False
-        session = await asyncio.to_thread(self.store.get_session, round_.session_id)
-        if session is None:
+        target = await self._poll_target(poll_id)
+        if target is None:
             return False
-        elapsed = (utcnow() - round_.sent_at).total_seconds()
-        seconds = min(max(elapsed, 0.0), float(session.seconds))
-        correct = option_ids[0] == round_.correct_option
-        assert round_.id is not None
-        new = await asyncio.to_thread(
-            self.store.record_answer,
-            round_.id,
-            user_id,
-            name,
-            option_ids[0],
-            correct,
-            seconds,
-            points_for(correct, seconds, session.seconds),
+        elapsed = (utcnow() - target.sent_at).total_seconds()
+        seconds = min(max(elapsed, 0.0), float(target.limit))
+        correct = option_ids[0] == target.correct_option
+        new = await self._writer.add(
+            {
+                "round_id": target.round_id,
+                "user_id": user_id,
+                "user_name": name[:64],
+                "option": option_ids[0],
+                "correct": correct,
+                "seconds": seconds,
+                "points": points_for(correct, seconds, target.limit),
+            }
         )
         if new:
-            self._poke(round_.session_id)
+            live = self._answered.get(target.round_id)
+            if live is not None:
+                live.add(user_id)
+            self._poke(target.session_id)
         return new
+
+    async def _poll_target(self, poll_id: str) -> _PollTarget | None:
+        """Which round a poll belongs to: from memory for the polls this process sent (one
+        dictionary lookup per answer), else from the database (after a restart)."""
+        target = self._targets.get(poll_id)
+        if target is not None:
+            return target
+        round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
+        if round_ is None and self._in_flight:
+            async with self._recorded:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._recorded.wait_for(lambda: self._in_flight == 0), IN_FLIGHT_WAIT
+                    )
+            if poll_id in self._targets:
+                return self._targets[poll_id]
+            round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
+        if round_ is None:
+            return None
+        session = await asyncio.to_thread(self.store.get_session, round_.session_id)
+        if session is None:
+            return None
+        return self._remember(poll_id, round_, session.seconds)
+
+    def _remember(self, poll_id: str, round_: QuizRound, limit: int) -> _PollTarget:
+        assert round_.id is not None
+        target = _PollTarget(
+            round_.id, round_.session_id, round_.sent_at, round_.correct_option, limit
+        )
+        self._targets[poll_id] = target
+        while len(self._targets) > MAX_REMEMBERED_POLLS:
+            self._targets.pop(next(iter(self._targets)))
+        return target
 
     # --- the runner -------------------------------------------------------------------------
     async def _run(self, bot: Bot, session_id: int) -> None:
@@ -222,6 +311,18 @@ class QuizService:
         if question is None:
             log.warning("quiz %s: question %s is no longer in the bank", session.id, question_id)
             return None
+        self._in_flight += 1
+        try:
+            return await self._send_and_record(bot, session, question)
+        finally:
+            async with self._recorded:
+                self._in_flight -= 1
+                self._recorded.notify_all()
+
+    async def _send_and_record(
+        self, bot: Bot, session: QuizSession, question: QuizQuestion
+    ) -> QuizRound | None:
+        assert session.id is not None
         try:
             message = await bot.send_poll(
                 chat_id=session.chat_id,
@@ -235,15 +336,15 @@ class QuizService:
                 reply_markup=self.presenter.poll_markup(question, session.lang),
             )
         except TelegramAPIError:
-            log.exception("quiz %s: could not send question %s", session.id, question_id)
+            log.exception("quiz %s: could not send question %s", session.id, question.id)
             return None
         assert message.poll is not None
         sent = utcnow()
-        return await asyncio.to_thread(
+        round_ = await asyncio.to_thread(
             self.store.add_round,
             session.id,
             session.current,
-            question_id,
+            question.id,
             message.poll.id,
             message.message_id,
             question.correct,
@@ -251,29 +352,39 @@ class QuizService:
             sent,
             sent + timedelta(seconds=session.seconds),
         )
+        self._remember(message.poll.id, round_, session.seconds)
+        return round_
 
     async def _await_round(self, session: QuizSession, round_: QuizRound, grace: bool) -> None:
-        """Until time is up, everybody present has answered, or a trainer skips or stops."""
+        """Until time is up, everybody present has answered, or a trainer skips or stops.
+
+        Who is present and who has answered are read from the database once; after that,
+        answers are counted in memory as they are recorded, so a busy quiz costs no query
+        per answer.
+        """
         assert session.id is not None and round_.id is not None
-        while True:
-            if self._skip.get(session.id) == round_.position:
-                del self._skip[session.id]
-                return
-            remaining = (round_.closes_at - utcnow()).total_seconds()
-            if remaining <= 0:
-                if grace:
-                    await asyncio.sleep(RESUME_GRACE_SECONDS)
-                return
-            present = await asyncio.to_thread(self.store.participants, session.id, round_.position)
-            answered = await asyncio.to_thread(self.store.answered_users, round_.id)
-            if session.chat_type == "private":
-                present = present | {session.trainer_id}
-            if present and present <= answered:
-                return
-            await self._wait(session.id, remaining)
-            current = await asyncio.to_thread(self.store.get_session, session.id)
-            if current is not None and current.state == "stopping":
-                return
+        present = await asyncio.to_thread(self.store.participants, session.id, round_.position)
+        if session.chat_type == "private":
+            present = present | {session.trainer_id}
+        answered = self._answered.setdefault(round_.id, set())
+        answered |= await asyncio.to_thread(self.store.answered_users, round_.id)
+        try:
+            while True:
+                if self._skip.get(session.id) == round_.position:
+                    del self._skip[session.id]
+                    return
+                remaining = (round_.closes_at - utcnow()).total_seconds()
+                if remaining <= 0:
+                    if grace:
+                        await asyncio.sleep(RESUME_GRACE_SECONDS)
+                    return
+                if present and present <= answered:
+                    return
+                await self._wait(session.id, remaining)
+                if self._stopping.get(session.id):
+                    return
+        finally:
+            self._answered.pop(round_.id, None)
 
     async def _wait(self, session_id: int, timeout: float | None) -> None:
         event = self._wake.setdefault(session_id, asyncio.Event())
@@ -295,6 +406,7 @@ class QuizService:
     async def _finish(self, bot: Bot, session: QuizSession) -> None:
         assert session.id is not None
         state = "stopped" if session.state == "stopping" else "finished"
+        self._stopping.pop(session.id, None)
         await asyncio.to_thread(self.store.set_state, session.id, state)
         standings = await asyncio.to_thread(self.store.leaderboard, session.id)
         session.state = state

@@ -180,6 +180,20 @@ class QuizStore:
             conn.execute(update(ROUND).where(ROUND.c.id == round_id).values(closed=True))
 
     # --- answers ----------------------------------------------------------------------------
+    def record_answers(self, answers: list[dict[str, object]]) -> list[bool]:
+        """Insert many answers in one transaction; per answer, True if it is the user's first
+        for that round (a retry or a duplicate update changes nothing)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(ANSWER).on_conflict_do_nothing(
+            index_elements=["round_id", "user_id"]
+        )
+        now = utcnow()
+        with self.engine.begin() as conn:
+            return [
+                bool(conn.execute(statement, {**answer, "answered_at": now}).rowcount)
+                for answer in answers
+            ]
+
     def record_answer(
         self,
         round_id: int,
@@ -190,26 +204,16 @@ class QuizStore:
         seconds: float,
         points: int,
     ) -> bool:
-        """True if this is the user's first answer to the round (retries change nothing)."""
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(ANSWER).on_conflict_do_nothing(
-            index_elements=["round_id", "user_id"]
-        )
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                statement,
-                {
-                    "round_id": round_id,
-                    "user_id": user_id,
-                    "user_name": name[:64],
-                    "option": option,
-                    "correct": correct,
-                    "seconds": seconds,
-                    "points": points,
-                    "answered_at": utcnow(),
-                },
-            )
-        return bool(result.rowcount)
+        row: dict[str, object] = {
+            "round_id": round_id,
+            "user_id": user_id,
+            "user_name": name[:64],
+            "option": option,
+            "correct": correct,
+            "seconds": seconds,
+            "points": points,
+        }
+        return self.record_answers([row])[0]
 
     def answer_count(self, round_id: int) -> int:
         with self.engine.connect() as conn:

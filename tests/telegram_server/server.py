@@ -9,8 +9,10 @@ and it can answer 429 with retry_after, or 5xx, on demand.
 
 Methods: getMe, getUpdates (long polling), sendMessage, editMessageText,
 editMessageReplyMarkup, answerCallbackQuery, setMyCommands, deleteWebhook,
-getMyCommands. Later issues add sendPhoto, sendDocument, getFile, sendPoll,
-stopPoll here.
+getMyCommands, sendPhoto and sendDocument (multipart uploads), getFile and the
+file URL (for documents users send), sendPoll and stopPoll (quiz polls with
+open_period; users vote with `answer_poll`, which yields poll_answer updates and,
+like Telegram, refuses votes on closed polls and second votes).
 """
 
 from __future__ import annotations
@@ -64,6 +66,46 @@ class SentMessage:
     def buttons(self) -> list[dict[str, Any]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [b for row in rows for b in row]
+
+
+@dataclass
+class SentPoll:
+    poll_id: str
+    message_id: int
+    chat_id: int
+    question: str
+    options: list[str]
+    correct_option: int | None
+    is_anonymous: bool
+    closes_at: float | None  # monotonic time, from open_period
+    explanation: str = ""
+    closed: bool = False
+    votes: dict[int, int] = field(default_factory=dict)  # user_id -> option
+    reply_markup: dict[str, Any] | None = None
+
+    def is_open(self) -> bool:
+        return not self.closed and (self.closes_at is None or time.monotonic() < self.closes_at)
+
+    def as_poll(self) -> dict[str, Any]:
+        counts = [sum(1 for v in self.votes.values() if v == n) for n in range(len(self.options))]
+        poll: dict[str, Any] = {
+            "id": self.poll_id,
+            "question": self.question,
+            "options": [
+                {"persistent_id": str(n), "text": text, "voter_count": counts[n]}
+                for n, text in enumerate(self.options)
+            ],
+            "total_voter_count": len(self.votes),
+            "is_closed": not self.is_open(),
+            "is_anonymous": self.is_anonymous,
+            "type": "quiz",
+            "allows_multiple_answers": False,
+            "allows_revoting": False,
+            "members_only": False,
+        }
+        if self.correct_option is not None:
+            poll["correct_option_id"] = self.correct_option
+        return poll
 
 
 @dataclass
@@ -126,6 +168,7 @@ class BotApiServer:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # documents users sent, by file_id
+        self.polls: dict[str, SentPoll] = {}  # quiz polls the bot sent, by poll id
         self._updates: list[dict[str, Any]] = []
         self._confirmed = 0
         self._update_ids = itertools.count(1)
@@ -237,14 +280,47 @@ class BotApiServer:
         )
         return message_id
 
-    async def press(self, message: SentMessage, button_text: str, *, user_id: int) -> str:
+    async def answer_poll(self, poll: SentPoll, *, user_id: int, option: int) -> None:
+        """A user votes; like Telegram, a closed poll or a second vote is refused."""
+        if not poll.is_open():
+            raise ApiError(400, "Bad Request: poll is closed")
+        if user_id in poll.votes:
+            raise ApiError(400, "Bad Request: already voted")
+        poll.votes[user_id] = option
+        await self._push(
+            {
+                "poll_answer": {
+                    "poll_id": poll.poll_id,
+                    "user": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "option_ids": [option],
+                    "option_persistent_ids": [str(option)],
+                }
+            }
+        )
+
+    def polls_in(self, chat_id: int) -> list[SentPoll]:
+        return sorted(
+            (p for p in self.polls.values() if p.chat_id == chat_id), key=lambda p: p.message_id
+        )
+
+    async def press(
+        self,
+        message: SentMessage,
+        button_text: str,
+        *,
+        user_id: int,
+        language_code: str | None = None,
+    ) -> str:
         button = next(b for b in message.buttons() if b["text"] == button_text)
         query_id = f"cq{next(self._update_ids)}"
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+        if language_code:
+            user["language_code"] = language_code
         await self._push(
             {
                 "callback_query": {
                     "id": query_id,
-                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "from": user,
                     "message": self._as_message(message),
                     "chat_instance": str(message.chat_id),
                     "data": button["callback_data"],
@@ -424,6 +500,66 @@ class BotApiServer:
         )  # fmt: skip
         return out
 
+    async def _m_sendPoll(self, params: dict[str, Any]) -> Any:
+        question = str(params.get("question", ""))
+        options = [o["text"] if isinstance(o, dict) else str(o) for o in params.get("options", [])]
+        if not 1 <= len(question) <= 300:
+            raise ApiError(400, "Bad Request: poll question length must not exceed 300")
+        if not 2 <= len(options) <= 10 or any(not 1 <= len(o) <= 100 for o in options):
+            raise ApiError(400, "Bad Request: poll options must be 2-10 texts of 1-100 characters")
+        explanation = str(params.get("explanation", ""))
+        if len(explanation) > 200:
+            raise ApiError(400, "Bad Request: explanation is too long")
+        correct = params.get("correct_option_id")
+        if params.get("type") == "quiz" and (
+            correct is None or not 0 <= int(correct) < len(options)
+        ):
+            raise ApiError(400, "Bad Request: wrong correct option ID specified")
+        period = params.get("open_period")
+        if period is not None and not 5 <= int(period) <= 600:
+            raise ApiError(400, "Bad Request: wrong open period specified")
+        message_id = next(self._message_ids)
+        poll = SentPoll(
+            poll_id=f"p{message_id}x{next(self._update_ids)}",
+            message_id=message_id,
+            chat_id=int(params["chat_id"]),
+            question=question,
+            options=options,
+            correct_option=int(correct) if correct is not None else None,
+            is_anonymous=_flag(params.get("is_anonymous"), default=True),
+            closes_at=time.monotonic() + int(period) if period is not None else None,
+            explanation=explanation,
+            reply_markup=self._check_markup(params.get("reply_markup")),
+        )
+        self.polls[poll.poll_id] = poll
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": poll.chat_id, "type": "private" if poll.chat_id > 0 else "supergroup"},
+            "from": self.bot_user,
+            "poll": poll.as_poll(),
+        }
+        if poll.reply_markup:
+            message["reply_markup"] = poll.reply_markup
+        return message
+
+    async def _m_stopPoll(self, params: dict[str, Any]) -> Any:
+        poll = next(
+            (
+                p
+                for p in self.polls.values()
+                if p.message_id == int(params.get("message_id", 0))
+                and p.chat_id == int(params.get("chat_id", 0))
+            ),
+            None,
+        )
+        if poll is None:
+            raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if not poll.is_open():
+            raise ApiError(400, "Bad Request: poll has already been closed")
+        poll.closed = True
+        return poll.as_poll()
+
     async def _m_getFile(self, params: dict[str, Any]) -> Any:
         file_id = str(params.get("file_id", ""))
         if file_id not in self.files:
@@ -483,6 +619,15 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 pass
         params[key] = value
     return params
+
+
+def _flag(value: Any, default: bool) -> bool:
+    """Booleans arrive as JSON values or, in forms, as the strings "true"/"false"."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
 
 
 def _entities(text: str, bot_username: str) -> list[dict[str, Any]]:
