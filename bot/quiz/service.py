@@ -247,11 +247,16 @@ class QuizService:
         if target is not None:
             return target
         round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
-        if round_ is None and self._in_flight:
+        if round_ is None:
+            # Not on record yet: the runner may still be between Telegram's reply and the
+            # database (it remembers the poll before it stops counting as in flight).
             async with self._recorded:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._recorded.wait_for(lambda: self._in_flight == 0), IN_FLIGHT_WAIT
+                        self._recorded.wait_for(
+                            lambda: poll_id in self._targets or self._in_flight == 0
+                        ),
+                        IN_FLIGHT_WAIT,
                     )
             if poll_id in self._targets:
                 return self._targets[poll_id]
