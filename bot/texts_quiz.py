@@ -14,11 +14,19 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     "quiz_setup": (
         "<b>Quiz setup</b>\nTopic: {topic} · Questions: {count} · Seconds: {seconds} · "
-        "Difficulty: {difficulty}\nChoose, then press ▶️ Start.",
-        "<b>測驗設定</b>\n主題:{topic} · 題數:{count} · 每題秒數:{seconds} · 難度:{difficulty}\n"
+        "Difficulty: {difficulty} · Leaderboard each question: {board}\n"
+        "Choose, then press ▶️ Start.",
+        "<b>測驗設定</b>\n主題:{topic} · 題數:{count} · 每題秒數:{seconds} · 難度:{difficulty} · "
+        "每題排行榜:{board}\n"
         "選好後按 ▶️ 開始。",
     ),
     "quiz_any": ("any", "不限"),
+    "quiz_on": ("on", "開"),
+    "quiz_off": ("off", "關"),
+    "quiz_board_button": (
+        "📊 Leaderboard after each question: {state}",
+        "📊 每題後顯示排行榜:{state}",
+    ),
     "quiz_all_topics": ("all topics", "全部主題"),
     "quiz_start_button": ("▶️ Start", "▶️ 開始"),
     "quiz_already_running": (

@@ -206,3 +206,22 @@ def test_points_reward_speed_only_for_correct_answers() -> None:
     assert points_for(True, 30.0, 30) == 100
     assert points_for(True, 15.0, 30) == 125
     assert points_for(False, 1.0, 30) == 0
+
+
+async def test_leaderboard_after_each_question_can_be_turned_off(
+    quiz_services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    dp = build_dispatcher(quiz_services)
+    me = User(id=705, is_bot=False, first_name="Kim", language_code="en")
+    chat = Chat(id=me.id, type="private")
+    setup = QuizSetupCb(topic="", count=2, seconds=15, difficulty=0, board=False, go=True)
+    await dp.feed_update(bot, _press(setup.pack(), me, chat))
+    for n in range(2):
+        await _until(lambda n=n: len(_polls(session)) == n + 1, timeout=5)
+        poll_id, correct = _poll_id(session, n)
+        await dp.feed_update(bot, _vote(poll_id, me, correct))
+    await _until(lambda: any("Quiz finished" in t for t in _texts(session)), timeout=5)
+    per_question = [t for t in _texts(session) if t.startswith("✅")]
+    assert len(per_question) == 2 and all("Leaderboard" not in t for t in per_question)
+    assert "Leaderboard" in next(t for t in _texts(session) if "Quiz finished" in t)

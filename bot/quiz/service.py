@@ -90,6 +90,7 @@ class QuizSettings:
     count: int = 10
     seconds: int = 30
     difficulty: int | None = None
+    show_board: bool = True
 
 
 class QuizPresenter:
@@ -166,6 +167,7 @@ class QuizService:
             settings.difficulty,
             seconds,
             question_ids,
+            settings.show_board,
         )
         self._launch(bot, session.id)  # type: ignore[arg-type]
         return session

@@ -69,6 +69,7 @@ class QuizStore:
         difficulty: int | None,
         seconds: int,
         question_ids: list[str],
+        show_board: bool = True,
     ) -> QuizSession:
         with Session(self.engine) as session:
             row = QuizSession(
@@ -79,6 +80,7 @@ class QuizStore:
                 topic=topic,
                 difficulty=difficulty,
                 seconds=seconds,
+                show_board=show_board,
                 question_ids_json=json.dumps(question_ids),
                 state="running",
             )

@@ -44,6 +44,7 @@ class QuizSetupCb(CallbackData, prefix="qz"):
     count: int
     seconds: int
     difficulty: int
+    board: bool = True  # leaderboard after each question
     go: bool = False
 
 
@@ -76,7 +77,9 @@ class TelegramQuizPresenter(QuizPresenter):
     ) -> None:
         lang = _lang(session.lang)
         answer = html.escape(question.options[question.correct])
-        text = t("quiz_round_result", lang, answer=answer) + "\n\n" + _board(standings, lang)
+        text = t("quiz_round_result", lang, answer=answer)
+        if session.show_board:
+            text += "\n\n" + _board(standings, lang)
         await bot.send_message(session.chat_id, text)
 
     async def finished(self, bot: Bot, session: QuizSession, standings: list[Standing]) -> None:
@@ -130,6 +133,7 @@ def _setup_text(cb: QuizSetupCb, lang: Lang) -> str:
         count=cb.count,
         seconds=cb.seconds,
         difficulty=cb.difficulty or t("quiz_any", lang),
+        board=t("quiz_on" if cb.board else "quiz_off", lang),
     )
 
 
@@ -144,37 +148,63 @@ def _setup_keyboard(cb: QuizSetupCb, topics: list[str], lang: Lang) -> InlineKey
         builder.button(
             text=mark(cb.topic == topic, label),
             callback_data=QuizSetupCb(
-                topic=topic, count=cb.count, seconds=cb.seconds, difficulty=cb.difficulty
+                topic=topic,
+                count=cb.count,
+                seconds=cb.seconds,
+                difficulty=cb.difficulty,
+                board=cb.board,
             ),
         )
     for count in COUNTS:
         builder.button(
             text=mark(cb.count == count, f"{count} Q"),
             callback_data=QuizSetupCb(
-                topic=cb.topic, count=count, seconds=cb.seconds, difficulty=cb.difficulty
+                topic=cb.topic,
+                count=count,
+                seconds=cb.seconds,
+                difficulty=cb.difficulty,
+                board=cb.board,
             ),
         )
     for seconds in SECONDS:
         builder.button(
             text=mark(cb.seconds == seconds, f"{seconds}s"),
             callback_data=QuizSetupCb(
-                topic=cb.topic, count=cb.count, seconds=seconds, difficulty=cb.difficulty
+                topic=cb.topic,
+                count=cb.count,
+                seconds=seconds,
+                difficulty=cb.difficulty,
+                board=cb.board,
             ),
         )
     for difficulty in DIFFICULTIES:
         builder.button(
             text=mark(cb.difficulty == difficulty, "★" * difficulty or t("quiz_any", lang)),
             callback_data=QuizSetupCb(
-                topic=cb.topic, count=cb.count, seconds=cb.seconds, difficulty=difficulty
+                topic=cb.topic,
+                count=cb.count,
+                seconds=cb.seconds,
+                difficulty=difficulty,
+                board=cb.board,
             ),
         )
+    builder.button(
+        text=t("quiz_board_button", lang, state=t("quiz_on" if cb.board else "quiz_off", lang)),
+        callback_data=QuizSetupCb(
+            topic=cb.topic,
+            count=cb.count,
+            seconds=cb.seconds,
+            difficulty=cb.difficulty,
+            board=not cb.board,
+        ),
+    )
     builder.button(
         text=t("quiz_start_button", lang),
         callback_data=QuizSetupCb(
             topic=cb.topic, count=cb.count, seconds=cb.seconds, difficulty=cb.difficulty, go=True
         ),
     )
-    sizes = [2] * ((len(topics) + 2) // 2) + [len(COUNTS), len(SECONDS), len(DIFFICULTIES), 1]
+    sizes = [2] * ((len(topics) + 2) // 2) + [len(COUNTS), len(SECONDS), len(DIFFICULTIES), 1, 1]
     builder.adjust(*sizes)
     return builder.as_markup()
 
@@ -251,6 +281,7 @@ async def _start(
         count=cb.count,
         seconds=cb.seconds,
         difficulty=cb.difficulty or None,
+        show_board=cb.board,
     )
     session = await quiz.start(bot, chat_id, chat_type, user_id, _quiz_lang(lang), settings)
     if session is None:

@@ -153,6 +153,7 @@ class QuizSession(SQLModel, table=True):
     topic: str | None = None
     difficulty: int | None = None
     seconds: int
+    show_board: bool = True  # leaderboard after every question, not only at the end
     question_ids_json: str  # the drawn questions, in order
     state: str = Field(index=True)  # running, paused, finished, stopped
     current: int = 0  # index of the question being asked (or next to ask)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(), nullable=True),
         sa.Column("difficulty", sa.Integer(), nullable=True),
         sa.Column("seconds", sa.Integer(), nullable=False),
+        sa.Column("show_board", sa.Boolean(), nullable=False),
         sa.Column("question_ids_json", sa.String(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("current", sa.Integer(), nullable=False),
