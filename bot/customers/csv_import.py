@@ -221,6 +221,26 @@ def _rows(text: str) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), strict=True)
 
 
+def _numbered_rows(
+    rows: Iterator[list[str]], report: ImportReport, max_rows: int | None
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every non-blank row; stops at the row limit or at malformed
+    CSV, reporting either against its line."""
+    line = 1
+    try:
+        for row in rows:
+            line += 1
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            report.rows += 1
+            if max_rows is not None and report.rows > max_rows:
+                report.error(line, "too_many_rows", str(max_rows))
+                return
+            yield line, row
+    except csv.Error as exc:
+        report.error(line, "bad_csv", str(exc))
+
+
 def _open(data: bytes, report: ImportReport) -> tuple[Iterator[list[str]], dict[str, int]] | None:
     """Decode, read the header and map the columns; None (with the reason reported) if not."""
     try:
@@ -262,79 +282,68 @@ def import_transactions(
     # Compact tuples while validating (a million dicts would cost a gigabyte):
     # (ref, customer_id, ts, amount, margin, cost, line)
     records: list[tuple[str, str, datetime, float, float | None, float | None, int]] = []
-    line = 1
-    try:
-        for row in rows:
-            line += 1
-            if not row or not any(cell.strip() for cell in row):
+    for line, row in _numbered_rows(rows, report, max_rows):
+        if len(row) < width:
+            report.error(line, "missing_values")
+            continue
+        customer_id = _clean_id(row[i_cust])
+        if customer_id is None:
+            report.error(line, "bad_customer_id", row[i_cust])
+            continue
+        if customer_id not in known:
+            report.error(line, "unknown_customer", customer_id)
+            continue
+        raw_ts = row[i_ts]
+        if raw_ts in dates:
+            ts = dates[raw_ts]
+        else:
+            ts = dates[raw_ts] = parse_timestamp(raw_ts)
+        if ts is None:
+            report.error(line, "bad_date", raw_ts)
+            continue
+        if ts > latest:
+            report.error(line, "future_date", raw_ts)
+            continue
+        amount = _number(row[i_amount])
+        if amount is None:
+            report.error(line, "bad_amount", row[i_amount])
+            continue
+        if amount == 0:
+            report.error(line, "zero_amount", row[i_amount])
+            continue
+        margin = cost = None
+        if i_margin is not None and row[i_margin].strip():
+            margin = _number(row[i_margin])
+            if margin is None:
+                report.error(line, "bad_margin", row[i_margin])
                 continue
-            report.rows += 1
-            if max_rows is not None and report.rows > max_rows:
-                report.error(line, "too_many_rows", str(max_rows))
-                break
-            if len(row) < width:
-                report.error(line, "missing_values")
+        if i_cost is not None and row[i_cost].strip():
+            cost = _number(row[i_cost])
+            if cost is None or cost < 0:
+                report.error(line, "bad_cost", row[i_cost])
                 continue
-            customer_id = _clean_id(row[i_cust])
-            if customer_id is None:
-                report.error(line, "bad_customer_id", row[i_cust])
+        if i_ref is not None and row[i_ref].strip():
+            ref = row[i_ref].strip()
+            if len(ref) > 128 or _CONTROL.search(ref):
+                report.error(line, "bad_transaction_id", ref)
                 continue
-            if customer_id not in known:
-                report.error(line, "unknown_customer", customer_id)
-                continue
-            raw_ts = row[i_ts]
-            if raw_ts in dates:
-                ts = dates[raw_ts]
+        else:
+            ref = (
+                "h:"
+                + hashlib.sha1(
+                    f"{customer_id}\x1f{ts.isoformat()}\x1f{amount!r}".encode()
+                ).hexdigest()
+            )
+        record = (ref, customer_id, ts, amount, margin, cost, line)
+        previous = seen.get(ref)
+        if previous is not None:
+            if records[previous][1:6] == record[1:6]:
+                report.skip(line, "duplicate_row", str(records[previous][6]))
             else:
-                ts = dates[raw_ts] = parse_timestamp(raw_ts)
-            if ts is None:
-                report.error(line, "bad_date", raw_ts)
-                continue
-            if ts > latest:
-                report.error(line, "future_date", raw_ts)
-                continue
-            amount = _number(row[i_amount])
-            if amount is None:
-                report.error(line, "bad_amount", row[i_amount])
-                continue
-            if amount == 0:
-                report.error(line, "zero_amount", row[i_amount])
-                continue
-            margin = cost = None
-            if i_margin is not None and row[i_margin].strip():
-                margin = _number(row[i_margin])
-                if margin is None:
-                    report.error(line, "bad_margin", row[i_margin])
-                    continue
-            if i_cost is not None and row[i_cost].strip():
-                cost = _number(row[i_cost])
-                if cost is None or cost < 0:
-                    report.error(line, "bad_cost", row[i_cost])
-                    continue
-            if i_ref is not None and row[i_ref].strip():
-                ref = row[i_ref].strip()
-                if len(ref) > 128 or _CONTROL.search(ref):
-                    report.error(line, "bad_transaction_id", ref)
-                    continue
-            else:
-                ref = (
-                    "h:"
-                    + hashlib.sha1(
-                        f"{customer_id}\x1f{ts.isoformat()}\x1f{amount!r}".encode()
-                    ).hexdigest()
-                )
-            record = (ref, customer_id, ts, amount, margin, cost, line)
-            previous = seen.get(ref)
-            if previous is not None:
-                if records[previous][1:6] == record[1:6]:
-                    report.skip(line, "duplicate_row", str(records[previous][6]))
-                else:
-                    report.error(line, "conflicting_duplicate", ref)
-                continue
-            seen[ref] = len(records)
-            records.append(record)
-    except csv.Error as exc:
-        report.error(line, "bad_csv", str(exc))
+                report.error(line, "conflicting_duplicate", ref)
+            continue
+        seen[ref] = len(records)
+        records.append(record)
     if report.error_count:
         report.seconds = time.perf_counter() - started
         return report
@@ -388,40 +397,28 @@ def import_customers(engine: Engine, data: bytes, max_rows: int | None = None) -
         existing = {c.id: c for c in session.exec(sqlmodel_select(Customer))}
     parsed: dict[str, dict[str, str | None]] = {}
     lines: dict[str, int] = {}
-    line = 1
-    try:
-        for row in rows:
-            line += 1
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            report.rows += 1
-            if max_rows is not None and report.rows > max_rows:
-                report.error(line, "too_many_rows", str(max_rows))
-                break
-            cells = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
-            customer_id = _clean_id(cells["id"] or "")
-            if customer_id is None:
-                report.error(line, "bad_customer_id", cells["id"] or "")
-                continue
-            if any(_CONTROL.search(v or "") for v in cells.values()):
-                report.error(line, "control_characters", customer_id)
-                continue
-            record: dict[str, str | None] = {
-                key: (cells.get(key) or "")[:200]
-                for key in ("name", "segment", "region", "channel")
-            }
-            referrer = cells.get("referred_by") or None
-            record["referred_by"] = referrer
-            if customer_id in parsed:
-                if parsed[customer_id] == record:
-                    report.skip(line, "duplicate_row", str(lines[customer_id]))
-                else:
-                    report.error(line, "conflicting_duplicate", customer_id)
-                continue
-            parsed[customer_id] = record
-            lines[customer_id] = line
-    except csv.Error as exc:
-        report.error(line, "bad_csv", str(exc))
+    for line, row in _numbered_rows(rows, report, max_rows):
+        cells = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
+        customer_id = _clean_id(cells["id"] or "")
+        if customer_id is None:
+            report.error(line, "bad_customer_id", cells["id"] or "")
+            continue
+        if any(_CONTROL.search(v or "") for v in cells.values()):
+            report.error(line, "control_characters", customer_id)
+            continue
+        record: dict[str, str | None] = {
+            key: (cells.get(key) or "")[:200] for key in ("name", "segment", "region", "channel")
+        }
+        referrer = cells.get("referred_by") or None
+        record["referred_by"] = referrer
+        if customer_id in parsed:
+            if parsed[customer_id] == record:
+                report.skip(line, "duplicate_row", str(lines[customer_id]))
+            else:
+                report.error(line, "conflicting_duplicate", customer_id)
+            continue
+        parsed[customer_id] = record
+        lines[customer_id] = line
     for customer_id, record in parsed.items():
         referrer = record["referred_by"]
         if referrer is None:
