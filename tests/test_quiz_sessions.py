@@ -225,3 +225,16 @@ async def test_leaderboard_after_each_question_can_be_turned_off(
     per_question = [t for t in _texts(session) if t.startswith("✅")]
     assert len(per_question) == 2 and all("Leaderboard" not in t for t in per_question)
     assert "Leaderboard" in next(t for t in _texts(session) if "Quiz finished" in t)
+
+
+def test_start_button_keeps_every_setup_choice() -> None:
+    from bot.routers.quiz import _setup_keyboard
+    from knowledge.models import Lang
+
+    chosen = QuizSetupCb(topic="kano", count=5, seconds=60, difficulty=2, board=False)
+    markup = _setup_keyboard(chosen, ["kano", "clv"], Lang.EN)
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    start = QuizSetupCb.unpack(buttons[-1].callback_data or "")
+    assert start == chosen.model_copy(update={"go": True})
+    toggle = QuizSetupCb.unpack(buttons[-2].callback_data or "")
+    assert toggle.board is True and toggle.count == 5 and not toggle.go

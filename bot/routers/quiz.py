@@ -143,66 +143,32 @@ def _setup_keyboard(cb: QuizSetupCb, topics: list[str], lang: Lang) -> InlineKey
     def mark(selected: bool, label: str) -> str:
         return f"✓ {label}" if selected else label
 
+    def choice(**changes: object) -> QuizSetupCb:
+        return cb.model_copy(update={**changes, "go": False})
+
     for topic in ["", *topics]:
         label = topic_name(topic, lang) if topic else t("quiz_all_topics", lang)
-        builder.button(
-            text=mark(cb.topic == topic, label),
-            callback_data=QuizSetupCb(
-                topic=topic,
-                count=cb.count,
-                seconds=cb.seconds,
-                difficulty=cb.difficulty,
-                board=cb.board,
-            ),
-        )
+        builder.button(text=mark(cb.topic == topic, label), callback_data=choice(topic=topic))
     for count in COUNTS:
         builder.button(
-            text=mark(cb.count == count, f"{count} Q"),
-            callback_data=QuizSetupCb(
-                topic=cb.topic,
-                count=count,
-                seconds=cb.seconds,
-                difficulty=cb.difficulty,
-                board=cb.board,
-            ),
+            text=mark(cb.count == count, f"{count} Q"), callback_data=choice(count=count)
         )
     for seconds in SECONDS:
         builder.button(
-            text=mark(cb.seconds == seconds, f"{seconds}s"),
-            callback_data=QuizSetupCb(
-                topic=cb.topic,
-                count=cb.count,
-                seconds=seconds,
-                difficulty=cb.difficulty,
-                board=cb.board,
-            ),
+            text=mark(cb.seconds == seconds, f"{seconds}s"), callback_data=choice(seconds=seconds)
         )
     for difficulty in DIFFICULTIES:
         builder.button(
             text=mark(cb.difficulty == difficulty, "★" * difficulty or t("quiz_any", lang)),
-            callback_data=QuizSetupCb(
-                topic=cb.topic,
-                count=cb.count,
-                seconds=cb.seconds,
-                difficulty=difficulty,
-                board=cb.board,
-            ),
+            callback_data=choice(difficulty=difficulty),
         )
+    state = t("quiz_on" if cb.board else "quiz_off", lang)
     builder.button(
-        text=t("quiz_board_button", lang, state=t("quiz_on" if cb.board else "quiz_off", lang)),
-        callback_data=QuizSetupCb(
-            topic=cb.topic,
-            count=cb.count,
-            seconds=cb.seconds,
-            difficulty=cb.difficulty,
-            board=not cb.board,
-        ),
+        text=t("quiz_board_button", lang, state=state), callback_data=choice(board=not cb.board)
     )
     builder.button(
         text=t("quiz_start_button", lang),
-        callback_data=QuizSetupCb(
-            topic=cb.topic, count=cb.count, seconds=cb.seconds, difficulty=cb.difficulty, go=True
-        ),
+        callback_data=cb.model_copy(update={"go": True}),
     )
     sizes = [2] * ((len(topics) + 2) // 2) + [len(COUNTS), len(SECONDS), len(DIFFICULTIES), 1, 1]
     builder.adjust(*sizes)
