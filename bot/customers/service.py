@@ -54,6 +54,7 @@ class FitInfo:
     seconds: float
     segments: list[SegmentStats]
     refitted: bool
+    margin_assumed: bool  # some profit was taken as revenue × the default margin
     holdout: HoldoutCheck | None = None
 
     def as_json_dict(self) -> dict[str, Any]:
@@ -161,11 +162,8 @@ class ValueService:
             seconds=fit.seconds,
             segments=[_segment_from_json(s) for s in params["segments"]],  # type: ignore[attr-defined]
             refitted=refitted,
+            margin_assumed=bool(params.get("margin_assumed")),
         )
-
-    def margin_assumed(self) -> bool:
-        fit = self.store.latest_fit()
-        return bool(fit is not None and fit_params(fit).get("margin_assumed"))
 
     # --- reading --------------------------------------------------------------------------
     def breakdown(self, customer_id: str) -> CustomerBreakdown | None:
@@ -199,7 +197,7 @@ class ValueService:
             segment_stats=segment,
             horizon_months=info.policy.horizon_months,
             as_of=info.models.as_of,
-            margin_assumed=self.margin_assumed(),
+            margin_assumed=info.margin_assumed,
             recent_transactions=self.store.recent_transactions(resolved),
         )
 
