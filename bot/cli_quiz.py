@@ -29,6 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run_quiz(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.index import current_chunks
     from knowledge.quiz.bank import BANK_DIR, load_entries
+    from knowledge.quiz.generate import proposed_entries
     from knowledge.quiz.validate import check_all, valid_questions
 
     chunks = current_chunks(settings.corpus_dir)
@@ -44,8 +45,10 @@ def run_quiz(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{problem.question_id}: {problem.message}")
         questions = valid_questions(entries)
         rejected = len({p.question_id.split(".")[0] for p in problems})
+        generated = sum(e.origin == "generated" for e in entries)
         print(
-            f"{len(entries)} questions checked, {rejected} rejected; "
+            f"{len(entries)} questions checked ({generated} generated from the corpus, of "
+            f"{len(proposed_entries(chunks))} proposed), {rejected} rejected; "
             f"{len(questions)} usable in all languages",
             file=sys.stderr,
         )

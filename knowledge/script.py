@@ -32,8 +32,10 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    # Character-level s2t, not a regional phrase rewrite: the source wording stays.
-    return str(_converter("s2t").convert(text))
+    # Character-level s2t, not a regional phrase rewrite: the source wording stays. OpenCC
+    # writes 爲 where Taiwan and Hong Kong readers (and the corpus) write 為; both fold back
+    # to 为, so the swap is safe for matching.
+    return str(_converter("s2t").convert(text)).replace("爲", "為")
 
 
 def to_script(text: str, lang: Lang) -> str:

@@ -177,6 +177,60 @@ async def test_a_quiz_survives_a_restart_without_losing_or_doubling_answers(
         quiz_services.quiz = old
 
 
+async def test_a_poll_sent_just_before_a_crash_still_counts(
+    quiz_services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """The bot dies after Telegram accepted a poll but before the round was saved: the
+    restart asks the question again, and votes on the lost poll count for the new round."""
+    bot, session = recorded
+    group = _group()
+    store = quiz_services.quiz.store
+    original = store.add_round
+
+    def crash(*args: object, **kwargs: object) -> object:
+        store.add_round = original  # type: ignore[method-assign]
+        raise RuntimeError("the process died here")
+
+    store.add_round = crash  # type: ignore[method-assign]
+    dp = build_dispatcher(quiz_services)
+    setup = QuizSetupCb(topic="", count=1, seconds=15, difficulty=0, go=True).pack()
+    await dp.feed_update(bot, _press(setup, TRAINER, group))
+    await _until(lambda: len(_polls(session)) == 1)
+    lost_id, correct = _poll_id(session, 0)
+    pending = await _until(lambda: (s := store.latest_session(group.id)) and s.sending == 0 and s)
+    assert store.round_at(pending.id, 0) is None  # type: ignore[attr-defined]
+
+    await quiz_services.quiz.shutdown()
+    old = quiz_services.quiz
+    reborn = QuizService(old.store, list(old.questions.values()))
+    reborn.presenter = TelegramQuizPresenter(old.store)
+    quiz_services.quiz = reborn
+    try:
+        dp2 = build_dispatcher(quiz_services)
+        assert await reborn.resume_all(bot) == 1
+        # Ann's vote on the lost poll was waiting at Telegram; it arrives as the bot resends.
+        await dp2.feed_update(bot, _vote(lost_id, ANN, correct))
+        await _until(lambda: len(_polls(session)) == 2)
+        new_id, new_correct = _poll_id(session, 1)
+        assert new_id != lost_id and new_correct == correct
+        await dp2.feed_update(bot, _vote(new_id, ANN, (correct + 1) % 4))  # a second try
+        await dp2.feed_update(bot, _vote(new_id, BEN, (correct + 1) % 4))
+        await dp2.feed_update(bot, _command("/quiz skip", TRAINER, group))
+        stored = await _until(
+            lambda: (s := store.latest_session(group.id)) and s.state == "finished" and s
+        )
+        board = store.leaderboard(stored.id)  # type: ignore[attr-defined]
+        assert [(s.user_id, s.correct, s.answered) for s in board] == [
+            (ANN.id, 1, 1),
+            (BEN.id, 0, 1),
+        ]
+        assert stored.sending is None  # type: ignore[attr-defined]
+    finally:
+        await reborn.shutdown()
+        quiz_services.quiz = old
+        store.add_round = original  # type: ignore[method-assign]
+
+
 async def test_self_study_in_private_moves_on_when_the_user_answers(
     quiz_services: Services, recorded: tuple[Bot, TerminalSession]
 ) -> None:

@@ -119,6 +119,10 @@ class QuizService:
         # A vote can arrive between Telegram accepting a poll and our saving its round:
         # answers for unknown polls wait until no poll is in flight, then look again.
         self._in_flight = 0
+        # A poll sent just before a crash and never recorded ("orphan"): its session asks the
+        # question again after the restart, and votes on the orphan count for the new round.
+        self._resends: set[int] = set()  # sessions that will re-send an unrecorded poll
+        self._orphans: dict[int, _PollTarget] = {}  # session id -> the round that replaced it
         self._targets: dict[str, _PollTarget] = {}
         self._answered: dict[int, set[int]] = {}  # round id -> users who answered (live rounds)
         self._stopping: dict[int, bool] = {}
@@ -180,6 +184,9 @@ class QuizService:
 
     async def resume_all(self, bot: Bot) -> int:
         sessions = await asyncio.to_thread(self.store.open_sessions)
+        for session in sessions:
+            if session.sending is not None and session.sending == session.current:
+                self._resends.add(session.id)  # type: ignore[arg-type]
         for session in sessions:
             if session.id not in self._tasks:
                 self._launch(bot, session.id)  # type: ignore[arg-type]
@@ -256,7 +263,10 @@ class QuizService:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
                         self._recorded.wait_for(
-                            lambda: poll_id in self._targets or self._in_flight == 0
+                            lambda: (
+                                poll_id in self._targets
+                                or (self._in_flight == 0 and not self._resends)
+                            )
                         ),
                         IN_FLIGHT_WAIT,
                     )
@@ -264,11 +274,28 @@ class QuizService:
                 return self._targets[poll_id]
             round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
         if round_ is None:
-            return None
+            return self._claim_orphan(poll_id)
         session = await asyncio.to_thread(self.store.get_session, round_.session_id)
         if session is None:
             return None
         return self._remember(poll_id, round_, session.seconds)
+
+    def _claim_orphan(self, poll_id: str) -> _PollTarget | None:
+        """An unknown poll is the one lost in a crash only if exactly one question was asked
+        again after a crash; with several, it cannot be told which, and guessing would score
+        against the wrong answer."""
+        if len(self._orphans) != 1:
+            if self._orphans:
+                log.warning(
+                    "quiz: a vote on unknown poll %s matches several re-asked questions", poll_id
+                )
+            return None
+        target = next(iter(self._orphans.values()))
+        self._targets[poll_id] = target
+        log.info(
+            "quiz: poll %s, sent before a crash, counts for round %s", poll_id, target.round_id
+        )
+        return target
 
     def _remember(self, poll_id: str, round_: QuizRound, limit: int) -> _PollTarget:
         assert round_.id is not None
@@ -293,24 +320,40 @@ class QuizService:
                     await self._finish(bot, session)
                     return
                 if session.state == "paused":
+                    await self._resent(session_id)  # not now: unknown votes need not wait
                     await self._wait(session_id, None)
                     continue
                 round_ = await asyncio.to_thread(self.store.round_at, session_id, session.current)
                 if round_ is None:
+                    orphaned = session.sending == session.current  # sent, then a crash
                     round_ = await self._ask(bot, session, ids[session.current])
                     resumed = False
+                    if round_ is not None and orphaned:
+                        self._orphans[session_id] = self._targets[round_.poll_id]
+                    await self._resent(session_id)
                 if round_ is None:  # the question could not be sent: skip it
                     await asyncio.to_thread(self.store.advance, session_id, session.current)
                     continue
                 if not round_.closed:
                     await self._await_round(session, round_, grace=resumed)
                     await self._close(bot, session, round_)
+                self._orphans.pop(session_id, None)
+                await self._resent(session_id)
                 await asyncio.to_thread(self.store.advance, session_id, session.current)
                 resumed = False
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("quiz session %s failed", session_id)
+        finally:
+            self._orphans.pop(session_id, None)
+            self._resends.discard(session_id)
+
+    async def _resent(self, session_id: int) -> None:
+        if session_id in self._resends:
+            async with self._recorded:
+                self._resends.discard(session_id)
+                self._recorded.notify_all()
 
     async def _ask(self, bot: Bot, session: QuizSession, question_id: str) -> QuizRound | None:
         question = self.questions.get(question_id)
@@ -330,6 +373,7 @@ class QuizService:
         self, bot: Bot, session: QuizSession, question: QuizQuestion
     ) -> QuizRound | None:
         assert session.id is not None
+        await asyncio.to_thread(self.store.mark_sending, session.id, session.current)
         try:
             message = await bot.send_poll(
                 chat_id=session.chat_id,
@@ -344,6 +388,7 @@ class QuizService:
             )
         except TelegramAPIError:
             log.exception("quiz %s: could not send question %s", session.id, question.id)
+            await asyncio.to_thread(self.store.mark_sending, session.id, None)
             return None
         assert message.poll is not None
         sent = utcnow()

@@ -133,6 +133,10 @@ class QuizStore:
                 .values(current=position + 1)
             )
 
+    def mark_sending(self, session_id: int, position: int | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(SESSION).where(SESSION.c.id == session_id).values(sending=position))
+
     # --- rounds -----------------------------------------------------------------------------
     def add_round(
         self,
@@ -159,6 +163,9 @@ class QuizStore:
                 closes_at=naive(closes_at),
             )
             session.add(row)
+            # The round and the end of "sending" commit together: no moment where neither
+            # says a poll is out there.
+            session.execute(update(SESSION).where(SESSION.c.id == session_id).values(sending=None))
             session.commit()
             session.refresh(row)
             return row

@@ -157,6 +157,9 @@ class QuizSession(SQLModel, table=True):
     question_ids_json: str  # the drawn questions, in order
     state: str = Field(index=True)  # running, paused, finished, stopped
     current: int = 0  # index of the question being asked (or next to ask)
+    # The position whose poll is being sent and not yet recorded: if the bot dies in that
+    # moment, the restart knows a poll may be out there that no round points to.
+    sending: int | None = None
     created_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
     finished_at: datetime | None = Field(default=None, sa_type=DateTime)
 

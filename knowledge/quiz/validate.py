@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import jieba
 
-from knowledge.quiz.bank import BankEntry, list_items, render
+from knowledge.quiz.entry import BankEntry, list_items, render
 from knowledge.quiz.models import QuizQuestion
 from knowledge.script import to_simplified
 
@@ -33,18 +33,18 @@ class Problem:
     message: str
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     return _PUNCT.sub("", to_simplified(text)).lower()
 
 
 def supported(option: str, region: str) -> bool:
     """The option is in the region word for word, or (a longer option) all its words are."""
-    folded = _fold(option)
+    folded = fold(option)
     if folded and folded in region:
         return True
     if _SYMBOLS.search(folded):  # formulas and figures must match exactly
         return False
-    words = [_fold(w) for w in jieba.lcut(to_simplified(option)) if len(w) >= 2]
+    words = [fold(w) for w in jieba.lcut(to_simplified(option)) if len(w) >= 2]
     if len(folded) <= 8 or len(words) < 2:
         return False
     position = 0
@@ -92,7 +92,7 @@ def check_limits(q: QuizQuestion) -> list[Problem]:
             problems.append(
                 Problem(q.id, f"option empty or over {MAX_OPTION} characters: {option[:30]}")
             )
-    folded = [_fold(o) for o in q.options]
+    folded = [fold(o) for o in q.options]
     if len(set(folded)) != len(folded):
         problems.append(Problem(q.id, "duplicate options"))
     if not 0 <= q.correct < len(q.options):
@@ -106,15 +106,16 @@ def check_support(entry: BankEntry, options: list[str], correct: int) -> list[Pr
     assert entry.passage is not None
     if entry.passage.is_outline:  # generated list question: the list itself is the region
         _, items = list_items(entry.passage)
-        region = "|".join(_fold(i) for i in items)
+        region = "|".join(fold(i) for i in items)
     else:
-        text = _fold(entry.passage.text)
-        cue = _fold(entry.cue)
+        text = fold(entry.passage.text)
+        cue = fold(entry.cue)
         at = text.find(cue) if cue else -1
         if at < 0:
             return [Problem(entry.id, "its cue is not in the cited passage")]
-        window = entry.window or WINDOW
-        region = text[max(0, at - window) : at + len(cue) + window]
+        before = WINDOW if entry.window is None else entry.window
+        after = before if entry.window_after is None else entry.window_after
+        region = text[max(0, at - before) : at + len(cue) + after]
     problems = []
     if not supported(options[correct], region):
         problems.append(
