@@ -20,7 +20,7 @@ from bot.customers.store import CustomerStore
 from bot.middlewares.language import LanguageMiddleware
 from bot.quiz.service import QuizService
 from bot.quiz.store import QuizStore
-from bot.routers import answer_actions, customers, errors, questions, start
+from bot.routers import admin, answer_actions, customers, errors, questions, start
 from bot.routers import quiz as quiz_router
 from bot.routers.quiz import TelegramQuizPresenter
 from bot.storage.repository import Repository, make_engine
@@ -93,6 +93,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp.callback_query.outer_middleware(language)
     dp.include_routers(
         start.make_router(),
+        admin.make_router(),
         customers.make_router(),
         quiz_router.make_router(),
         answer_actions.make_router(),

@@ -1,0 +1,114 @@
+"""/grant, /revoke and /users: admins manage roles in the bot (as `cvm users` does).
+
+Admins themselves come from configuration (ADMIN_IDS), so no chat command can create or
+remove one; commands work in private chats only, where a mistyped ID is not broadcast.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.exc import OperationalError
+
+from bot.access import AccessControl, Role
+from bot.texts import t
+from knowledge.models import Lang
+
+log = logging.getLogger(__name__)
+GRANTABLE = (Role.MANAGER, Role.TRAINER, Role.STAFF)
+
+
+def parse_target(message: Message, words: list[str]) -> tuple[int | None, list[str]]:
+    """The user a command is about: the replied-to message's author, or a leading numeric ID."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        return replied.from_user.id, words
+    if words and words[0].lstrip("-").isdigit() and len(words[0]) <= 20:
+        return int(words[0]), words[1:]
+    return None, words
+
+
+async def _allowed(message: Message, access: AccessControl, lang: Lang) -> bool:
+    user = message.from_user
+    if user is None or not access.is_admin(user.id):
+        await message.answer(t("admin_only", lang))
+        return False
+    if message.chat.type != ChatType.PRIVATE:
+        await message.answer(t("admin_private_only", lang))
+        return False
+    return True
+
+
+async def grant(
+    message: Message, command: CommandObject, access: AccessControl, lang: Lang
+) -> None:
+    if not await _allowed(message, access, lang):
+        return
+    target, rest = parse_target(message, (command.args or "").split())
+    role = next((r for r in GRANTABLE if rest and rest[0].lower() == r.value), None)
+    if target is None or role is None or len(rest) != 1:
+        await message.answer(t("grant_usage", lang))
+        return
+    if access.is_admin(target):
+        await message.answer(t("role_of_admin", lang, user=target))
+        return
+    assert message.from_user is not None
+    try:
+        await access.grant(target, role, message.from_user.id)
+    except OperationalError:
+        await message.answer(t("roles_unavailable", lang))
+        return
+    log.info("role %s granted to %s by %s", role.value, target, message.from_user.id)
+    await message.answer(t("granted", lang, user=target, role=role.value))
+
+
+async def revoke(
+    message: Message, command: CommandObject, access: AccessControl, lang: Lang
+) -> None:
+    if not await _allowed(message, access, lang):
+        return
+    target, rest = parse_target(message, (command.args or "").split())
+    if target is None or rest:
+        await message.answer(t("revoke_usage", lang))
+        return
+    if access.is_admin(target):
+        await message.answer(t("role_of_admin", lang, user=target))
+        return
+    assert message.from_user is not None
+    try:
+        had = dict(await access.stored_roles()).get(target)
+        await access.grant(target, None, message.from_user.id)
+    except OperationalError:
+        await message.answer(t("roles_unavailable", lang))
+        return
+    log.info("role of %s revoked by %s", target, message.from_user.id)
+    await message.answer(t("revoked" if had else "revoke_none", lang, user=target))
+
+
+async def users(message: Message, access: AccessControl, lang: Lang) -> None:
+    if not await _allowed(message, access, lang):
+        return
+    try:
+        stored = await access.stored_roles()
+    except OperationalError:
+        await message.answer(t("roles_unavailable", lang))
+        return
+    lines = [t("users_title", lang)]
+    lines += [f"<code>{user_id}</code> · {role}" for user_id, role in stored]
+    if not stored:
+        lines.append(t("users_empty", lang))
+    admins = ", ".join(f"<code>{a}</code>" for a in sorted(access.admins)) or "—"
+    lines.append(t("users_admins", lang, ids=admins))
+    await message.answer("\n".join(lines))
+
+
+def make_router() -> Router:
+    router = Router(name="admin")
+    router.message.register(grant, Command("grant"), F.text)
+    router.message.register(revoke, Command("revoke"), F.text)
+    router.message.register(users, Command("users"), F.text)
+    return router
