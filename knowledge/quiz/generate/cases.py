@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from knowledge.models import Chunk
 from knowledge.quiz.entry import BankEntry, list_items, seeded
 from knowledge.quiz.generate.common import entry, mask, passages, sentences, short_id
+from knowledge.quiz.validate import fold
 from knowledge.script import to_simplified
 
 _NAME = r"[\u4e00-\u9fff]{2,5}?"
@@ -72,8 +73,6 @@ def find_cases(chunks: list[Chunk], names: list[str]) -> list[Case]:
 
 
 def case_entries(chunks: list[Chunk]) -> list[BankEntry]:
-    from knowledge.quiz.validate import fold
-
     names = company_names(chunks)
     entries = []
     for n, case in enumerate(find_cases(chunks, names)):

@@ -15,7 +15,6 @@ from knowledge.quiz.entry import BankEntry
 from knowledge.script import to_simplified
 
 MAX_EXPLANATION = 200
-MAX_OPTION = 100
 BLANK = "____"
 # Keywords to topics, first match wins: the specific ideas before the general ones.
 _TOPICS = (

@@ -9,12 +9,15 @@ concept that is simply not on the asked list.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
+from knowledge.chunking import SECTION_SEPARATOR
 from knowledge.models import Chunk
 from knowledge.quiz.entry import NUMBERING, BankEntry, list_items, seeded
-from knowledge.quiz.generate.common import entry, passages, short_id, topic_for
+from knowledge.quiz.generate.common import clip, entry, passages, short_id, topic_for
+from knowledge.quiz.validate import fold
 from knowledge.script import to_simplified
 
 GENERATED_PER_LIST = 6
@@ -94,7 +97,8 @@ def inline_entries(chunks: list[Chunk]) -> list[BankEntry]:
             at = text.find(item, start + len(fact.cue))
             if len(distractors) < 3 or at < 0:
                 continue
-            question = f"根据文章,「{fact.intro}……」列出的项目包括下列哪一项?"
+            section = _leaf(fact.passage)
+            question = f"在「{section}」一节,「{fact.intro}……」列出的项目包括下列哪一项?"
             entries.append(
                 entry(
                     id=f"{fact.kind}-{short_id(fact.passage)}-{_slug(fact.intro)}-{n + 1}",
@@ -214,17 +218,18 @@ def _outline_topic(heading: str) -> str:
 
 
 def _explanation(heading: str, items: list[str]) -> str:
-    text = f"「{heading}」共 {len(items)} 項:" + ";".join(items)
-    return text if len(text) <= 200 else text[:199] + "…"
+    return clip(f"「{heading}」共 {len(items)} 項:" + ";".join(items))
+
+
+def _leaf(passage: Chunk) -> str:
+    """The passage's own section heading: the context a bare "具体手段有…" needs."""
+    leaf = to_simplified(passage.section).split(SECTION_SEPARATOR)[-1]
+    return NUMBERING.sub("", leaf).strip()
 
 
 def _folded_len(text: str) -> int:
-    from knowledge.quiz.validate import fold
-
     return len(fold(text))
 
 
 def _slug(intro: str) -> str:
-    import hashlib
-
     return hashlib.sha1(intro.encode()).hexdigest()[:4]
