@@ -6,6 +6,7 @@ remove one; commands work in private chats only, where a mistyped ID is not broa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import F, Router
@@ -80,7 +81,7 @@ async def revoke(
         return
     assert message.from_user is not None
     try:
-        had = dict(await access.stored_roles()).get(target)
+        had = await asyncio.to_thread(access.role, target)
         await access.grant(target, None, message.from_user.id)
     except OperationalError:
         await message.answer(t("roles_unavailable", lang))

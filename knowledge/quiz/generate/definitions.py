@@ -66,8 +66,9 @@ def normalized(term: str) -> str:
 def find_definitions(chunks: list[Chunk]) -> list[Definition]:
     found: dict[tuple[str, str], Definition] = {}
     for chunk in passages(chunks):
+        text = to_simplified(chunk.text)
         for raw in sentences(chunk):
-            if _after_misconceptions(chunk, raw):
+            if _after_misconceptions(text, raw):
                 continue
             sentence = strip_glosses(raw).rstrip("。;")
             for definition in _in_sentence(sentence, chunk):
@@ -102,9 +103,8 @@ def _good(term: str, text: str, verb: str) -> bool:
     return not (verb == "是" and text.endswith("的"))
 
 
-def _after_misconceptions(chunk: Chunk, sentence: str) -> bool:
+def _after_misconceptions(text: str, sentence: str) -> bool:
     """Lists of common mistakes ("常见误区:…就是…") read like definitions but are wrong."""
-    text = to_simplified(chunk.text)
     at = text.find(sentence)
     return at >= 0 and "误区" in text[max(0, at - 120) : at]
 

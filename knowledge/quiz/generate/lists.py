@@ -90,15 +90,15 @@ def inline_entries(chunks: list[Chunk]) -> list[BankEntry]:
     for fact in facts:
         text = to_simplified(fact.passage.text)
         start = text.find(fact.cue)
+        pool = _other_items(fact, text, all_items)
+        question = f"在「{_leaf(fact.passage)}」一节,「{fact.intro}……」列出的项目包括下列哪一项?"
         for n, item in enumerate(fact.items):
             if len(item) < MIN_ITEM:
                 continue
-            distractors = _distractors(fact, item, all_items)
+            distractors = _distractors(fact, item, pool)
             at = text.find(item, start + len(fact.cue))
             if len(distractors) < 3 or at < 0:
                 continue
-            section = _leaf(fact.passage)
-            question = f"在「{section}」一节,「{fact.intro}……」列出的项目包括下列哪一项?"
             entries.append(
                 entry(
                     id=f"{fact.kind}-{short_id(fact.passage)}-{_slug(fact.intro)}-{n + 1}",
@@ -177,11 +177,10 @@ def _dedupe(facts: list[ListFact]) -> list[ListFact]:
     return out
 
 
-def _distractors(fact: ListFact, answer: str, all_items: list[str]) -> list[str]:
-    """Items of other lists, the same kind first ("…成本" for a cost), never one of this
-    list's items, a part of one, or a word the question's own passage puts next to it."""
-    text = to_simplified(fact.passage.text)
-    pool = sorted(
+def _other_items(fact: ListFact, text: str, all_items: list[str]) -> list[str]:
+    """Items of other lists that may stand as wrong options for this one: never one of this
+    list's items, a part of one, or a word the question's own passage contains."""
+    return sorted(
         {
             item
             for item in all_items
@@ -191,6 +190,10 @@ def _distractors(fact: ListFact, answer: str, all_items: list[str]) -> list[str]
             and len(item) >= MIN_ITEM
         }
     )
+
+
+def _distractors(fact: ListFact, answer: str, pool: list[str]) -> list[str]:
+    """Three of the other lists' items, the same kind first ("…成本" for a cost)."""
     same = [i for i in pool if i[-2:] == answer[-2:]]
     other = [i for i in pool if i[-2:] != answer[-2:] and abs(len(i) - len(answer)) <= 3]
     rng = seeded(fact.passage.chunk_id + answer)
