@@ -5,26 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings
+from bot.logs import configure_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("chromadb", "httpx", "jieba"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format, settings.secrets)
     from bot import cli_quiz, cli_value
 
     handler = {
@@ -85,11 +79,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         code = args.lang or os.environ.get("LANG", "en").split(".")[0].replace("_", "-")
         asyncio.run(run_terminal(services, language_code=code))
         return 0
-    from bot.runners.polling import run_polling
-
     services = build_services(settings)
+    token = settings.telegram_bot_token.get_secret_value()
+    if settings.run_mode == "webhook":
+        from bot.runners.webhook import run_webhook
 
-    asyncio.run(run_polling(services, settings.telegram_bot_token.get_secret_value(), api_url))
+        asyncio.run(run_webhook(services, token, api_url))
+    else:
+        from bot.runners.polling import run_polling
+
+        asyncio.run(run_polling(services, token, api_url))
     return 0
 
 

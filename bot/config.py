@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,10 +50,63 @@ class Settings(BaseSettings):
     follow_up_minutes: int = 30
     max_question_chars: int = 1000
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
+
+    # Who gets in. "open": anyone may ask the knowledge base (as staff); "allowlist": only
+    # users with a role. Groups always need an admin's /allowgroup (or allowed_group_ids).
+    access_policy: Literal["open", "allowlist"] = "open"
+    allowed_group_ids: list[int] = Field(default_factory=list)
+    throttle_messages: int = Field(default=20, ge=1, description="per user and window")
+    throttle_window_seconds: float = Field(default=60.0, gt=0)
+
+    # Run mode and the HTTP server (webhook, /healthz, /readyz, /metrics).
+    run_mode: Literal["polling", "webhook"] = "polling"
+    webhook_base_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts to, without the path."
+    )
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    webhook_register: bool = Field(
+        default=True, description="Call setWebhook on start (one replica is enough)."
+    )
+    http_host: str = "0.0.0.0"
+    http_port: int | None = Field(
+        default=None, description="Webhook mode: default 8080. Polling: health/metrics if set."
+    )
+    shutdown_timeout_seconds: float = 30.0
+
+    # Shared state for several processes.
+    redis_url: SecretStr | None = Field(
+        default=None, description="FSM, throttling counters and update de-duplication."
+    )
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server for passage vectors; default: embedded."
+    )
+    instance_name: str = Field(
+        default_factory=socket.gethostname,
+        description="Unique per process: who runs which quiz. Stable across restarts.",
+    )
+    quiz_lease_seconds: float = Field(default=15.0, gt=1)
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'cvm.db'}"
+
+    @property
+    def resolved_http_port(self) -> int | None:
+        return self.http_port or (8080 if self.run_mode == "webhook" else None)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every configured secret, so logs can mask them wherever they appear."""
+        values = [self.telegram_bot_token, self.webhook_secret, self.redis_url, self.llm_api_key]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if self.database_url and "@" in self.database_url:
+            password = self.database_url.split("://", 1)[-1].rsplit("@", 1)[0].partition(":")[2]
+            found.append(password)
+        return [s for s in found if len(s) >= 6 and s != "not-needed"]
 
     @property
     def resolved_index_dir(self) -> Path:

@@ -11,18 +11,30 @@ import logging
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
+from sqlalchemy import Engine
 
 from bot.access import AccessControl
 from bot.config import Settings
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
+from bot.metrics import Metrics
+from bot.middlewares.dedup import DeduplicateUpdates
+from bot.middlewares.gate import AccessGate
+from bot.middlewares.handler_metrics import HandlerMetrics
+from bot.middlewares.in_flight import InFlight
 from bot.middlewares.language import LanguageMiddleware
+from bot.middlewares.throttle import Throttle
 from bot.quiz.service import QuizService
 from bot.quiz.store import QuizStore
-from bot.routers import admin, answer_actions, customers, errors, questions, start
+from bot.routers import admin, answer_actions, customers, errors, questions, start, status
 from bot.routers import quiz as quiz_router
 from bot.routers.quiz import TelegramQuizPresenter
+from bot.shared_state import MemoryState, RedisState, SharedState
+from bot.storage.chats import ChatStore
 from bot.storage.repository import Repository, make_engine
 from bot.texts import t
 from knowledge.embedding import load_embedder
@@ -47,6 +59,9 @@ class Services:
     value: ValueService
     access: AccessControl
     quiz: QuizService
+    engine: Engine
+    metrics: Metrics
+    state: SharedState
 
 
 def build_services(settings: Settings) -> Services:
@@ -71,28 +86,80 @@ def build_services(settings: Settings) -> Services:
         referral_share=settings.value_referral_share,
     )
     value = ValueService(store, knowledge.citations(), policy)
-    access = AccessControl(store, frozenset(settings.admin_ids))
+    access = AccessControl(
+        store,
+        frozenset(settings.admin_ids),
+        ChatStore(engine),
+        policy=settings.access_policy,
+        allowed_groups=frozenset(settings.allowed_group_ids),
+    )
     quiz_store = QuizStore(engine)
-    quiz = QuizService(quiz_store, valid_questions(load_entries(knowledge.chunks)))
+    quiz = QuizService(
+        quiz_store,
+        valid_questions(load_entries(knowledge.chunks)),
+        instance=settings.instance_name,
+        lease_seconds=settings.quiz_lease_seconds,
+    )
     quiz.presenter = TelegramQuizPresenter(quiz_store)
+    state: SharedState = (
+        RedisState.from_url(settings.redis_url.get_secret_value())
+        if settings.redis_url
+        else MemoryState()
+    )
     return Services(
-        settings=settings, knowledge=knowledge, repo=repo, value=value, access=access, quiz=quiz
+        settings=settings,
+        knowledge=knowledge,
+        repo=repo,
+        value=value,
+        access=access,
+        quiz=quiz,
+        engine=engine,
+        metrics=Metrics(),
+        state=state,
     )
 
 
+def _fsm_storage(settings: Settings) -> BaseStorage:
+    """FSM state in Redis when several processes share the work, else in memory."""
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url.get_secret_value())
+    return MemoryStorage()
+
+
 def build_dispatcher(services: Services) -> Dispatcher:
-    dp = Dispatcher()
-    dp["settings"] = services.settings
+    """Middleware order matters: an update is counted and tracked for shutdown first,
+    then skipped if seen before; a message gets its language, passes the gate (groups,
+    users), then the rate limit, and only then reaches a router."""
+    settings = services.settings
+    dp = Dispatcher(storage=_fsm_storage(settings))
+    dp["settings"] = settings
     dp["knowledge"] = services.knowledge
     dp["repo"] = services.repo
     dp["value_service"] = services.value
     dp["access"] = services.access
     dp["quiz"] = services.quiz
+    dp["engine"] = services.engine
+    dp["metrics"] = services.metrics
+    dp["shared_state"] = services.state
+    in_flight = InFlight(services.metrics)
+    dp["in_flight"] = in_flight
+    dp.update.outer_middleware(in_flight)
+    dp.update.outer_middleware(DeduplicateUpdates(services.state, services.metrics))
     language = LanguageMiddleware()
-    dp.message.outer_middleware(language)
-    dp.callback_query.outer_middleware(language)
+    gate = AccessGate()
+    throttle = Throttle(
+        services.state, settings.throttle_messages, settings.throttle_window_seconds
+    )
+    timing = HandlerMetrics(services.metrics)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(language)
+        observer.outer_middleware(gate)
+        observer.outer_middleware(throttle)
+        observer.middleware(timing)
+    dp.poll_answer.middleware(timing)
     dp.include_routers(
         start.make_router(),
+        status.make_router(),
         admin.make_router(),
         customers.make_router(),
         quiz_router.make_router(),
@@ -102,8 +169,17 @@ def build_dispatcher(services: Services) -> Dispatcher:
     )
     dp.startup.register(_register_commands)
     dp.startup.register(_resume_quizzes)
+    dp.shutdown.register(_drain)
     dp.shutdown.register(_stop_quizzes)
     return dp
+
+
+async def _drain(in_flight: InFlight, settings: Settings) -> None:
+    """Graceful shutdown: let the updates being handled finish before anything closes."""
+    if in_flight.count:
+        log.info("shutting down: waiting for %d update(s) in flight", in_flight.count)
+    if not await in_flight.drain(settings.shutdown_timeout_seconds):
+        log.warning("shutdown: %d update(s) still in flight after the timeout", in_flight.count)
 
 
 async def _resume_quizzes(bot: Bot, quiz: QuizService) -> None:

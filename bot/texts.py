@@ -92,10 +92,11 @@ def t(key: str, lang: Lang, **values: object) -> str:
 
 def _merge_value_texts() -> None:
     from bot.texts_admin import ADMIN_TEXTS
+    from bot.texts_ops import OPS_TEXTS
     from bot.texts_quiz import QUIZ_TEXTS
     from bot.texts_value import VALUE_TEXTS
 
-    for extra in (VALUE_TEXTS, QUIZ_TEXTS, ADMIN_TEXTS):
+    for extra in (VALUE_TEXTS, QUIZ_TEXTS, ADMIN_TEXTS, OPS_TEXTS):
         overlap = _T.keys() & extra.keys()
         if overlap:
             raise KeyError(f"text keys defined twice: {sorted(overlap)}")

@@ -35,8 +35,9 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "目前還沒有交易資料。請在這裡上傳交易 CSV 檔,或執行 <code>cvm demo-data</code> 試用。",
     ),
     "data_unavailable": (
-        "Customer data is temporarily unavailable. Please try again in a moment.",
-        "客戶資料暫時無法使用,請稍後再試。",
+        "Customer data is temporarily unavailable (the database is not answering). Questions "
+        "about customer value theory still work. Please try again in a few minutes.",
+        "客戶資料暫時無法使用(資料庫沒有回應)。顧客價值理論的問答仍可正常使用,請幾分鐘後再試。",
     ),
     "card_title": ("Customer {customer_id} · {name}", "客戶 {customer_id} · {name}"),
     "tier": ("Tier", "等級"),

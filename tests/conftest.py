@@ -39,8 +39,18 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> P
 @pytest.fixture(scope="session")
 def services(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Services:
     data = tmp_path_factory.mktemp("data")
-    settings = Settings(data_dir=data, index_dir=index_dir, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        data_dir=data,
+        index_dir=index_dir,
+        _env_file=None,
+        throttle_messages=100_000,  # handler tests send many messages per user; see test_ops
+        allowed_group_ids=TEST_GROUPS,
+    )
     return build_services(settings)
+
+
+# Groups the handler tests talk in, allowed as an admin would allow them.
+TEST_GROUPS = [-1001, -1002, -1008]
 
 
 MANAGER_ID = 601

@@ -23,7 +23,9 @@ GROUP = Chat(id=-1008, type="supergroup", title="Ops")
 
 @pytest.fixture()
 def admin_services(services: Services) -> Services:
-    access = AccessControl(services.value.store, frozenset({ADMIN.id}))
+    access = AccessControl(
+        services.value.store, frozenset({ADMIN.id}), allowed_groups=frozenset({GROUP.id})
+    )
     return dataclasses.replace(services, access=access)
 
 

@@ -36,6 +36,8 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[s
         "INDEX_DIR": str(index_dir),
         "LOG_LEVEL": "INFO",
         "ADMIN_IDS": f"[{MANAGER}]",
+        "ALLOWED_GROUP_IDS": "[-100500, -100777]",
+        "THROTTLE_MESSAGES": "1000",
     }
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo-data", "--customers", "500"],

@@ -60,6 +60,7 @@ async def test_quiz_survives_the_bot_being_killed(tmp_path: Path, index_dir: Pat
         "DATA_DIR": str(tmp_path / "data"),
         "INDEX_DIR": str(index_dir),
         "ADMIN_IDS": f"[{TRAINER}]",
+        "ALLOWED_GROUP_IDS": f"[{GROUP}]",
     }
     log = tmp_path / "bot.log"
     api = BotApiServer()

@@ -33,7 +33,7 @@ def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def test_migrations_up_and_down_on_postgres(pg_engine: Engine) -> None:
-    assert current_revision(pg_engine) == "0004"
+    assert current_revision(pg_engine) == "0005"
     downgrade(pg_engine, "base")
     assert set(inspect(pg_engine).get_table_names()) <= {"alembic_version"}
     upgrade(pg_engine)

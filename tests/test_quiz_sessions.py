@@ -38,8 +38,11 @@ def quiz_services(services: Services) -> Services:
     return services
 
 
-def _group() -> Chat:
-    return Chat(id=-(900_000 + next(_ids)), type="supergroup", title="Training")
+async def _group(services: Services) -> Chat:
+    """A new group, allowed by an admin (the bot stays silent in other groups)."""
+    chat = Chat(id=-(900_000 + next(_ids)), type="supergroup", title="Training")
+    await services.access.allow_group(chat.id, chat.title, by=1)
+    return chat
 
 
 def _command(text: str, user: User, chat: Chat) -> Update:
@@ -99,7 +102,7 @@ async def test_group_quiz_scores_two_players_and_keeps_results(
     bot, session = recorded
     dp = build_dispatcher(quiz_services)
     quiz = quiz_services.quiz
-    group = _group()
+    group = await _group(quiz_services)
 
     await dp.feed_update(bot, _command("/quiz start", STAFF, group))
     assert "Only trainers" in _texts(session)[-1]
@@ -139,7 +142,7 @@ async def test_a_quiz_survives_a_restart_without_losing_or_doubling_answers(
     quiz_services: Services, recorded: tuple[Bot, TerminalSession]
 ) -> None:
     bot, session = recorded
-    group = _group()
+    group = await _group(quiz_services)
     dp = build_dispatcher(quiz_services)
     setup = QuizSetupCb(topic="", count=3, seconds=15, difficulty=0, go=True).pack()
     await dp.feed_update(bot, _press(setup, TRAINER, group))
@@ -183,7 +186,7 @@ async def test_a_poll_sent_just_before_a_crash_still_counts(
     """The bot dies after Telegram accepted a poll but before the round was saved: the
     restart asks the question again, and votes on the lost poll count for the new round."""
     bot, session = recorded
-    group = _group()
+    group = await _group(quiz_services)
     store = quiz_services.quiz.store
     original = store.add_round
 

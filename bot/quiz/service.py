@@ -5,6 +5,12 @@ their poll ids and closing times, answers unique per round and user), so after a
 restart `resume_all` picks every open session up where it was. Answers are recorded
 whenever Telegram delivers them: Telegram only accepts votes while a poll is open,
 so a vote that arrives late (say, while the bot was down) still counts, once.
+
+Several processes can serve one bot. Each session is run by one process at a time,
+the one holding its lease (`quiz_session.owner`, renewed every few seconds); answers
+and trainer commands may reach any process and go through the database, which the
+owner reads every `sync_seconds`. When a process dies, another adopts its sessions
+once the lease runs out.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ RESUME_GRACE_SECONDS = 3.0  # after a restart, let pending poll answers arrive f
 MIN_SECONDS, MAX_SECONDS = 10, 600  # Telegram's open_period is 5–600
 IN_FLIGHT_WAIT = 10.0
 MAX_REMEMBERED_POLLS = 10_000
+# A vote can reach another process before the owner has recorded its poll: look again.
+UNKNOWN_POLL_RETRIES = (0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 def points_for(correct: bool, seconds: float, limit: float) -> int:
@@ -109,8 +117,20 @@ class QuizPresenter:
 
 
 class QuizService:
-    def __init__(self, store: QuizStore, questions: list[QuizQuestion]) -> None:
+    def __init__(
+        self,
+        store: QuizStore,
+        questions: list[QuizQuestion],
+        *,
+        instance: str = "local",
+        lease_seconds: float = 15.0,
+        sync_seconds: float = 1.0,
+    ) -> None:
         self.store = store
+        self.instance = instance
+        self._lease = lease_seconds
+        self._sync = sync_seconds
+        self._adopter: asyncio.Task[None] | None = None
         self.questions = {q.id: q for q in questions}
         self.presenter: QuizPresenter = QuizPresenter()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -172,9 +192,15 @@ class QuizService:
             seconds,
             question_ids,
             settings.show_board,
+            self.instance,
+            self._lease,
         )
         self._launch(bot, session.id)  # type: ignore[arg-type]
         return session
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
 
     def _launch(self, bot: Bot, session_id: int) -> None:
         self._wake[session_id] = asyncio.Event()
@@ -183,23 +209,63 @@ class QuizService:
         task.add_done_callback(lambda _t: self._tasks.pop(session_id, None))
 
     async def resume_all(self, bot: Bot) -> int:
+        """Run every open session that is ours or nobody's; then keep our leases fresh and
+        adopt the sessions of processes that died."""
+        adopted = await self._adopt(bot)
+        if self._adopter is None or self._adopter.done():
+            self._adopter = asyncio.create_task(self._keep_leases(bot), name="quiz-leases")
+        return adopted
+
+    async def _adopt(self, bot: Bot) -> int:
+        mine = set(await asyncio.to_thread(self.store.claim_sessions, self.instance, self._lease))
+        for session_id, task in list(self._tasks.items()):
+            if session_id in mine or task.done():
+                continue
+            row = await asyncio.to_thread(self.store.get_session, session_id)
+            if row is not None and row.owner not in (None, self.instance):
+                log.warning("quiz %s: lease lost, %s runs it now", session_id, row.owner)
+                task.cancel()
+        new = mine - self._tasks.keys()
+        if not new:
+            return 0
         sessions = await asyncio.to_thread(self.store.open_sessions)
         for session in sessions:
-            if session.sending is not None and session.sending == session.current:
-                self._resends.add(session.id)  # type: ignore[arg-type]
-        for session in sessions:
-            if session.id not in self._tasks:
-                self._launch(bot, session.id)  # type: ignore[arg-type]
-        return len(sessions)
+            if session.id in new and session.sending == session.current:
+                self._resends.add(session.id)
+        for session_id in sorted(new):
+            self._launch(bot, session_id)
+        return len(new)
+
+    async def _keep_leases(self, bot: Bot) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            try:
+                adopted = await self._adopt(bot)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # database down: try again next time; runners keep going
+                log.warning("quiz: could not renew leases", exc_info=True)
+                continue
+            if adopted:
+                log.info("quiz: adopted %d session(s) from a stopped process", adopted)
 
     async def shutdown(self) -> None:
-        """Stop the runners without touching session state: a restart resumes them."""
+        """Stop the runners without touching session state, and hand the sessions over:
+        another process (or this one, restarted) resumes them."""
+        if self._adopter is not None:
+            self._adopter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._adopter
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        try:
+            await asyncio.to_thread(self.store.release_sessions, self.instance)
+        except Exception:
+            log.warning("quiz: could not release leases; they expire by themselves")
 
     async def control(self, session: QuizSession, action: str) -> None:
         """pause (after the current question), resume, skip (close the question now), stop."""
@@ -213,6 +279,7 @@ class QuizService:
             self._stopping[session.id] = True
         if action in ("skip", "stop"):
             self._skip[session.id] = session.current
+            await asyncio.to_thread(self.store.set_skip, session.id, session.current)
         self._poke(session.id)
 
     def _poke(self, session_id: int) -> None:
@@ -273,6 +340,11 @@ class QuizService:
             if poll_id in self._targets:
                 return self._targets[poll_id]
             round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
+            for delay in UNKNOWN_POLL_RETRIES:  # the owner may be another process
+                if round_ is not None or self._orphans:
+                    break
+                await asyncio.sleep(delay)
+                round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
         if round_ is None:
             return self._claim_orphan(poll_id)
         session = await asyncio.to_thread(self.store.get_session, round_.session_id)
@@ -321,7 +393,7 @@ class QuizService:
                     return
                 if session.state == "paused":
                     await self._resent(session_id)  # not now: unknown votes need not wait
-                    await self._wait(session_id, None)
+                    await self._wait(session_id, self._sync)
                     continue
                 round_ = await asyncio.to_thread(self.store.round_at, session_id, session.current)
                 if round_ is None:
@@ -410,21 +482,29 @@ class QuizService:
     async def _await_round(self, session: QuizSession, round_: QuizRound, grace: bool) -> None:
         """Until time is up, everybody present has answered, or a trainer skips or stops.
 
-        Who is present and who has answered are read from the database once; after that,
-        answers are counted in memory as they are recorded, so a busy quiz costs no query
-        per answer.
+        Answers recorded by this process are counted in memory as they arrive, so a busy
+        quiz costs no query per answer; every `sync_seconds` the database adds answers,
+        skips and stops that reached other processes.
         """
         assert session.id is not None and round_.id is not None
         present = await asyncio.to_thread(self.store.participants, session.id, round_.position)
         if session.chat_type == "private":
             present = present | {session.trainer_id}
         answered = self._answered.setdefault(round_.id, set())
-        answered |= await asyncio.to_thread(self.store.answered_users, round_.id)
+        synced = -self._sync
         try:
             while True:
                 if self._skip.get(session.id) == round_.position:
                     del self._skip[session.id]
                     return
+                if asyncio.get_running_loop().time() - synced >= self._sync:
+                    synced = asyncio.get_running_loop().time()
+                    current = await asyncio.to_thread(self.store.get_session, session.id)
+                    if current is None or current.state == "stopping":
+                        return
+                    if current.skip == round_.position:
+                        return
+                    answered |= await asyncio.to_thread(self.store.answered_users, round_.id)
                 remaining = (round_.closes_at - utcnow()).total_seconds()
                 if remaining <= 0:
                     if grace:
@@ -432,7 +512,7 @@ class QuizService:
                     return
                 if present and present <= answered:
                     return
-                await self._wait(session.id, remaining)
+                await self._wait(session.id, min(remaining, self._sync))
                 if self._stopping.get(session.id):
                     return
         finally:

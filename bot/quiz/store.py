@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
@@ -70,6 +70,8 @@ class QuizStore:
         seconds: int,
         question_ids: list[str],
         show_board: bool = True,
+        owner: str | None = None,
+        lease_seconds: float = 0.0,
     ) -> QuizSession:
         with Session(self.engine) as session:
             row = QuizSession(
@@ -83,6 +85,8 @@ class QuizStore:
                 show_board=show_board,
                 question_ids_json=json.dumps(question_ids),
                 state="running",
+                owner=owner,
+                lease_until=naive(utcnow()) + timedelta(seconds=lease_seconds) if owner else None,
             )
             session.add(row)
             session.commit()
@@ -132,6 +136,41 @@ class QuizStore:
                 .where(SESSION.c.id == session_id, SESSION.c.current == position)
                 .values(current=position + 1)
             )
+
+    # --- leases: which process runs which session ---------------------------------------------
+    def claim_sessions(self, owner: str, lease_seconds: float) -> list[int]:
+        """Take (or keep) every open session that is ours or whose owner's lease ran out;
+        the ids returned are exactly the sessions this owner may run now."""
+        now = naive(utcnow())
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                update(SESSION)
+                .where(
+                    col(SESSION.c.state).in_(OPEN_STATES),
+                    or_(
+                        SESSION.c.owner.is_(None),
+                        SESSION.c.owner == owner,
+                        SESSION.c.lease_until.is_(None),
+                        SESSION.c.lease_until < now,
+                    ),
+                )
+                .values(owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+                .returning(SESSION.c.id)
+            )
+            return sorted(int(row[0]) for row in rows)
+
+    def release_sessions(self, owner: str) -> None:
+        """Hand our open sessions over at once (a graceful shutdown)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(SESSION)
+                .where(SESSION.c.owner == owner, col(SESSION.c.state).in_(OPEN_STATES))
+                .values(owner=None, lease_until=None)
+            )
+
+    def set_skip(self, session_id: int, position: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(SESSION).where(SESSION.c.id == session_id).values(skip=position))
 
     def mark_sending(self, session_id: int, position: int | None) -> None:
         with self.engine.begin() as conn:

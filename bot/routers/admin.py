@@ -1,4 +1,6 @@
-"""/grant, /revoke and /users: admins manage roles in the bot (as `cvm users` does).
+"""/grant, /revoke, /users and the group allow-list: admins manage access in the bot.
+
+Roles work as `cvm users` does.
 
 Admins themselves come from configuration (ADMIN_IDS), so no chat command can create or
 remove one; commands work in private chats only, where a mistyped ID is not broadcast.
@@ -7,6 +9,7 @@ remove one; commands work in private chats only, where a mistyped ID is not broa
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 
 from aiogram import F, Router
@@ -107,9 +110,70 @@ async def users(message: Message, access: AccessControl, lang: Lang) -> None:
     await message.answer("\n".join(lines))
 
 
+async def allow_group(
+    message: Message, command: CommandObject, access: AccessControl, lang: Lang
+) -> None:
+    await _set_group(message, command, access, lang, allow=True)
+
+
+async def deny_group(
+    message: Message, command: CommandObject, access: AccessControl, lang: Lang
+) -> None:
+    await _set_group(message, command, access, lang, allow=False)
+
+
+async def _set_group(
+    message: Message, command: CommandObject, access: AccessControl, lang: Lang, *, allow: bool
+) -> None:
+    """In the group itself, or from a private chat with the group's ID."""
+    user = message.from_user
+    if user is None or not access.is_admin(user.id):
+        await message.answer(t("groups_admin_only", lang))
+        return
+    words = (command.args or "").split()
+    if message.chat.type == ChatType.PRIVATE:
+        if len(words) != 1 or not words[0].lstrip("-").isdigit() or len(words[0]) > 20:
+            await message.answer(t("group_usage", lang))
+            return
+        chat_id, title = int(words[0]), None
+    else:
+        chat_id, title = message.chat.id, message.chat.title
+    try:
+        if allow:
+            changed = await access.allow_group(chat_id, title, user.id)
+        else:
+            changed = await access.deny_group(chat_id)
+    except OperationalError:
+        await message.answer(t("roles_unavailable", lang))
+        return
+    log.info("group %s %s by %s", chat_id, "allowed" if allow else "denied", user.id)
+    if allow:
+        await message.answer(t("group_allowed" if changed else "group_already", lang))
+    else:
+        await message.answer(t("group_denied" if changed else "group_not_listed", lang))
+
+
+async def groups(message: Message, access: AccessControl, lang: Lang) -> None:
+    if not await _allowed(message, access, lang):
+        return
+    try:
+        listed = await access.groups()
+    except OperationalError:
+        await message.answer(t("roles_unavailable", lang))
+        return
+    lines = [t("groups_title", lang)]
+    lines += [f"<code>{chat_id}</code> · {html.escape(title)}" for chat_id, title in listed]
+    if not listed:
+        lines.append(t("groups_empty", lang))
+    await message.answer("\n".join(lines))
+
+
 def make_router() -> Router:
     router = Router(name="admin")
     router.message.register(grant, Command("grant"), F.text)
     router.message.register(revoke, Command("revoke"), F.text)
     router.message.register(users, Command("users"), F.text)
+    router.message.register(allow_group, Command("allowgroup"), F.text)
+    router.message.register(deny_group, Command("denygroup"), F.text)
+    router.message.register(groups, Command("groups"), F.text)
     return router

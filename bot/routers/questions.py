@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.filters import AddressedToBot
 from bot.keyboards import answer_keyboard
+from bot.metrics import Metrics
 from bot.render import answer_html, split_html
 from bot.storage.repository import Repository
 from bot.texts import t
@@ -19,6 +22,7 @@ from knowledge.models import Lang
 from knowledge.script import detect_lang
 from knowledge.service import KnowledgeService
 
+log = logging.getLogger(__name__)
 
 def make_router() -> Router:
     router = Router(name="questions")
@@ -35,12 +39,13 @@ async def ask_command(
     knowledge: KnowledgeService,
     repo: Repository,
     settings: Settings,
+    metrics: Metrics,
 ) -> None:
     question = (command.args or "").strip()
     if not question:
         await message.reply(t("empty_question", lang))
         return
-    await answer(message, question, lang, knowledge, repo, settings)
+    await answer(message, question, lang, knowledge, repo, settings, metrics)
 
 
 async def ask_text(
@@ -49,13 +54,14 @@ async def ask_text(
     knowledge: KnowledgeService,
     repo: Repository,
     settings: Settings,
+    metrics: Metrics,
 ) -> None:
     code = message.from_user.language_code if message.from_user else None
     lang = detect_lang(question, code)
     if not question.strip():
         await message.reply(t("empty_question", lang))
         return
-    await answer(message, question, lang, knowledge, repo, settings)
+    await answer(message, question, lang, knowledge, repo, settings, metrics)
 
 
 async def not_text(message: Message, lang: Lang) -> None:
@@ -69,16 +75,28 @@ async def answer(
     knowledge: KnowledgeService,
     repo: Repository,
     settings: Settings,
+    metrics: Metrics,
 ) -> None:
     if len(question) > settings.max_question_chars:
         await message.reply(t("too_long", lang, limit=settings.max_question_chars))
         return
-    prior = await repo.last_exchange(message.chat.id, timedelta(minutes=settings.follow_up_minutes))
+    window = timedelta(minutes=settings.follow_up_minutes)
+    try:
+        prior = await repo.last_exchange(message.chat.id, window)
+    except SQLAlchemyError:  # the index is local: answer without the conversation's context
+        log.warning("database unavailable: answering without follow-up context")
+        prior = None
     result = await knowledge.ask(question, lang, prior)
+    metrics.answers.labels("answered" if result.answered else "declined").inc()
     user_id = message.from_user.id if message.from_user else None
-    exchange_id = await repo.save_exchange(message.chat.id, user_id, result)
+    keyboard = None
+    try:
+        exchange_id = await repo.save_exchange(message.chat.id, user_id, result)
+    except SQLAlchemyError:  # no stored exchange: no Sources/feedback buttons, same answer
+        log.warning("database unavailable: answer sent without buttons")
+    else:
+        keyboard = answer_keyboard(exchange_id, result.lang, with_sources=bool(result.sources))
     parts = split_html(answer_html(result))
-    keyboard = answer_keyboard(exchange_id, result.lang, with_sources=bool(result.sources))
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         markup = keyboard if last and result.answered else None

@@ -1,4 +1,4 @@
-"""Long polling against Telegram, or against another Bot API server (`--api-url`)."""
+"""Long polling (the default mode) against Telegram, or another Bot API server (`--api-url`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiohttp import web
 
 from bot.factory import Services, build_dispatcher
 from bot.retry import RetryMiddleware
+from bot.runners.ops_http import add_ops_routes, start_site
 
 POLLING_TIMEOUT_SECONDS = 10
 
@@ -23,6 +25,21 @@ def make_bot(token: str, api_url: str | None) -> Bot:
 
 
 async def run_polling(services: Services, token: str, api_url: str | None) -> None:
+    """On SIGTERM/SIGINT aiogram stops fetching; the shutdown hooks then wait for the
+    updates in flight. With HTTP_PORT set, /healthz, /readyz and /metrics are served."""
     bot = make_bot(token, api_url)
     dp = build_dispatcher(services)
-    await dp.start_polling(bot, polling_timeout=POLLING_TIMEOUT_SECONDS, handle_signals=True)
+    settings = services.settings
+    ops = None
+    if settings.resolved_http_port:
+        app = web.Application()
+        add_ops_routes(app, services)
+        ops = await start_site(
+            app, settings.http_host, settings.resolved_http_port, settings.shutdown_timeout_seconds
+        )
+    try:
+        await dp.start_polling(bot, polling_timeout=POLLING_TIMEOUT_SECONDS, handle_signals=True)
+    finally:
+        if ops is not None:
+            await ops.cleanup()
+        await services.state.close()

@@ -140,6 +140,17 @@ class CustomerAccess(SQLModel, table=True):
     at: datetime = Field(default_factory=_now)
 
 
+class AllowedChat(SQLModel, table=True):
+    """A group an admin let the bot into; the bot stays silent in every other group."""
+
+    __tablename__ = "allowed_chat"
+
+    chat_id: int = Field(primary_key=True, sa_type=BigInteger)
+    title: str | None = Field(default=None, max_length=255)
+    allowed_by: int = Field(sa_type=BigInteger)
+    allowed_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
+
+
 class QuizSession(SQLModel, table=True):
     """A quiz run in one chat; its state survives restarts (the runner resumes from here)."""
 
@@ -160,6 +171,10 @@ class QuizSession(SQLModel, table=True):
     # The position whose poll is being sent and not yet recorded: if the bot dies in that
     # moment, the restart knows a poll may be out there that no round points to.
     sending: int | None = None
+    # With several bot processes, one runs the session: `owner` until `lease_until`.
+    owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime)
+    skip: int | None = None  # position a trainer skipped or stopped, seen by the owner
     created_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
     finished_at: datetime | None = Field(default=None, sa_type=DateTime)
 

@@ -5,7 +5,14 @@ The bot under test talks to it over real HTTP exactly as it talks to Telegram
 the "user side" methods below and read what the bot sent. It enforces the
 Telegram rules our bot can break: 4096-character messages, 64-byte callback
 data, HTML that must parse ("can't parse entities"), "message is not modified",
-and it can answer 429 with retry_after, or 5xx, on demand.
+and it can answer 429 with retry_after, 5xx or any other error, or drop the
+connection, on demand.
+
+Updates reach the bot by long polling (getUpdates) or, once the bot called
+setWebhook, by POSTs to its webhook with the secret token header, retried like
+Telegram retries them when the bot does not answer 200. `webhook_targets` spreads
+deliveries over several processes, as a load balancer would; `duplicate_next`
+delivers the next update twice (a retry after a lost reply).
 
 Methods: getMe, getUpdates (long polling), sendMessage, editMessageText,
 editMessageReplyMarkup, answerCallbackQuery, setMyCommands, deleteWebhook,
@@ -175,9 +182,16 @@ class BotApiServer:
         self._message_ids = itertools.count(1)
         self._user_message_ids = itertools.count(100_000)
         self._changed = asyncio.Condition()
-        self._faults: dict[str, list[ApiError]] = defaultdict(list)
+        self._faults: dict[str, list[ApiError | None]] = defaultdict(list)  # None: drop
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.webhook: dict[str, Any] | None = None  # what setWebhook set
+        self.webhook_targets: list[str] | None = None  # overrides the URL, round robin
+        self.deliveries: list[tuple[int, str, int]] = []  # update_id, target, HTTP status
+        self._duplicate_next = 0
+        self._round_robin = itertools.count()
+        self._delivering: set[asyncio.Task[None]] = set()
+        self._client: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> str:
@@ -197,19 +211,34 @@ class BotApiServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        for task in list(self._delivering):
+            task.cancel()
+        if self._client is not None:
+            await self._client.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
     # -- fault injection -------------------------------------------------------------------
-    def fail_next(self, method: str, code: int = 429, retry_after: int = 1) -> None:
-        description = (
-            f"Too Many Requests: retry after {retry_after}"
-            if code == 429
-            else "Internal Server Error"
-        )
+    def fail_next(
+        self, method: str, code: int = 429, retry_after: int = 1, description: str | None = None
+    ) -> None:
+        if description is None:
+            description = (
+                f"Too Many Requests: retry after {retry_after}"
+                if code == 429
+                else "Internal Server Error"
+            )
         self._faults[method].append(
             ApiError(code, description, retry_after if code == 429 else None)
         )
+
+    def drop_next(self, method: str) -> None:
+        """Close the connection instead of answering the next call (a network error)."""
+        self._faults[method].append(None)
+
+    def duplicate_next(self, times: int = 1) -> None:
+        """Deliver the next `times` updates twice, as Telegram does after a lost reply."""
+        self._duplicate_next += times
 
     # -- the user side -----------------------------------------------------------------------
     async def send_text(
@@ -356,7 +385,12 @@ class BotApiServer:
         self.calls.append(Call(method, params))
         try:
             if self._faults[method]:
-                raise self._faults[method].pop(0)
+                fault = self._faults[method].pop(0)
+                if fault is None:
+                    assert request.transport is not None
+                    request.transport.close()
+                    return web.Response(status=500)
+                raise fault
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -375,14 +409,67 @@ class BotApiServer:
         return web.json_response({"ok": True, "result": result})
 
     async def _push(self, update: dict[str, Any]) -> None:
+        full = {"update_id": next(self._update_ids), **update}
+        copies = 1
+        if self._duplicate_next:
+            self._duplicate_next -= 1
+            copies = 2
         async with self._changed:
-            self._updates.append({"update_id": next(self._update_ids), **update})
+            for _ in range(copies):
+                if self.webhook is not None:
+                    task = asyncio.create_task(self._deliver(full))
+                    self._delivering.add(task)
+                    task.add_done_callback(self._delivering.discard)
+                else:
+                    self._updates.append(full)
             self._changed.notify_all()
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        """POST one update to the webhook until it answers 200, like Telegram."""
+        import aiohttp
+
+        if self._client is None:
+            self._client = aiohttp.ClientSession()
+        assert self.webhook is not None
+        headers = {"Content-Type": "application/json"}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(self.webhook["secret_token"])
+        for _attempt in range(60):
+            targets = self.webhook_targets or [str(self.webhook["url"])]
+            target = targets[next(self._round_robin) % len(targets)]
+            try:
+                async with self._client.post(
+                    target, data=json.dumps(update), headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=60),
+                ) as response:  # fmt: skip
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            self.deliveries.append((update["update_id"], target, status))
+            async with self._changed:
+                self._changed.notify_all()
+            if status == 200:
+                return
+            await asyncio.sleep(0.5)
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        pending, self._updates = [u for u in self._updates if u["update_id"] > self._confirmed], []
+        for update in pending:
+            task = asyncio.create_task(self._deliver(update))
+            self._delivering.add(task)
+            task.add_done_callback(self._delivering.discard)
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self._delivering)}  # fmt: skip
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return self.bot_user
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
         return True
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
@@ -393,6 +480,8 @@ class BotApiServer:
         return self.commands.get(params.get("language_code") or "", [])
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset", 0) or 0)
         timeout = float(params.get("timeout", 0) or 0)
         if offset:
