@@ -151,7 +151,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         services.state, settings.throttle_messages, settings.throttle_window_seconds
     )
     timing = HandlerMetrics(services.metrics)
-    for observer in (dp.message, dp.callback_query):
+    for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(language)
         observer.outer_middleware(gate)
         observer.outer_middleware(throttle)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import ErrorEvent
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -33,6 +34,12 @@ def is_database_down(error: BaseException) -> bool:
 
 
 async def on_error(event: ErrorEvent, metrics: Metrics | None = None) -> bool:
+    if isinstance(event.exception, TelegramForbiddenError):
+        # The user blocked the bot or it left the chat: nobody to tell, nothing to retry.
+        log.info("update %s: %s", event.update.update_id, event.exception.message)
+        if metrics is not None:
+            metrics.errors.labels("TelegramForbiddenError").inc()
+        return True
     database_down = is_database_down(event.exception)
     if metrics is not None:
         metrics.errors.labels(type(event.exception).__name__).inc()

@@ -29,6 +29,10 @@ def make_router() -> Router:
     router.message.register(ask_command, Command("ask"))
     router.message.register(ask_text, F.text, ~F.text.startswith("/"), AddressedToBot())
     router.message.register(not_text, F.chat.type == ChatType.PRIVATE, ~F.text)
+    # A question fixed after sending (a typo) is answered again, in private chats.
+    router.edited_message.register(
+        ask_text, F.chat.type == ChatType.PRIVATE, F.text, ~F.text.startswith("/"), AddressedToBot()
+    )
     return router
 
 

@@ -21,7 +21,9 @@ def make_bot(token: str, api_url: str | None) -> Bot:
         AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
     )
     session.middleware(RetryMiddleware())
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    # A reply to a message the user deleted meanwhile is still sent, as a plain message.
+    default = DefaultBotProperties(parse_mode=ParseMode.HTML, allow_sending_without_reply=True)
+    return Bot(token, session=session, default=default)
 
 
 async def run_polling(services: Services, token: str, api_url: str | None) -> None:

@@ -192,6 +192,7 @@ class BotApiServer:
         self._round_robin = itertools.count()
         self._delivering: set[asyncio.Task[None]] = set()
         self._client: Any = None
+        self.deleted: set[int] = set()  # user messages deleted after sending
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> str:
@@ -250,8 +251,12 @@ class BotApiServer:
         chat_type: str = "private",
         language_code: str | None = None,
         reply_to: int | None = None,
+        deleted: bool = False,
     ) -> int:
+        """A user writes; with `deleted`, they delete the message right after sending it."""
         message_id = next(self._user_message_ids)
+        if deleted:
+            self.deleted.add(message_id)
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Team"
@@ -272,6 +277,20 @@ class BotApiServer:
             message["reply_to_message"] = self._as_message(self.messages[reply_to])
         await self._push({"message": message})
         return message_id
+
+    async def edit_text(self, message_id: int, text: str, *, chat_id: int, user_id: int) -> None:
+        """A user edits a message they sent (Telegram sends an edited_message update)."""
+        now = int(time.time())
+        await self._push(
+            {
+                "edited_message": {
+                    "message_id": message_id, "date": now, "edit_date": now,
+                    "chat": {"id": chat_id, "type": "private"},
+                    "from": {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"},
+                    "text": text,
+                }
+            }
+        )  # fmt: skip
 
     async def send_document(
         self,
@@ -383,6 +402,8 @@ class BotApiServer:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append(Call(method, params))
+        async with self._changed:  # a call, even a failed one, is something to wait for
+            self._changed.notify_all()
         try:
             if self._faults[method]:
                 fault = self._faults[method].pop(0)
@@ -499,9 +520,12 @@ class BotApiServer:
         text = str(params.get("text", ""))
         plain = self._check_text(text, params)
         markup = self._check_markup(params.get("reply_markup"))
-        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get(
-            "message_id"
-        )
+        reply_parameters = params.get("reply_parameters") or {}
+        reply_to = params.get("reply_to_message_id") or reply_parameters.get("message_id")
+        if reply_to and int(reply_to) in self.deleted:
+            if not _flag(reply_parameters.get("allow_sending_without_reply"), default=False):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            reply_to = None
         message = SentMessage(
             message_id=next(self._message_ids), chat_id=int(params["chat_id"]), text=text,
             plain=plain, reply_markup=markup, reply_to=int(reply_to) if reply_to else None,
