@@ -13,9 +13,11 @@ import pwd
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,9 +36,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class PostgresServer:
+    """A running throwaway server; `stop` and `start` simulate an outage."""
+
+    url: str
+    run: Callable[..., Any]
+
+    def stop(self) -> None:
+        self.run("-m", "fast", "stop")
+
+    def start(self) -> None:
+        self.run("-w", "start")
+
+
 @contextmanager
 def postgres_server(workdir: Path) -> Iterator[str]:
-    """Yield a SQLAlchemy URL to a fresh database; PostgreSQL refuses to run as root,
+    with postgres_control(workdir) as server:
+        yield server.url
+
+
+@contextmanager
+def postgres_control(workdir: Path) -> Iterator[PostgresServer]:
+    """Yield a fresh database's server; PostgreSQL refuses to run as root,
     so as root the server runs as the `postgres` system user."""
     bin_dir = _bin_dir()
     if bin_dir is None:
@@ -62,18 +84,22 @@ def postgres_server(workdir: Path) -> Iterator[str]:
         **run,
     )  # fmt: skip
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-         "-l", str(workdir / "server.log"), "start"],
-        **run,
-    )  # fmt: skip
+
+    def pg_ctl(*args: str) -> None:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options,
+             "-l", str(workdir / "server.log"), *args],
+            **run,
+        )  # fmt: skip
+
+    pg_ctl("-w", "start")
     try:
         subprocess.run(
             [*as_user, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "cvm",
              "cvm"],
             **run,
         )  # fmt: skip
-        yield f"postgresql+psycopg://cvm@127.0.0.1:{port}/cvm"
+        yield PostgresServer(f"postgresql+psycopg://cvm@127.0.0.1:{port}/cvm", pg_ctl)
     finally:
         subprocess.run(
             [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
