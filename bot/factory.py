@@ -75,7 +75,11 @@ def build_services(settings: Settings) -> Services:
             timeout=settings.llm_timeout_seconds,
         )
     knowledge = load_service(
-        settings.corpus_dir, settings.resolved_index_dir, embedder, composer=composer
+        settings.corpus_dir,
+        settings.resolved_index_dir,
+        embedder,
+        composer=composer,
+        chroma_url=settings.chroma_url,
     )
     engine = make_engine(settings.resolved_database_url)
     repo = Repository(engine)

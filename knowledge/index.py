@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
@@ -90,11 +91,41 @@ def _client(path: Path) -> ClientAPI:
     )
 
 
-def _store(client: ClientAPI, embedder: Embedder) -> Chroma:
+def _remote_client(url: str) -> ClientAPI:
+    parsed = urlparse(url)
+    secure = parsed.scheme == "https"
+    return chromadb.HttpClient(
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or (443 if secure else 8000),
+        ssl=secure,
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+
+
+def _remote_store(url: str, embedder: Embedder, chunks: list[Chunk], fingerprint: str) -> Chroma:
+    """Passage vectors on a Chroma server, shared by every bot process.
+
+    The collection is named after the index's fingerprint, so processes built from a
+    different corpus never read each other's vectors. The first process to open it
+    uploads the passages; ids are the chunk ids, so a concurrent upload by another
+    process writes the same rows again instead of duplicating them.
+    """
+    store = _store(_remote_client(url), embedder, f"{COLLECTION}_{fingerprint[:16]}")
+    if store._collection.count() != len(chunks):
+        log.info("uploading %d passages to the Chroma server at %s", len(chunks), url)
+        store.add_texts(
+            texts=[c.search_text for c in chunks],
+            metadatas=[{"chunk_idx": i, "doc": c.doc_id} for i, c in enumerate(chunks)],
+            ids=[c.chunk_id for c in chunks],
+        )
+    return store
+
+
+def _store(client: ClientAPI, embedder: Embedder, name: str = COLLECTION) -> Chroma:
     # chromadb does not remember a custom embedding function: pass it on every open.
     return Chroma(
         client=client,
-        collection_name=COLLECTION,
+        collection_name=name,
         embedding_function=LangChainEmbeddings(embedder),
         collection_metadata={"hnsw:space": "cosine"},
     )
@@ -153,9 +184,18 @@ def index_is_current(corpus_dir: Path, index_dir: Path, embedder: Embedder | Non
 
 
 def open_index(
-    corpus_dir: Path, index_dir: Path, embedder: Embedder | None, *, rebuild_if_stale: bool = True
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder | None,
+    *,
+    rebuild_if_stale: bool = True,
+    chroma_url: str | None = None,
 ) -> KnowledgeIndex:
-    """Open the index, (re)building it first when it is missing or the corpus changed."""
+    """Open the index, (re)building it first when it is missing or the corpus changed.
+
+    With `chroma_url`, passage vectors are searched on that Chroma server; the manifest
+    and the sentence vectors stay local (they are small and read at every answer).
+    """
     if not index_is_current(corpus_dir, index_dir, embedder):
         if not rebuild_if_stale and (index_dir / MANIFEST).exists():
             log.warning("knowledge index at %s is stale; run `cvm index`", index_dir)
@@ -180,7 +220,10 @@ def open_index(
     store = None
     vectors = None
     if embedder is not None and manifest["embedder"] == embedder.name:
-        store = _store(_client(index_dir / "chroma"), embedder)
+        if chroma_url:
+            store = _remote_store(chroma_url, embedder, chunks, manifest["fingerprint"])
+        else:
+            store = _store(_client(index_dir / "chroma"), embedder)
         vectors = np.load(index_dir / SENTENCE_VECTORS)
     return KnowledgeIndex(
         chunks=chunks,

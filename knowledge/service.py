@@ -149,8 +149,9 @@ def load_service(
     index_dir: Path,
     embedder: Embedder | None,
     composer: Composer | None = None,
+    chroma_url: str | None = None,
 ) -> KnowledgeService:
-    index = open_index(corpus_dir, index_dir, embedder)
+    index = open_index(corpus_dir, index_dir, embedder, chroma_url=chroma_url)
     if embedder is None:
         log.warning("knowledge base running on BM25 only (no dense embedder)")
     return KnowledgeService(index, composer)
