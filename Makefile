@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench bench-value index clean
+.PHONY: install run test test-fast lint bench bench-value bench-soak index lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ bench: $(STAMP)
 
 bench-value: $(STAMP)
 	$(PY) bench/value_engine.py
+
+## Ten minutes of mixed traffic from 200 simulated users (issue 5's soak targets).
+bench-soak: $(STAMP)
+	$(PY) bench/soak.py
+
+## Re-pin after editing pyproject.toml: the development lock, then the image's runtime lock
+## constrained to the same versions.
+lock: $(STAMP)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal \
+		--generate-hashes -o requirements.lock -q
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --universal \
+		--generate-hashes -c requirements.lock -o deploy/requirements.lock -q
 
 index: $(STAMP)
 	$(VENV)/bin/cvm index

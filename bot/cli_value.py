@@ -51,9 +51,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     usub.add_parser("list")
     grant = usub.add_parser("grant")
     grant.add_argument("telegram_id", type=int)
-    grant.add_argument("role", choices=["admin", "manager", "trainer", "staff"])
+    # Admins come from ADMIN_IDS only, so no command can create one.
+    grant.add_argument("role", choices=["manager", "trainer", "staff"])
     revoke = usub.add_parser("revoke")
     revoke.add_argument("telegram_id", type=int)
+    audit = usub.add_parser("audit", help="who looked at which customer's data, newest first")
+    audit.add_argument("--limit", type=int, default=100)
 
 
 def _value_service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
@@ -329,6 +332,9 @@ def run_users(args: argparse.Namespace, settings: Settings) -> int:
     elif args.users_command == "revoke":
         store.set_role(args.telegram_id, None)
         print(f"{args.telegram_id}: no role")
+    elif args.users_command == "audit":
+        for row in store.audit_log(args.limit):
+            print(f"{row.at:%Y-%m-%d %H:%M:%S}\t{row.user_id}\t{row.customer_id or '-'}\t{row.action}")
     else:
         for admin in settings.admin_ids:
             print(f"{admin}\tadmin (configuration)")

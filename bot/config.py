@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         default=None, description="Another Bot API server, e.g. a local one for tests."
     )
     data_dir: Path = Path("data")
-    database_url: str | None = Field(default=None, description="Default: SQLite in data_dir.")
+    database_url: SecretStr | None = Field(
+        default=None, description="Default: SQLite in data_dir. Secret: it holds a password."
+    )
     index_dir: Path | None = Field(default=None, description="Default: data_dir/index.")
     corpus_dir: Path = PACKAGE_CORPUS
     embedder_threads: int = 2
@@ -92,7 +94,19 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'cvm.db'}"
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'cvm.db'}"
+
+    @field_validator(
+        "telegram_bot_token", "webhook_secret", "redis_url", "database_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`TELEGRAM_BOT_TOKEN=` in .env means no token (the terminal chat), not ''."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @property
     def resolved_http_port(self) -> int | None:
@@ -103,9 +117,9 @@ class Settings(BaseSettings):
         """Every configured secret, so logs can mask them wherever they appear."""
         values = [self.telegram_bot_token, self.webhook_secret, self.redis_url, self.llm_api_key]
         found = [v.get_secret_value() for v in values if v is not None]
-        if self.database_url and "@" in self.database_url:
-            password = self.database_url.split("://", 1)[-1].rsplit("@", 1)[0].partition(":")[2]
-            found.append(password)
+        url = self.resolved_database_url
+        if "@" in url:
+            found.append(url.split("://", 1)[-1].rsplit("@", 1)[0].partition(":")[2])
         return [s for s in found if len(s) >= 6 and s != "not-needed"]
 
     @property

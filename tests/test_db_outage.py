@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot
+from pydantic import SecretStr
 from aiogram.types import Chat, Message, MessageEntity, Update, User
 
 from bot.factory import Services, build_dispatcher, build_services
@@ -31,7 +32,7 @@ def pg_services(
     services: Services, pg: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Services:
     settings = services.settings.model_copy(
-        update={"database_url": pg.url, "data_dir": tmp_path_factory.mktemp("outage")}
+        update={"database_url": SecretStr(pg.url), "data_dir": tmp_path_factory.mktemp("outage")}
     )
     built = build_services(settings)
     from bot.customers.csv_import import ImportKind
