@@ -334,7 +334,8 @@ def run_users(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.telegram_id}: no role")
     elif args.users_command == "audit":
         for row in store.audit_log(args.limit):
-            print(f"{row.at:%Y-%m-%d %H:%M:%S}\t{row.user_id}\t{row.customer_id or '-'}\t{row.action}")
+            customer = row.customer_id or "-"
+            print(f"{row.at:%Y-%m-%d %H:%M:%S}\t{row.user_id}\t{customer}\t{row.action}")
     else:
         for admin in settings.admin_ids:
             print(f"{admin}\tadmin (configuration)")

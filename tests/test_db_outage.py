@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot
-from pydantic import SecretStr
 from aiogram.types import Chat, Message, MessageEntity, Update, User
+from pydantic import SecretStr
 
 from bot.factory import Services, build_dispatcher, build_services
 from bot.runners.terminal import TerminalSession
