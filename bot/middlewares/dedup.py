@@ -16,12 +16,16 @@ from bot.shared_state import SharedState
 log = logging.getLogger(__name__)
 PROCESSING_SECONDS = 300.0  # a claim held while the update is handled
 DONE_SECONDS = 2 * 24 * 3600.0  # Telegram keeps undelivered updates for 24 hours
+# One process alone forgets its markers when it restarts anyway; what it must catch is a
+# webhook retry or a repeated batch, which come within minutes. Keeps memory flat.
+DONE_SECONDS_IN_MEMORY = 3600.0
 
 
 class DeduplicateUpdates(BaseMiddleware):
     def __init__(self, state: SharedState, metrics: Metrics) -> None:
         self._state = state
         self._metrics = metrics
+        self._done = DONE_SECONDS if state.kind == "redis" else DONE_SECONDS_IN_MEMORY
 
     async def __call__(
         self,
@@ -41,5 +45,5 @@ class DeduplicateUpdates(BaseMiddleware):
         except BaseException:
             await self._state.release(key)  # not handled: a redelivery may try again
             raise
-        await self._state.hold(key, DONE_SECONDS)
+        await self._state.hold(key, self._done)
         return result
