@@ -62,3 +62,16 @@ def test_imports_fit_and_breakdown_on_postgres(pg_engine: Engine, tmp_path: Path
     assert service.store.role(5_000_000_000) == "manager"
     service.store.audit(5_000_000_000, "C-1042", "breakdown")
     assert service.store.audit_log(1)[0].user_id == 5_000_000_000
+
+
+def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
+    """Two bot processes on one empty database: without a lock both create the tables."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    downgrade(pg_engine, "base")
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        engines = list(pool.map(lambda _: make_engine(url), range(4)))
+    assert all(current_revision(e) == "0005" for e in engines)
+    for engine in engines:
+        engine.dispose()

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
+MIGRATION_LOCK = 0x63766D  # "cvm": any constant every process agrees on
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -25,8 +26,13 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Several processes may start at once on one PostgreSQL database: a transaction-level
+    advisory lock lets one migrate while the others wait, then find nothing left to do.
+    (Several processes need PostgreSQL; SQLite is for one process.)"""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         tables = set(inspect(connection).get_table_names())
         if "exchange" in tables and "alembic_version" not in tables:
