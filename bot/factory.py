@@ -103,6 +103,8 @@ def build_services(settings: Settings) -> Services:
         valid_questions(load_entries(knowledge.chunks)),
         instance=settings.instance_name,
         lease_seconds=settings.quiz_lease_seconds,
+        # Several processes (they share Redis): read other processes' answers and commands.
+        sync_seconds=1.0 if settings.redis_url else None,
     )
     quiz.presenter = TelegramQuizPresenter(quiz_store)
     state: SharedState = (

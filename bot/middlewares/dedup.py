@@ -34,6 +34,10 @@ class DeduplicateUpdates(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
+        if event.poll_answer is not None:
+            # Idempotent already (one answer per round and user, ON CONFLICT in the database),
+            # and the busiest update in a quiz: no shared-state round trips for it.
+            return await handler(event, data)
         bot: Bot | None = data.get("bot")
         key = f"cvm:{bot.id if bot else 0}:update:{event.update_id}"
         if not await self._state.claim(key, PROCESSING_SECONDS):

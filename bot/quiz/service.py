@@ -9,8 +9,9 @@ so a vote that arrives late (say, while the bot was down) still counts, once.
 Several processes can serve one bot. Each session is run by one process at a time,
 the one holding its lease (`quiz_session.owner`, renewed every few seconds); answers
 and trainer commands may reach any process and go through the database, which the
-owner reads every `sync_seconds`. When a process dies, another adopts its sessions
-once the lease runs out.
+owner reads every `sync_seconds` (set only when several processes share the work: one
+process alone sees every answer and command in memory). When a process dies, another
+adopts its sessions once the lease runs out.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class QuizService:
         *,
         instance: str = "local",
         lease_seconds: float = 15.0,
-        sync_seconds: float = 1.0,
+        sync_seconds: float | None = None,
     ) -> None:
         self.store = store
         self.instance = instance
@@ -491,14 +492,16 @@ class QuizService:
         if session.chat_type == "private":
             present = present | {session.trainer_id}
         answered = self._answered.setdefault(round_.id, set())
-        synced = -self._sync
+        answered |= await asyncio.to_thread(self.store.answered_users, round_.id)
+        loop = asyncio.get_running_loop()
+        synced = loop.time()
         try:
             while True:
                 if self._skip.get(session.id) == round_.position:
                     del self._skip[session.id]
                     return
-                if asyncio.get_running_loop().time() - synced >= self._sync:
-                    synced = asyncio.get_running_loop().time()
+                if self._sync is not None and loop.time() - synced >= self._sync:
+                    synced = loop.time()
                     current = await asyncio.to_thread(self.store.get_session, session.id)
                     if current is None or current.state == "stopping":
                         return
@@ -512,7 +515,7 @@ class QuizService:
                     return
                 if present and present <= answered:
                     return
-                await self._wait(session.id, min(remaining, self._sync))
+                await self._wait(session.id, min(remaining, self._sync or remaining))
                 if self._stopping.get(session.id):
                     return
         finally:
