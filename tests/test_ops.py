@@ -97,6 +97,8 @@ async def test_groups_need_an_admin_before_the_bot_speaks(
     assert _texts(session) == [
         "I am not enabled in this group yet. An admin can enable me here with /allowgroup."
     ]
+    await dp.feed_update(bot, _update("/start@another_bot", KNOWN, group))  # not for us
+    assert len(_texts(session)) == 1
     await dp.feed_update(bot, _update("/allowgroup", KNOWN, group))  # not an admin
     assert len(_texts(session)) == 2 and "not enabled" in _texts(session)[-1]
     await dp.feed_update(bot, _update("/allowgroup", ADMIN, group))

@@ -22,10 +22,16 @@ GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
 ALWAYS_ALLOWED = ("/allowgroup", "/denygroup", "/start", "/help")  # for an admin in any group
 
 
-def _command(event: TelegramObject) -> str | None:
-    if isinstance(event, Message) and event.text and event.text.startswith("/"):
-        return event.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-    return None
+async def _command(event: TelegramObject, data: dict[str, Any]) -> str | None:
+    """The command a message gives this bot; None for text, or `/cmd@another_bot`."""
+    if not (isinstance(event, Message) and event.text and event.text.startswith("/")):
+        return None
+    command, _, target = event.text.split(maxsplit=1)[0].lower().partition("@")
+    if target:
+        me = await data["bot"].me()
+        if target != (me.username or "").lower():
+            return None
+    return command
 
 
 class AccessGate(BaseMiddleware):
@@ -42,7 +48,7 @@ class AccessGate(BaseMiddleware):
         lang: Lang = data.get("lang", Lang.EN)
         if user is None or user.is_bot:
             return None  # channel posts, anonymous group admins: nobody to answer
-        command = _command(event)
+        command = await _command(event, data)
         if (
             chat is not None
             and chat.type in GROUP_TYPES
