@@ -213,12 +213,7 @@ async def run(minutes: float, users: int, think: float) -> dict[str, Any]:
     end_rss = process.memory_info().rss / 2**20
     lat = sorted(soak.latencies)
     metrics = services.metrics
-    refused = {
-        s.labels["reason"]: int(s.value)
-        for m in metrics.refused.collect()
-        for s in m.samples
-        if s.name.endswith("_total")
-    }
+    refused = metrics.by_label(metrics.refused, "reason")
     return {
         "minutes": round(elapsed / 60, 2),
         "users": users,

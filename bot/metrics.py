@@ -62,6 +62,15 @@ class Metrics:
             if sample.name.endswith("_total")
         )
 
+    def by_label(self, counter: Counter, label: str) -> dict[str, int]:
+        """A labelled counter's totals, e.g. refusals by reason (for /status and the soak)."""
+        return {
+            sample.labels[label]: int(sample.value)
+            for metric in counter.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total")
+        }
+
     def p95_seconds(self) -> float | None:
         """Upper bound of the bucket that holds the 95th percentile of update latency."""
         buckets = [

@@ -30,7 +30,8 @@ def _bin_dir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -76,7 +77,7 @@ def postgres_control(workdir: Path) -> Iterator[PostgresServer]:
             path.chmod(path.stat().st_mode | 0o711)
         os.chown(workdir, entry.pw_uid, entry.pw_gid)
     data = workdir / "pgdata"
-    port = _free_port()
+    port = free_port()
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     subprocess.run(
         [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "cvm", "--auth=trust",

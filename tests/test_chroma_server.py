@@ -4,7 +4,6 @@ uploaded once, shared by every process, giving the same answers as the embedded 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,14 @@ from bot.config import PACKAGE_CORPUS
 from knowledge.embedding import Embedder
 from knowledge.index import COLLECTION
 from knowledge.service import KnowledgeService, load_service
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.postgres import free_port
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = Path(sys.executable).parent / "chroma"
     assert binary.exists() or shutil.which("chroma"), "chromadb's wheel ships the `chroma` CLI"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(binary), "run", "--path", str(tmp_path_factory.mktemp("chroma")), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

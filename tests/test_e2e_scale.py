@@ -12,7 +12,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +22,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import create_engine, text
 
+from tests.postgres import free_port
 from tests.telegram_server.server import BotApiServer, SentMessage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="session")]
@@ -31,12 +31,6 @@ SERVICES = ROOT / "deploy" / "local" / "services.sh"
 TOKEN = "515151:E2E-scale-token-abcdefghijklmnopqrs"
 SECRET = "webhook-secret-for-tests"
 ADMIN, ANN, BEN, GROUP = 9600, 9601, 9602, -100960
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +42,8 @@ def shared_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     state = tmp_path_factory.mktemp("services")
     env = {
         **os.environ,
-        "CVM_PG_PORT": str(_free_port()),
-        "CVM_REDIS_PORT": str(_free_port()),
+        "CVM_PG_PORT": str(free_port()),
+        "CVM_REDIS_PORT": str(free_port()),
         "CVM_DB_PASSWORD": "s3cret-pw",
     }
     started = subprocess.run(
@@ -81,7 +75,7 @@ async def cluster(
     workdir = tmp_path_factory.mktemp("cluster")
     bots: list[Bot] = []
     for name in ("bot-a", "bot-b"):
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             **shared_services,

@@ -48,12 +48,7 @@ async def status(
         return
     database = await check_database(engine)
     p95 = metrics.p95_seconds()
-    refused = {
-        s.labels["reason"]: int(s.value)
-        for m in metrics.refused.collect()
-        for s in m.samples
-        if s.name.endswith("_total")
-    }
+    refused = metrics.by_label(metrics.refused, "reason")
     lines = [
         f"<b>cvm-bot {version('cvm-bot')}</b> · {html.escape(settings.instance_name)} · "
         f"{settings.run_mode} · up {_uptime(time.time() - metrics.started)}",
