@@ -112,6 +112,9 @@ async def test_groups_need_an_admin_before_the_bot_speaks(
     assert len(_texts(session)) == count  # silent again, and no refusal for a mere mention
     await dp.feed_update(bot, _update("/groups", ADMIN))
     assert str(group.id) not in _texts(session)[-1]
+    for bad in ("/allowgroup", "/allowgroup team", "/allowgroup -1 -2", f"/allowgroup {'9' * 30}"):
+        await dp.feed_update(bot, _update(bad, ADMIN))
+        assert _texts(session)[-1].startswith("Send <code>/allowgroup</code>"), bad
 
 
 async def test_throttling_answers_once_then_stays_quiet(

@@ -26,13 +26,20 @@ log = logging.getLogger(__name__)
 GRANTABLE = (Role.MANAGER, Role.TRAINER, Role.STAFF)
 
 
+def telegram_id(word: str) -> int | None:
+    """A user or chat ID as typed (chats are negative); anything else is not one."""
+    if word.lstrip("-").isdigit() and len(word) <= 20:
+        return int(word)
+    return None
+
+
 def parse_target(message: Message, words: list[str]) -> tuple[int | None, list[str]]:
     """The user a command is about: the replied-to message's author, or a leading numeric ID."""
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
         return replied.from_user.id, words
-    if words and words[0].lstrip("-").isdigit() and len(words[0]) <= 20:
-        return int(words[0]), words[1:]
+    if words and (found := telegram_id(words[0])) is not None:
+        return found, words[1:]
     return None, words
 
 
@@ -132,10 +139,11 @@ async def _set_group(
         return
     words = (command.args or "").split()
     if message.chat.type == ChatType.PRIVATE:
-        if len(words) != 1 or not words[0].lstrip("-").isdigit() or len(words[0]) > 20:
+        given = telegram_id(words[0]) if len(words) == 1 else None
+        if given is None:
             await message.answer(t("group_usage", lang))
             return
-        chat_id, title = int(words[0]), None
+        chat_id, title = given, None
     else:
         chat_id, title = message.chat.id, message.chat.title
     try:
