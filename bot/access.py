@@ -109,7 +109,11 @@ class AccessControl:
     async def deny_group(self, chat_id: int) -> bool:
         removed = await asyncio.to_thread(self._chats.deny, chat_id)
         self._groups.discard(chat_id)
-        return removed or chat_id in self._configured_groups
+        return removed
+
+    def group_configured(self, chat_id: int) -> bool:
+        """Allowed by ALLOWED_GROUP_IDS: no chat command can take that back."""
+        return chat_id in self._configured_groups
 
     async def groups(self) -> list[tuple[int, str]]:
         rows = await asyncio.to_thread(self._chats.listing)

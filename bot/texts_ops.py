@@ -35,6 +35,10 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "已停用這個群組,我在這裡將不再回應。",
     ),
     "group_not_listed": ("This group was not enabled.", "這個群組原本就沒有啟用。"),
+    "group_configured": (
+        "This group is enabled by configuration (ALLOWED_GROUP_IDS); change it there.",
+        "這個群組是在設定檔(ALLOWED_GROUP_IDS)中啟用的,請在設定中變更。",
+    ),
     "group_usage": (
         "Send <code>/allowgroup</code> or <code>/denygroup</code> in the group itself, or "
         "<code>/allowgroup CHAT_ID</code> in a private chat with me.",

@@ -117,6 +117,18 @@ async def test_groups_need_an_admin_before_the_bot_speaks(
         assert _texts(session)[-1].startswith("Send <code>/allowgroup</code>"), bad
 
 
+async def test_a_group_allowed_by_configuration_is_not_denied_from_chat(
+    services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    group = Chat(id=-(400_000 + next(_ids)), type="supergroup", title="Configured")
+    dp = build_dispatcher(_ops(services, allowed_group_ids=[group.id]))
+    await dp.feed_update(bot, _update("/denygroup", ADMIN, group))
+    assert "ALLOWED_GROUP_IDS" in _texts(session)[-1]
+    await dp.feed_update(bot, _update("/ask What is brand equity?", KNOWN, group))
+    assert "[1]" in _texts(session)[-1]  # still served, as the reply said
+
+
 async def test_throttling_answers_once_then_stays_quiet(
     services: Services, recorded: tuple[Bot, TerminalSession]
 ) -> None:

@@ -146,6 +146,9 @@ async def _set_group(
         chat_id, title = given, None
     else:
         chat_id, title = message.chat.id, message.chat.title
+    if not allow and access.group_configured(chat_id):
+        await message.answer(t("group_configured", lang))
+        return
     try:
         if allow:
             changed = await access.allow_group(chat_id, title, user.id)
