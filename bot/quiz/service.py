@@ -341,7 +341,9 @@ class QuizService:
             if poll_id in self._targets:
                 return self._targets[poll_id]
             round_ = await asyncio.to_thread(self.store.round_by_poll, poll_id)
-            for delay in UNKNOWN_POLL_RETRIES:  # the owner may be another process
+            # With several processes, the poll's owner may be another one, still recording.
+            retries = UNKNOWN_POLL_RETRIES if self._sync is not None else ()
+            for delay in retries:
                 if round_ is not None or self._orphans:
                     break
                 await asyncio.sleep(delay)
