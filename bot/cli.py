@@ -111,6 +111,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is None and args.file is None:
         print("cvm ask: give a QUESTION or --file FILE", file=sys.stderr)
         return 2
+    from knowledge.models import PriorExchange
+
     knowledge = build_services(settings).knowledge
     if args.file is not None:
         args.json = True
@@ -119,8 +121,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         questions = [args.question]
 
     async def ask_all() -> None:
+        # One conversation, as in a chat: a line that points back ("那第二個呢?") is read
+        # with the line before it; every other line stands alone.
+        prior: PriorExchange | None = None
         for question in questions:
-            answer = await knowledge.ask(question)
+            answer = await knowledge.ask(question, prior=prior)
+            prior = PriorExchange(question=question, answer=answer.text, lang=answer.lang)
             if args.json:
                 print(json.dumps(answer.as_json_dict(), ensure_ascii=False), flush=True)
             else:

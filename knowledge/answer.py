@@ -1,33 +1,54 @@
-"""Compose an answer from retrieved passages without a language model.
+"""Compose an answer from the articles' own sentences, shaped by what was asked.
 
 No generative model usable for Chinese ships in a PyPI package, so this is the
-offline default and must read well on its own: the most relevant sentences of
-the best passages, in the reader's script, each followed by the number of the
-passage it comes from. Nothing is paraphrased, so nothing can be invented.
+offline default and must read well on its own. It finds the sentence that best
+answers the question (across the best passages), then says the whole thought it
+belongs to, read from the document model: a list with its lead-in and every item,
+a step with its explanation, a definition with the sentence that completes it. A
+lead-in ("…包括:") never ends an answer. Nothing is paraphrased, so nothing can be
+invented; each line carries the number of the passage it is quoted from.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from knowledge.document import Document, Enumeration, Item, announces_items
+from knowledge.english import gloss_lines
+from knowledge.glossary import bridge
 from knowledge.index import KnowledgeIndex
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Lang, Passage, Source
 from knowledge.question import QuestionIntent, defines
-from knowledge.script import to_script, to_simplified
+from knowledge.reader import Reader
+from knowledge.script import to_script
 
-MAX_CITED = 3
-CITE_RATIO = 0.75  # a further passage is cited if its fused score is this share of the best
-SENTENCES_FROM_BEST = 2
-MAX_ANSWER_CHARS = 900
+MAX_CITED = 3  # the LLM composer's context: the best passage and two nearly as good
+CITE_RATIO = 0.75
+MAX_SOURCES = 5
+MAX_ANSWER_CHARS = 1200
+MAX_ITEM_CHARS = 160
+PASSAGE_PRIOR = 0.8  # how much the passage ranking adds to a sentence's own score
+SUPPORT_MARGIN = 0.35  # a second thought joins the answer when it scores nearly as well
+ARTICLE_PREFERENCE = 0.5  # the question names the article it asks about
+SHORT_SENTENCE = 24  # "三是后期分析。" says too little alone: its explanation follows
 
 LEAD = {
     Lang.ZH_HANT: "根據知識庫:",
     Lang.ZH_HANS: "根据知识库:",
-    Lang.EN: "Here is what our sources say (quoted from the Chinese articles):",
+    Lang.EN: "From our articles (quoted in Chinese, with key terms in English):",
+}
+LIST_LEAD = {
+    Lang.ZH_HANT: "根據知識庫,共 {n} 項:",
+    Lang.ZH_HANS: "根据知识库,共 {n} 项:",
+    Lang.EN: "From our articles, {n} points (quoted in Chinese, with key terms in English):",
+}
+LABELS = {
+    "formula": {Lang.ZH_HANT: "公式:", Lang.ZH_HANS: "公式:", Lang.EN: "Formula: "},
+    "example": {Lang.ZH_HANT: "例:", Lang.ZH_HANS: "例:", Lang.EN: "Example: "},
 }
 NOT_COVERED = {
     Lang.ZH_HANT: (
@@ -51,6 +72,29 @@ NOT_COVERED = {
         "perceived value."
     ),
 }
+_FORMULA = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=|公式")
+_EXAMPLE = re.compile(r"^(?:例如|比如|如|譬如|案例)|例如|比如")
+_CONNECTIVE_BACK = re.compile(
+    r"^(?:因此|所以|这|该|其|此|它|他们|但|而|同时|另外|此外|并且|换句话说)"
+)
+_CONNECTIVE_ON = re.compile(r"^(?:即|也就是|例如|比如|如|因此|所以|这|其中|换句话说|具体|包括)")
+_NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:年|位|倍|磅|英里|美元|家|个百分点)")
+_ITEM_MARKER = re.compile(r"^\s*[-•·]\s*")
+_KIND_CUES: dict[str, re.Pattern[str]] = {
+    "why": re.compile(r"因为|因此|所以|由于|原因|在于|关键|导致|进而"),
+    "case": re.compile(r"例如|比如|如|案例|公司|企业"),
+    "number": _NUMBER,
+    "how": re.compile(r"通过|要|应|必须|首先|方法|策略|措施"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The list an answer told, so "那第二個呢?" can be answered from it."""
+
+    doc_id: str
+    enumeration: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +106,25 @@ class Draft:
     lang: Lang
     intent: QuestionIntent
     passages: tuple[Passage, ...]
+    focus: Focus | None = None  # the list the previous answer told, for a follow-up
+
+
+@dataclass
+class _Line:
+    ref: int
+    text: str  # in the article's script; rendered in the reader's
+    indent: bool = False
+    label: str | None = None
+
+
+@dataclass
+class _Plan:
+    lines: list[_Line] = field(default_factory=list)
+    focus: Focus | None = None
+    count: int | None = None  # items in a told list
+
+    def has(self, ref: int) -> bool:
+        return any(line.ref == ref for line in self.lines)
 
 
 def not_covered(question: str, lang: Lang) -> Answer:
@@ -69,11 +132,7 @@ def not_covered(question: str, lang: Lang) -> Answer:
 
 
 def cited_passages(passages: tuple[Passage, ...], wants_list: bool) -> tuple[Passage, ...]:
-    """The best passage, and up to two more that are nearly as good.
-
-    A list (outline) passage is only worth citing second when the question asks
-    for a list; otherwise it adds a dozen headings that answer nothing.
-    """
+    """The best passage, and up to two more that are nearly as good (the LLM's context)."""
     if not passages:
         return ()
     best = passages[0].score
@@ -103,83 +162,382 @@ def sources_of(passages: tuple[Passage, ...]) -> tuple[Source, ...]:
 class ExtractiveComposer:
     name = "extractive"
 
-    def __init__(self, index: KnowledgeIndex) -> None:
+    def __init__(self, index: KnowledgeIndex, reader: Reader) -> None:
         self._index = index
+        self._reader = reader
 
     def compose(self, draft: Draft) -> Answer:
-        cited = cited_passages(draft.passages, draft.intent.wants_list)
-        lines: list[str] = []
-        for number, passage in enumerate(cited, start=1):
-            budget = SENTENCES_FROM_BEST if number == 1 else 1
-            for sentence in self._pick_sentences(draft, passage, budget):
-                lines.append(f"{to_script(sentence, draft.lang)} [{number}]")
-        body = "\n".join(f"• {line}" for line in lines)
-        if len(body) > MAX_ANSWER_CHARS:
-            body = body[: MAX_ANSWER_CHARS - 1].rsplit("\n", 1)[0]
+        plan = self.plan(draft)
+        return self._render(draft, plan)
+
+    def plan(self, draft: Draft) -> _Plan:
+        intent = draft.intent
+        if draft.focus is not None and intent.ordinal is not None:
+            told = self._item_plan(draft.focus, intent.ordinal)
+            if told is not None:
+                return told
+        scores = self._scores(draft)
+        anchor = int(np.argmax(scores))
+        if intent.count:
+            anchor = self._matching_count(scores, anchor, intent.count)
+        return self._expand(draft, anchor, scores)
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def _scores(self, draft: Draft) -> np.ndarray:
+        reader = self._reader
+        query = draft.retrieval_query
+        terms = set(query_tokens(query))
+        vector = self._query_vector(query, draft.lang)
+        scores = reader.scores(vector, terms)
+        prior = np.zeros_like(scores)
+        fused = [p.score for p in draft.passages]
+        low, high = (min(fused), max(fused)) if fused else (0.0, 0.0)
+        for passage in draft.passages:
+            chunk_idx = self._index.position[passage.chunk.chunk_id]
+            weight = (passage.score - low) / (high - low) if high > low else 1.0
+            for ref in reader.chunk_refs.get(chunk_idx, []):
+                prior[ref] = max(prior[ref], PASSAGE_PRIOR * (0.25 + 0.75 * weight))
+        scores = np.asarray(scores + prior, dtype=np.float64)
+        cue = _KIND_CUES.get(draft.intent.kind)
+        # The question's subject: terms few sentences use. A sentence defining one of them
+        # ("性價比:是指…") answers "怎麼算/是什麼/算哪一種" alike.
+        subjects = tuple(t for t in terms if reader.distinctive(t) and len(t) >= 2)
+        named_doc = self._named_article(query, terms)
+        for ref in range(len(scores)):
+            text = reader.simplified(ref)
+            if cue is not None and cue.search(text):
+                scores[ref] += 0.15
+            if draft.intent.definition_terms and defines(text, draft.intent.definition_terms):
+                scores[ref] += 0.6
+            elif subjects and defines(text, subjects):
+                scores[ref] += 0.3
+            if named_doc is not None and reader.refs[ref].doc_id == named_doc:
+                scores[ref] += ARTICLE_PREFERENCE
+            if draft.intent.wants_list and (_INLINE_LIST.search(text) or self._is_heading(ref)):
+                scores[ref] += 0.2
+        return scores
+
+    def _query_vector(self, query: str, lang: Lang) -> np.ndarray | None:
+        embedder = self._index.embedder
+        if embedder is None:
+            return None
+        vector = embedder.embed_query(query)
+        if lang is Lang.EN:
+            # The articles are Chinese: the question's own terms in Chinese carry further
+            # than the English sentence does in a small multilingual model.
+            bridged = " ".join(bridge(query))
+            if bridged:
+                vector = vector + embedder.embed_query(bridged)
+                vector = vector / (np.linalg.norm(vector) or 1.0)
+        return np.asarray(vector, dtype=np.float32)
+
+    def _named_article(self, query: str, terms: set[str]) -> str | None:
+        """ "講客戶資產那篇文章說…", "the customer-equity article": the one article whose
+        title has a term of the question that no other title has."""
+        if not _NAMES_ARTICLE.search(query):
+            return None
+        titles = {d: set(tokenize(doc.title)) for d, doc in self._reader.documents.items()}
+        named = {
+            d
+            for d, tokens in titles.items()
+            for t in terms & tokens
+            if sum(t in other for other in titles.values()) == 1
+        }
+        return named.pop() if len(named) == 1 else None
+
+    def _is_heading(self, ref: int) -> bool:
+        doc, index = self._locate(ref)
+        return doc.sentences[index].paragraph < 0
+
+    def _matching_count(self, scores: np.ndarray, anchor: int, count: int) -> int:
+        """ "哪三個": among the best sentences, prefer one whose list has that many items."""
+        best = float(scores[anchor])
+        for ref in np.argsort(-scores)[:12]:
+            if float(scores[ref]) < best - 1.0:
+                break
+            doc, index = self._locate(int(ref))
+            found = doc.enumeration_of(index)
+            if found is not None and len(found[0].items) == count:
+                return int(ref)
+        return anchor
+
+    # -- what to say ---------------------------------------------------------------------
+
+    def _expand(self, draft: Draft, anchor: int, scores: np.ndarray) -> _Plan:
+        doc, index = self._locate(anchor)
+        intent = draft.intent
+        found = doc.enumeration_of(index)
+        sentence = doc.sentences[index]
+        if sentence.paragraph < 0 and (found is None or found[1] >= 0):
+            if found is not None and intent.wants_list and not self._names_item(draft, *found):
+                # "有哪些基本策略?" met one of the strategies' headings: tell them all.
+                return self._list_plan(doc, found[0], self._enumeration_number(doc, found[0]))
+            # A section heading answers best with what the section says under it.
+            told = self._section_plan(doc, sentence.section, intent)
+            if told is not None:
+                return told
+        plan = _Plan()
+        if found is not None:
+            enumeration, item = found
+            listy = intent.wants_list or intent.kind in ("list", "how", "why", "other")
+            if item >= 0 and self._names_item(draft, enumeration, item):
+                self._add_item(plan, doc, enumeration.items[item].sentences)
+            elif item == -1 or listy:
+                return self._list_plan(doc, enumeration, self._enumeration_number(doc, enumeration))
+            else:
+                self._add_item(plan, doc, enumeration.items[item].sentences)
+        else:
+            opening = doc.section_sentences(sentence.section)[:2]
+            introduces = index in opening and not _INLINE_LIST.search(sentence.simplified)
+            below = doc.list_under(sentence.section) if intent.wants_list and introduces else None
+            if below is not None:  # "有哪些策略?" met the section's introduction
+                return self._list_plan(doc, doc.enumerations[below], below)
+            self._add_thought(plan, doc, index, intent.kind)
+        self._add_support(plan, draft, anchor, scores)
+        return plan
+
+    def _section_plan(
+        self, doc: Document, section: tuple[str, ...], intent: QuestionIntent
+    ) -> _Plan | None:
+        body = doc.section_sentences(section)
+        if not body:
+            return None
+        for index in body:
+            found = doc.enumeration_of(index)
+            if found is not None and (intent.wants_list or intent.kind != "definition"):
+                enumeration = found[0]
+                return self._list_plan(doc, enumeration, self._enumeration_number(doc, enumeration))
+        plan = _Plan()
+        self._add(plan, doc, doc.paragraph_of(body[0])[0])
+        self._add_thought(plan, doc, body[0], intent.kind)
+        return plan
+
+    def _names_item(self, draft: Draft, enumeration: Enumeration, item: int) -> bool:
+        """The question names one item ("核心運作主要管哪幾塊"): it asks inside that item."""
+        terms = {t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)}
+        labels = [set(tokenize(it.label)) for it in enumeration.items]
+        mine = terms & labels[item]
+        return bool(mine) and not any(mine & other for n, other in enumerate(labels) if n != item)
+
+    def _add_thought(self, plan: _Plan, doc: Document, index: int, kind: str) -> None:
+        """The anchor sentence, with what it leans on before and what completes it after."""
+        paragraph = doc.paragraph_of(index)
+        pos = paragraph.index(index)
+        text = doc.sentences[index].simplified
+        if pos > 0 and _CONNECTIVE_BACK.match(text):
+            self._add(plan, doc, paragraph[pos - 1])
+        self._add(plan, doc, index)
+        following = _following(doc, index)
+        if announces_items(doc.sentences[index].text):
+            for nxt in following[:3]:
+                self._add(plan, doc, nxt)
+            return
+        if following and (
+            len(text) < SHORT_SENTENCE * 2
+            or kind in ("definition", "why", "how", "case", "number")
+            or _CONNECTIVE_ON.match(doc.sentences[following[0]].simplified)
+        ):
+            nxt = following[0]
+            if doc.sentences[nxt].paragraph == doc.sentences[index].paragraph:
+                self._add(plan, doc, nxt)
+                if announces_items(doc.sentences[nxt].text):
+                    for more in following[1:4]:
+                        self._add(plan, doc, more)
+        if kind == "number" and not any(_NUMBER.search(line.text) for line in plan.lines):
+            # "有多重?": read on to the figure, a sentence or two further at most.
+            for more in following[1:3]:
+                self._add(plan, doc, more)
+                if _NUMBER.search(doc.sentences[more].text):
+                    break
+
+    def _add_item(self, plan: _Plan, doc: Document, sentences: tuple[int, ...]) -> None:
+        for n, index in enumerate(sentences[:3]):
+            if n and sum(len(line.text) for line in plan.lines) > MAX_ITEM_CHARS * 2:
+                break
+            self._add(plan, doc, index)
+
+    def _add_support(self, plan: _Plan, draft: Draft, anchor: int, scores: np.ndarray) -> None:
+        """A second thought from elsewhere, when it answers nearly as well as the first."""
+        anchor_doc, anchor_index = self._locate(anchor)
+        paragraph = anchor_doc.sentences[anchor_index].paragraph
+        best = float(scores[anchor])
+        for ref in np.argsort(-scores)[1:6]:
+            ref = int(ref)
+            if float(scores[ref]) < best - SUPPORT_MARGIN:
+                return
+            doc, index = self._locate(ref)
+            if plan.has(ref) or (doc is anchor_doc and doc.sentences[index].paragraph == paragraph):
+                continue
+            if doc.sentences[index].paragraph < 0:
+                continue
+            self._add_thought(plan, doc, index, draft.intent.kind)
+            return
+
+    def _list_plan(self, doc: Document, enumeration: Enumeration, number: int) -> _Plan:
+        plan = _Plan(focus=Focus(doc.doc_id, number), count=len(enumeration.items))
+        if enumeration.lead is not None:
+            lead = self._reader.ref_id(doc.doc_id, enumeration.lead)
+            if lead is not None:
+                plan.lines.append(_Line(lead, doc.sentences[enumeration.lead].text))
+        with_body = enumeration.kind != "headings" or len(enumeration.items) <= 6
+        # Few items, more of each: a two-item list says what each item means.
+        budget = 3 if len(enumeration.items) <= 2 else 2 if len(enumeration.items) <= 4 else 1
+        for item in enumeration.items:
+            head = self._item_line(doc, enumeration, item, with_body, budget)
+            if head is not None:
+                plan.lines.append(head)
+        return plan
+
+    def _item_line(
+        self, doc: Document, enumeration: Enumeration, item: Item, with_body: bool, budget: int
+    ) -> _Line | None:
+        """One item as one line: its label and the sentences that explain it."""
+        limit = MAX_ITEM_CHARS * budget
+        if enumeration.kind == "headings":
+            heading = doc.heading_index(item.label)
+            ref = self._reader.ref_id(doc.doc_id, heading) if heading is not None else None
+            body = _joined(doc, item.sentences, budget, limit) if with_body else ""
+            if body:
+                ref = self._reader.ref_id(doc.doc_id, item.sentences[0]) or ref
+            if ref is None:
+                return None
+            return _Line(ref, _clip(f"{item.label}:{body}" if body else item.label, limit), True)
+        ref = self._reader.ref_id(doc.doc_id, item.sentences[0])
+        if ref is None:
+            return None
+        text = _joined(doc, item.sentences, budget, limit)
+        return _Line(ref, _clip(_ITEM_MARKER.sub("", text), limit), indent=True)
+
+    def _item_plan(self, focus: Focus, ordinal: int) -> _Plan | None:
+        doc = self._reader.documents.get(focus.doc_id)
+        if doc is None or focus.enumeration >= len(doc.enumerations):
+            return None
+        items = doc.enumerations[focus.enumeration].items
+        if not items or ordinal == 0 or (abs(ordinal) > len(items) and ordinal != -1):
+            return None
+        item = items[ordinal - 1] if ordinal > 0 else items[-1]
+        plan = _Plan(focus=focus)
+        heading = None
+        if doc.enumerations[focus.enumeration].kind == "headings":
+            heading = doc.heading_index(item.label)
+        if heading is not None:
+            self._add(plan, doc, heading)
+            self._add_item(plan, doc, tuple(doc.section_sentences(doc.sentences[heading].section)))
+        else:
+            self._add_item(plan, doc, item.sentences)
+        return plan if plan.lines else None
+
+    def _add(self, plan: _Plan, doc: Document, index: int) -> None:
+        ref = self._reader.ref_id(doc.doc_id, index)
+        if ref is not None and not plan.has(ref):
+            plan.lines.append(_Line(ref, doc.sentences[index].text))
+
+    def _locate(self, ref: int) -> tuple[Document, int]:
+        where = self._reader.refs[ref]
+        return self._reader.documents[where.doc_id], where.index
+
+    def _enumeration_number(self, doc: Document, enumeration: Enumeration) -> int:
+        return next(i for i, e in enumerate(doc.enumerations) if e is enumeration)
+
+    def focus_of(self, draft: Draft) -> Focus | None:
+        """The list the answer to `draft` tells, if any (for the follow-up after it)."""
+        return self.plan(draft).focus
+
+    # -- how it reads ----------------------------------------------------------------------
+
+    def _render(self, draft: Draft, plan: _Plan) -> Answer:
+        lang = draft.lang
+        numbers: dict[int, int] = {}
+        cited: list[int] = []
+        body: list[str] = []
+        size = 0
+        lines = _no_dangling_lead(plan.lines)
+        for line in lines:
+            chunk = self._reader.chunk_of[line.ref]
+            if chunk not in numbers:
+                if len(cited) >= MAX_SOURCES:
+                    continue
+                cited.append(chunk)
+                numbers[chunk] = len(cited)
+            text = to_script(line.text, lang)
+            label = _label(line.text, lang)
+            rendered = f"{'  ' if line.indent else ''}• {label}{text} [{numbers[chunk]}]"
+            if size + len(rendered) > MAX_ANSWER_CHARS and body:
+                break
+            body.append(rendered)
+            size += len(rendered)
+        lead = LIST_LEAD[lang].format(n=plan.count) if plan.count else LEAD[lang]
+        if lang is Lang.EN:
+            body = gloss_lines(body)
+        passages = tuple(
+            Passage(chunk=self._index.chunks[c], score=_score_of(draft, c, self._index))
+            for c in cited
+        )
         return Answer(
             question=draft.question,
             answered=True,
-            text=f"{LEAD[draft.lang]}\n{body}",
-            lang=draft.lang,
-            sources=sources_of(cited),
+            text="\n".join([lead, *body]),
+            lang=lang,
+            sources=sources_of(passages),
             composer=self.name,
         )
 
-    def _pick_sentences(self, draft: Draft, passage: Passage, budget: int) -> list[str]:
-        sentences = list(passage.chunk.sentences)
-        if passage.chunk.is_outline:
-            picked = _nth(sentences, draft.intent.ordinal)
-            return picked if picked else sentences
-        scores = self._sentence_scores(draft, passage)
-        if draft.intent.ordinal is not None:
-            for i, sentence in enumerate(sentences):
-                if _mentions_ordinal(sentence, draft.intent.ordinal):
-                    scores[i] += 2.0
-        if draft.intent.definition_terms:
-            for i, sentence in enumerate(sentences):
-                if defines(to_simplified(sentence), draft.intent.definition_terms):
-                    scores[i] += 1.0
-        keep = sorted(np.argsort(-scores)[:budget])  # article order reads better
-        return [sentences[i] for i in keep]
 
-    def _sentence_scores(self, draft: Draft, passage: Passage) -> np.ndarray:
-        """Cosine to the question where vectors exist, plus the share of question terms."""
-        sentences = passage.chunk.sentences
-        q_terms = set(query_tokens(draft.retrieval_query))
-        overlap = np.array(
-            [len(q_terms & set(tokenize(s))) / (len(q_terms) or 1) for s in sentences],
-            dtype=np.float64,
-        )
-        vectors = self._index.chunk_sentence_vectors(self._index.position[passage.chunk.chunk_id])
-        embedder = self._index.embedder
-        if vectors is None or embedder is None or len(vectors) != len(sentences):
-            return overlap
-        cosine = vectors @ embedder.embed_query(draft.retrieval_query)
-        return np.asarray(cosine, dtype=np.float64) * 4.0 + overlap
+def _label(text: str, lang: Lang) -> str:
+    if _FORMULA.search(text):
+        return LABELS["formula"][lang]
+    if lang is Lang.EN and _EXAMPLE.search(text):
+        return LABELS["example"][lang]
+    return ""
 
 
-_ZH_NUM = "一二三四五六七八九十"
+def _no_dangling_lead(lines: list[_Line]) -> list[_Line]:
+    """A lead-in with nothing after it says nothing: drop it rather than end on it."""
+    out = list(lines)
+    while out and announces_items(out[-1].text) and len(out) > 1:
+        out.pop()
+    return out
 
 
-def _ordinal_markers(n: int) -> list[str]:
-    zh = _ZH_NUM[n - 1] if 1 <= n <= 10 else str(n)
-    return [f"第{zh}", f"{zh}是", f"{zh}、", f"({zh})", f"({zh})", f"{n}、", f"{n}."]
+def _following(doc: Document, index: int) -> list[int]:
+    """The sentences after `index` in its section, in article order."""
+    section = doc.sentences[index].section
+    return [
+        i
+        for i in range(index + 1, len(doc.sentences))
+        if doc.sentences[i].section == section and doc.sentences[i].paragraph >= 0
+    ][:6]
 
 
-def _mentions_ordinal(sentence: str, n: int) -> bool:
-    if n < 1:
-        return False
-    return any(marker in sentence for marker in _ordinal_markers(n))
+_INLINE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
 
 
-def _nth(items: list[str], ordinal: int | None) -> list[str]:
-    if ordinal is None or not items:
-        return []
-    if ordinal == -1:
-        return [items[-1]]
-    if 1 <= ordinal <= len(items):
-        return [items[ordinal - 1]]
-    return []
+def _joined(doc: Document, sentences: tuple[int, ...], budget: int, limit: int) -> str:
+    """An item's first sentences, as many as the budget allows; a short one always brings
+    the next ("三是後期分析。" says nothing without its explanation)."""
+    text = ""
+    for n, index in enumerate(sentences):
+        sentence = doc.sentences[index].text
+        if n >= budget and len(text) >= SHORT_SENTENCE:
+            break
+        if text and len(text) + len(sentence) > limit:
+            break
+        text += sentence
+    return text
+
+
+def _clip(text: str, limit: int = MAX_ITEM_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    comma = max(cut.rfind(","), cut.rfind(","), cut.rfind(";"))
+    return (cut[:comma] if comma > limit // 2 else cut) + "…"
+
+
+def _score_of(draft: Draft, chunk_idx: int, index: KnowledgeIndex) -> float:
+    chunk_id = index.chunks[chunk_idx].chunk_id
+    return next((p.score for p in draft.passages if p.chunk.chunk_id == chunk_id), 0.0)
 
 
 _CITATION = re.compile(r"\[(\d+)\]")

@@ -7,35 +7,20 @@ its citation says where in the article it stands.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
-from knowledge.models import Block, Chunk, CleanDocument
+from knowledge.document import SectionNode, split_sentences, walk_sections
+from knowledge.models import Chunk, CleanDocument
 from knowledge.script import to_simplified
 
-_SENTENCE = re.compile(r"[^。!?;!?;]+[。!?;!?;]*[」』”\"]?")
-_SENTENCE_MARKS = re.compile(r"[。!?;!?;]")
 TARGET_CHARS = 220
 MAX_CHARS = 360
 SECTION_SEPARATOR = " › "
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split on 。!?; (full and half width), keeping the mark and a closing quote."""
-    return [s.strip() for s in _SENTENCE.findall(text) if _SENTENCE_MARKS.sub("", s).strip()]
-
-
-@dataclass
-class _Section:
-    path: tuple[str, ...]
-    paragraphs: list[str] = field(default_factory=list)
-    children: list[str] = field(default_factory=list)
-
-
 def chunk_document(doc: CleanDocument) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for section in _sections(doc.blocks):
+    for section in walk_sections(doc.blocks):
         if section.path and len(section.children) >= 2:
             chunks.append(_outline_chunk(doc, section, len(chunks)))
         for i, sentences in enumerate(_pack(section)):
@@ -47,32 +32,7 @@ def chunk_corpus(docs: Iterable[CleanDocument]) -> list[Chunk]:
     return [chunk for doc in docs for chunk in chunk_document(doc)]
 
 
-def _sections(blocks: Iterable[Block]) -> Iterator[_Section]:
-    """Walk the outline; a section lists its direct child headings for the outline passage."""
-    stack: list[tuple[int, str]] = []
-    sections: dict[tuple[str, ...], _Section] = {(): _Section(path=())}
-    order: list[tuple[str, ...]] = [()]
-    for block in blocks:
-        if block.kind == "heading":
-            while stack and stack[-1][0] >= block.level:
-                stack.pop()
-            if not block.text:
-                stack.clear()
-                continue
-            parent = tuple(text for _, text in stack)
-            sections[parent].children.append(block.text)
-            stack.append((block.level, block.text))
-            path = tuple(text for _, text in stack)
-            if path not in sections:
-                sections[path] = _Section(path=path)
-                order.append(path)
-            continue
-        sections[tuple(text for _, text in stack)].paragraphs.append(block.text)
-    for path in order:
-        yield sections[path]
-
-
-def _pack(section: _Section) -> Iterator[tuple[str, ...]]:
+def _pack(section: SectionNode) -> Iterator[tuple[str, ...]]:
     """Group sentences into passages near TARGET_CHARS, preferring paragraph ends."""
     current: list[str] = []
     size = 0
@@ -96,7 +56,7 @@ def _display_section(doc: CleanDocument, path: tuple[str, ...]) -> str:
 
 def _make_chunk(
     doc: CleanDocument,
-    section: _Section,
+    section: SectionNode,
     position: int,
     sentences: tuple[str, ...],
     *,
@@ -121,7 +81,7 @@ def _make_chunk(
     )
 
 
-def _outline_chunk(doc: CleanDocument, section: _Section, position: int) -> Chunk:
+def _outline_chunk(doc: CleanDocument, section: SectionNode, position: int) -> Chunk:
     """A heading's list of sub-headings: the best passage for "what are the N ..." questions."""
     heading = section.path[-1] if section.path else doc.title
     items = tuple(section.children)

@@ -14,7 +14,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,7 +27,9 @@ from langchain_chroma import Chroma
 
 from knowledge.chunking import chunk_corpus
 from knowledge.cleaning import load_corpus
+from knowledge.document import Document, parse_corpus
 from knowledge.embedding import Embedder, LangChainEmbeddings
+from knowledge.glossary import GLOSSARY_FILE
 from knowledge.lexical import LexicalIndex, tokenize
 from knowledge.models import Chunk
 
@@ -60,6 +62,7 @@ class KnowledgeIndex:
     tokens: list[list[str]]  # each chunk's BM25 tokens, as stored in the manifest
     embedder: Embedder | None
     fingerprint: str
+    documents: dict[str, Document] = field(default_factory=dict)  # the articles' model
 
     def __post_init__(self) -> None:
         self.position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
@@ -79,7 +82,10 @@ def current_chunks(corpus_dir: Path) -> list[Chunk]:
 
 
 def fingerprint(chunks: list[Chunk], embedder_name: str) -> str:
+    """What the stored index was built from: passages, embedder, and the tokenizer's
+    vocabulary (the glossary adds words to jieba, so it changes the BM25 tokens)."""
     digest = hashlib.sha256(embedder_name.encode())
+    digest.update(GLOSSARY_FILE.read_bytes())
     for chunk in chunks:
         digest.update(json.dumps(asdict(chunk), ensure_ascii=False, sort_keys=True).encode())
     return digest.hexdigest()
@@ -234,4 +240,5 @@ def open_index(
         tokens=tokens,
         embedder=embedder if store is not None else None,
         fingerprint=manifest["fingerprint"],
+        documents=parse_corpus(load_corpus(corpus_dir)),
     )

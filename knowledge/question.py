@@ -30,13 +30,57 @@ _ORDINALS_EN = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
 }  # fmt: skip
-_ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]+)|最后一")
+_ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]+)(?![名位次天年代届])|最后一")
 _ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+_POINTS_BACK = re.compile(
+    r"^(?:and|what about|how about|then|so)\b|^(?:那|那么|还有|另外|而|再)|这几|那几|这些|那些|它们"
+    r"|\b(?:the|that|this)\s+(?:last|first|second|third|fourth|fifth)\s+one\b|^(?:具体|详细)",
+    re.I,
+)
 _FOLLOW_UP = re.compile(
     r"^(?:and|what about|how about|then|also|so)\b|\b(?:it|that|this|those|these|them|one)\b"
     r"|^(?:那|那么|还有|另外|而|再)|它|这个|那个|这些|那些|上面|刚才|前面",
     re.I,
 )
+
+
+# What the question asks for, first match wins: the answer's shape follows from it.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "comparison",
+        re.compile(r"区别|差别|不同之处|相比|比较|\bdiffer|\bcompare|\bversus\b|\bvs\.?\b", re.I),
+    ),
+    ("why", re.compile(r"为什么|为何|原因|何以|\bwhy\b|\breasons?\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"多少|几年|哪一?年|多久|多重|多大|第几|排名|排第|多长时间|怎么算|如何计算|怎么计算|公式"
+            r"|\bhow\s+(?:many|much|long|heavy|big)\b|\bwhat\s+year\b|\bwhen\b|\brank|\bformula\b"
+            r"|\bcalculat",
+            re.I,
+        ),
+    ),
+    (
+        "case",
+        re.compile(r"例子|案例|举例|举个|实例|做法|\bexamples?\b|\bcase\b|\bwhat\s+did\b", re.I),
+    ),
+    ("list", _LIST),
+    ("how", re.compile(r"怎么|怎样|如何|怎么办|方法|步骤|\bhow\b|\bsteps?\b|\bways?\b", re.I)),
+    (
+        "definition",
+        re.compile(r"什么是|是什么|指什么|定义|含义|意思|算哪|属于|\bwhat\b|\bdefin", re.I),
+    ),
+)
+_COUNT = re.compile(
+    r"(?<!第)([二两三四五六七八九十])(?:个|种|类|点|步|方面|阶段|层次|部分|件)|哪([二两三四五六七八九十])"
+)
+_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten)\b", re.I)
+_EN_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 2
+    )
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +89,37 @@ class QuestionIntent:
     wants_list: bool
     ordinal: int | None  # 1-based item asked for ("the second one"), -1 for "the last"
     looks_like_follow_up: bool
+    points_back: bool = (
+        False  # opens by pointing at the last answer: "那第三步呢?", "And the last one?"
+    )
+    kind: str = "other"  # definition|list|how|why|case|number|comparison|other
+    count: int | None = None  # how many items a list question expects ("哪三個")
 
 
 def analyze(question: str) -> QuestionIntent:
     simplified = to_simplified(question).strip()
+    count = _count(simplified)
+    kind = next((kind for kind, p in _KINDS if p.search(simplified)), "other")
+    if count is not None and kind in ("other", "how", "definition"):
+        kind = "list"  # "从哪三方面来规划": the three aspects are the answer
     return QuestionIntent(
         definition_terms=_definition_terms(simplified),
-        wants_list=bool(_LIST.search(simplified)),
+        wants_list=bool(_LIST.search(simplified)) or count is not None,
         ordinal=_ordinal(simplified),
         looks_like_follow_up=_looks_like_follow_up(simplified),
+        points_back=bool(_POINTS_BACK.search(simplified)),
+        kind=kind,
+        count=count,
     )
+
+
+def _count(simplified: str) -> int | None:
+    m = _COUNT.search(simplified)
+    if m:
+        digit = m.group(1) or m.group(2)
+        return 2 if digit == "两" else _ZH_DIGITS[digit]
+    m_en = _COUNT_EN.search(simplified)
+    return _EN_NUMBERS[m_en.group(1).lower()] if m_en else None
 
 
 def _definition_terms(simplified: str) -> tuple[str, ...]:

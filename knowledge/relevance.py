@@ -11,16 +11,29 @@ ratio is computed offline, from the corpus alone, with no hand-made word list.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import jieba
+from wordfreq import zipf_frequency
 
+from knowledge.glossary import TERMS, english_terms
+from knowledge.lexical import STOPWORDS, tokenize
 from knowledge.script import han_count
+
+MAX_UNKNOWN = 1  # an English question with more words the articles never use asks elsewhere
+# An unknown word matters when it is uncommon in English at large (Zipf scale: "zoho" 1.7,
+# "reset" 3.8, "password" 4.1; "appear" 4.7, "companies" 5.0 are how anyone asks).
+MAX_SALIENT_ZIPF = 4.2
+_LATIN_WORD = re.compile(r"[a-z][a-z']{2,}")
 
 MIN_SPECIFICITY = 5.0  # log-ratio; on-topic questions score >= 6, off-topic <= 3 here
 MIN_DENSE = 0.74  # cosine of the best passage, multilingual-e5-small
+# English to Chinese passages scores lower in the small model; English questions are held
+# to the articles' vocabulary instead (unknown_english).
+MIN_DENSE_EN = 0.70
 MIN_LEXICAL_ONLY_BM25 = 5.0  # the gate's dense part when running without embeddings
 
 
@@ -53,13 +66,65 @@ class DomainVocabulary:
         general = self._general.get(token, 0) + 1
         return math.log((here / self._total) / (general / self._general_total))
 
-    def judge(self, tokens: Sequence[str], best_dense: float | None, best_bm25: float) -> Relevance:
+    def unknown_english(self, question: str) -> list[str]:
+        """What an English question asks about that the articles never mention.
+
+        Words the glossary bridges count as known when their Chinese is in the articles;
+        a glossary term the articles never use (股价 for "share price") is unknown too.
+        Common English words ("the article says…", "roughly how long") never count.
+        """
+        lowered = question.lower()
+        matched = english_terms(lowered)
+        unknown = [
+            zh
+            for term in matched
+            if term in TERMS and not any(self._known(zh) for zh in TERMS[term])
+            for zh in TERMS[term][:1]
+        ]
+        covered = " ".join(matched)
+        for word in _LATIN_WORD.findall(lowered.replace("-", " ")):
+            stem = word.rstrip("s").removesuffix("'")
+            if word in STOPWORDS or word in covered or stem in covered:
+                continue
+            if self._counts.get(word) or self._counts.get(stem):
+                continue
+            if zipf_frequency(word, "en") <= MAX_SALIENT_ZIPF:
+                unknown.append(word)
+        return unknown
+
+    def names_a_term(self, question: str) -> bool:
+        """An English question that names a term of the theory the articles use."""
+        return any(
+            term in TERMS and any(self._known(zh) for zh in TERMS[term])
+            for term in english_terms(question.lower())
+        )
+
+    def _known(self, phrase: str) -> bool:
+        tokens = tokenize(phrase)
+        return bool(tokens) and all(self._counts.get(t) for t in tokens)
+
+    def judge(
+        self,
+        tokens: Sequence[str],
+        best_dense: float | None,
+        best_bm25: float,
+        question: str = "",
+    ) -> Relevance:
         scored = [(s, t) for t in tokens if (s := self.specificity(t)) is not None]
         specificity, term = max(scored, default=(0.0, None))
+        english = bool(question) and han_count(question) == 0
+        if english:
+            unknown = self.unknown_english(question)
+            # A glossary term the articles never use (股价) is a whole outside topic.
+            weight = sum(2 if han_count(word) else 1 for word in unknown)
+            if weight > MAX_UNKNOWN:
+                return Relevance(covered=False, specificity=specificity, best_term=term)
+            if self.names_a_term(question):
+                specificity = max(specificity, MIN_SPECIFICITY)
         if best_dense is None:
             close_enough = best_bm25 >= MIN_LEXICAL_ONLY_BM25
         else:
-            close_enough = best_dense >= MIN_DENSE
+            close_enough = best_dense >= (MIN_DENSE_EN if english else MIN_DENSE)
         return Relevance(
             covered=specificity >= MIN_SPECIFICITY and close_enough,
             specificity=specificity,

@@ -20,6 +20,7 @@ from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
 from knowledge.question import QuestionIntent, analyze
+from knowledge.reader import Reader
 from knowledge.relevance import DomainVocabulary, Relevance
 from knowledge.retrieval import HybridRetriever, to_passages
 from knowledge.script import detect_lang
@@ -49,7 +50,8 @@ class KnowledgeService:
         self._index = index
         self._retriever = HybridRetriever(index=index, k=RETRIEVE_K)
         self._vocabulary = DomainVocabulary(index.tokens)
-        self.extractive = ExtractiveComposer(index)
+        self._reader = Reader(index, index.documents)
+        self.extractive = ExtractiveComposer(index, self._reader)
         self._composer = composer
         self._lookup: CorpusLookup | None = None
 
@@ -80,7 +82,7 @@ class KnowledgeService:
         passages = tuple(to_passages(self._index, self._retriever.invoke(query)))
         best_dense = max((p.dense for p in passages), default=0.0) if self.dense_enabled else None
         best_bm25 = max((p.lexical for p in passages), default=0.0)
-        relevance = self._vocabulary.judge(query_tokens(query), best_dense, best_bm25)
+        relevance = self._vocabulary.judge(query_tokens(query), best_dense, best_bm25, query)
         return Retrieval(query=query, passages=passages, relevance=relevance)
 
     def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
@@ -95,8 +97,16 @@ class KnowledgeService:
             return None
         intent = analyze(question)
         attempts = [question]
+        focus = None
         if prior is not None and (intent.looks_like_follow_up or intent.ordinal is not None):
-            attempts = [f"{prior.question} {question}", question]
+            # "那第三步呢?" leans on the last question first; "星巴克成功是因为它的咖啡吗?"
+            # names its own topic and only borrows the last one if it is not covered alone.
+            combined = f"{prior.question} {question}"
+            strong = intent.points_back or intent.ordinal is not None
+            attempts = [combined, question] if strong else [question, combined]
+            if intent.ordinal is not None:  # "the second one" of the list told last
+                earlier = self.draft(prior.question, prior.lang)
+                focus = self.extractive.focus_of(earlier) if earlier is not None else None
         for query in attempts:
             retrieval = self.retrieve(query)
             if retrieval.relevance.covered and retrieval.passages:
@@ -106,6 +116,7 @@ class KnowledgeService:
                     lang=lang,
                     intent=intent if query == question else _merged(query, intent),
                     passages=retrieval.passages,
+                    focus=focus if query != question else None,
                 )
         return None
 
@@ -138,9 +149,12 @@ def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
     topic = analyze(query)
     return QuestionIntent(
         definition_terms=own.definition_terms or topic.definition_terms,
-        wants_list=own.wants_list or topic.wants_list,
+        # "那這幾個變了會影響什麼?" asks its own kind of thing about the earlier topic.
+        wants_list=own.wants_list if own.kind != "other" else topic.wants_list,
         ordinal=own.ordinal,
         looks_like_follow_up=True,
+        kind=own.kind if own.kind != "other" else topic.kind,
+        count=own.count,
     )
 
 

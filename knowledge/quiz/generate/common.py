@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from knowledge.chunking import split_sentences
+from knowledge.document import split_sentences
 from knowledge.models import Chunk
 from knowledge.quiz.entry import BankEntry
 from knowledge.script import to_simplified

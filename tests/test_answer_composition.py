@@ -1,0 +1,128 @@
+"""Answers composed from the document model, proved on a made-up article.
+
+The article below is not one of the five: the tests show that the method (lists with
+their lead-in, steps, definitions, follow-ups, English glosses, the gate) works on
+structure, not on the wording of the shipped corpus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.cleaning import load_corpus
+from knowledge.document import announces_items, parse_corpus
+from knowledge.embedding import Embedder
+from knowledge.models import Lang, PriorExchange
+from knowledge.question import analyze
+from knowledge.service import KnowledgeService, load_service
+
+ARTICLE = """會員價值經營手冊
+一、什麼是會員淨值
+會員淨值是指會員在整個關係期間帶給企業的收入減去服務該會員的全部成本。會員淨值可以用公式表示:Vm=Rm-Cm,其中Rm是會員收入,Cm是服務成本。
+二、會員淨值的構成
+會員淨值的構成要素包括:
+1、消費收入。會員每次購買帶來的收入,是淨值最主要的部分。
+2、推薦收入。會員介紹親友入會帶來的收入,常被企業忽略。
+3、數據收入。會員的偏好數據幫助企業改進商品,間接帶來收入。
+三、提升會員淨值的步驟
+企業首先要盤點現有會員的消費紀錄,找出高淨值會員;其次,為高淨值會員設計專屬的禮遇方案;第三,定期追蹤禮遇方案的回購效果;最後,淘汰沒有效果的禮遇項目,把預算集中到有效的項目。
+四、案例
+甜橙咖啡為常客推出集點卡,集滿十點贈送一杯咖啡,一年內常客的回購率提高了百分之三十。
+"""
+
+
+@pytest.fixture(scope="module")
+def made_up(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> KnowledgeService:
+    corpus = tmp_path_factory.mktemp("corpus")
+    (corpus / "900_madeup.txt").write_text(ARTICLE, encoding="utf-8")
+    return load_service(corpus, tmp_path_factory.mktemp("index") / "index", embedder)
+
+
+def test_document_model_finds_the_lists(tmp_path: Path) -> None:
+    (tmp_path / "900_madeup.txt").write_text(ARTICLE, encoding="utf-8")
+    doc = parse_corpus(load_corpus(tmp_path))["900_madeup"]
+    kinds = {e.kind: e for e in doc.enumerations}
+    paragraphs = kinds["paragraphs"]
+    assert [i.label[:5] for i in paragraphs.items] == ["1、消費收", "2、推薦收", "3、數據收"]
+    assert paragraphs.lead is not None and announces_items(doc.sentences[paragraphs.lead].text)
+    steps = kinds["sentences"]
+    assert len(steps.items) == 4 and steps.items[-1].label.startswith("最後")
+
+
+def test_list_answer_has_lead_in_and_every_item(made_up: KnowledgeService) -> None:
+    answer = made_up.ask_sync("會員淨值由哪三個部分構成?", Lang.ZH_HANT)
+    assert answer.answered
+    for item in ("消費收入", "推薦收入", "數據收入"):
+        assert item in answer.text
+    assert "構成要素包括" in answer.text
+    assert not answer.text.rstrip().endswith(":")  # a lead-in never ends an answer
+
+
+def test_steps_answer_lists_all_steps(made_up: KnowledgeService) -> None:
+    answer = made_up.ask_sync("企业要怎样一步步提升会员净值?", Lang.ZH_HANS)
+    for step in ("盘点现有会员", "专属的礼遇方案", "回购效果", "淘汰没有效果"):
+        assert step in answer.text, answer.text
+
+
+def test_definition_answer_states_definition_and_formula(made_up: KnowledgeService) -> None:
+    answer = made_up.ask_sync("什麼是會員淨值?", Lang.ZH_HANT)
+    assert "收入減去服務該會員的全部成本" in answer.text
+    assert "Vm=Rm-Cm" in answer.text and "公式" in answer.text
+
+
+def test_case_answer_says_what_the_company_did_and_the_result(made_up: KnowledgeService) -> None:
+    answer = made_up.ask_sync("甜橙咖啡為常客做了什麼?效果如何?", Lang.ZH_HANT)
+    assert "集點卡" in answer.text and "百分之三十" in answer.text
+
+
+def test_follow_up_ordinal_answers_that_item(made_up: KnowledgeService) -> None:
+    first = made_up.ask_sync("提升會員淨值有哪些步驟?", Lang.ZH_HANT)
+    prior = PriorExchange(question=first.question, answer=first.text, lang=first.lang)
+    third = made_up.ask_sync("那第三步呢?", Lang.ZH_HANT, prior=prior)
+    assert third.answered and "回購效果" in third.text
+    assert "盤點" not in third.text  # that item, not the whole list again
+    last = made_up.ask_sync("最後一步呢?", Lang.ZH_HANT, prior=prior)
+    assert "淘汰" in last.text
+
+
+def test_new_question_after_a_list_starts_fresh(made_up: KnowledgeService) -> None:
+    first = made_up.ask_sync("提升會員淨值有哪些步驟?", Lang.ZH_HANT)
+    prior = PriorExchange(question=first.question, answer=first.text, lang=first.lang)
+    answer = made_up.ask_sync("甜橙咖啡的集點卡是怎麼做的?", Lang.ZH_HANT, prior=prior)
+    assert "集點卡" in answer.text and "盤點" not in answer.text
+
+
+def test_gate_declines_made_up_off_topic_questions(made_up: KnowledgeService) -> None:
+    for question in (
+        "How do I reset my password in the membership system?",
+        "明天台北會下雨嗎?",
+        "Can Zoho send WhatsApp messages to members?",
+    ):
+        assert not made_up.ask_sync(question).answered, question
+
+
+def test_question_analysis_types_and_counts() -> None:
+    assert analyze("會員淨值由哪三個部分構成?").count == 3
+    assert analyze("Which three ways are there?").count == 3
+    assert analyze("什麼是會員淨值?").kind == "definition"
+    assert analyze("为什么要淘汰没有效果的项目?").kind == "why"
+    assert analyze("那第三步呢?").ordinal == 3 and analyze("那第三步呢?").points_back
+    assert analyze("上传会员收益排行榜第一名赚了多少钱?").ordinal is None
+
+
+def test_english_answer_glosses_terms(knowledge: KnowledgeService) -> None:
+    answer = knowledge.ask_sync("What is brand equity?")
+    assert answer.answered and answer.lang is Lang.EN
+    assert answer.text.startswith("From our articles")
+    assert "(brand equity)" in answer.text or "brand equity" in answer.text.split("\n", 1)[1]
+
+
+def test_shipped_corpus_examples_from_the_issue(knowledge: KnowledgeService) -> None:
+    philippine = knowledge.ask_sync("What did Philippine Airlines do for its passengers?")
+    assert philippine.answered and "股份" in philippine.text
+    assert not knowledge.ask_sync("How do I reset my password in our CRM system?").answered
+    assert not knowledge.ask_sync("What is Starbucks' share price today?").answered
+    listed = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
+    assert listed.text.count("\n") >= 16
