@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from knowledge.document import Document, Enumeration, Item, announces_items
+from knowledge.document import Document, Enumeration, Item, announces_items, inline_items
 from knowledge.english import gloss_lines
 from knowledge.glossary import bridge
 from knowledge.index import KnowledgeIndex
@@ -24,16 +24,19 @@ from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Lang, Passage, Source
 from knowledge.question import QuestionIntent, defines
 from knowledge.reader import Reader
-from knowledge.script import to_script
+from knowledge.script import to_script, to_simplified
 
 MAX_CITED = 3  # the LLM composer's context: the best passage and two nearly as good
 CITE_RATIO = 0.75
 MAX_SOURCES = 5
 MAX_ANSWER_CHARS = 1200
 MAX_ITEM_CHARS = 160
-PASSAGE_PRIOR = 0.8  # how much the passage ranking adds to a sentence's own score
+LIST_CHARS = 900  # what a list answer may spend on its items together
+PASSAGE_PRIOR = 0.5  # how much the passage ranking adds to a sentence's own score
 SUPPORT_MARGIN = 0.35  # a second thought joins the answer when it scores nearly as well
+COUNT_MARGIN = 0.6  # "哪三個": a list of three may outrank a slightly better sentence
 ARTICLE_PREFERENCE = 0.5  # the question names the article it asks about
+CONTEXT_PREFERENCE = 0.5  # a follow-up is about what the last answer said
 SHORT_SENTENCE = 24  # "三是后期分析。" says too little alone: its explanation follows
 
 LEAD = {
@@ -82,7 +85,7 @@ _NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:年|位|倍|磅|英里|美元|家|个百分点)")
 _ITEM_MARKER = re.compile(r"^\s*[-•·]\s*")
 _KIND_CUES: dict[str, re.Pattern[str]] = {
-    "why": re.compile(r"因为|因此|所以|由于|原因|在于|关键|导致|进而"),
+    "why": re.compile(r"因为|因此|所以|由于|原因|在于|关键|导致|进而|引起|源于|来源于|来自"),
     "case": re.compile(r"例如|比如|如|案例|公司|企业"),
     "number": _NUMBER,
     "how": re.compile(r"通过|要|应|必须|首先|方法|策略|措施"),
@@ -107,6 +110,7 @@ class Draft:
     intent: QuestionIntent
     passages: tuple[Passage, ...]
     focus: Focus | None = None  # the list the previous answer told, for a follow-up
+    context: str = ""  # the previous answer, when this question points back at it
 
 
 @dataclass
@@ -186,10 +190,17 @@ class ExtractiveComposer:
 
     def _scores(self, draft: Draft) -> np.ndarray:
         reader = self._reader
-        query = draft.retrieval_query
+        # A follow-up found its passages with the last question's words; its sentence is the
+        # one that answers its own words, near what was just said (_lean_on_context).
+        query = draft.question if draft.context else draft.retrieval_query
         terms = set(query_tokens(query))
-        vector = self._query_vector(query, draft.lang)
-        scores = reader.scores(vector, terms)
+        named_doc = self._named_article(query, terms)
+        # "the customer-equity article" names where to look, not what is asked.
+        title = set(tokenize(self._reader.documents[named_doc].title)) if named_doc else set()
+        terms -= title
+        vector = self._query_vector(query, draft.lang, title)
+        passage_cosine = {self._index.position[p.chunk.chunk_id]: p.dense for p in draft.passages}
+        scores = reader.scores(vector, terms, passage_cosine)
         prior = np.zeros_like(scores)
         fused = [p.score for p in draft.passages]
         low, high = (min(fused), max(fused)) if fused else (0.0, 0.0)
@@ -203,7 +214,6 @@ class ExtractiveComposer:
         # The question's subject: terms few sentences use. A sentence defining one of them
         # ("性價比:是指…") answers "怎麼算/是什麼/算哪一種" alike.
         subjects = tuple(t for t in terms if reader.distinctive(t) and len(t) >= 2)
-        named_doc = self._named_article(query, terms)
         for ref in range(len(scores)):
             text = reader.simplified(ref)
             if cue is not None and cue.search(text):
@@ -214,11 +224,13 @@ class ExtractiveComposer:
                 scores[ref] += 0.3
             if named_doc is not None and reader.refs[ref].doc_id == named_doc:
                 scores[ref] += ARTICLE_PREFERENCE
+        if draft.context:
+            self._lean_on_context(scores, draft.context)
             if draft.intent.wants_list and (_INLINE_LIST.search(text) or self._is_heading(ref)):
                 scores[ref] += 0.2
         return scores
 
-    def _query_vector(self, query: str, lang: Lang) -> np.ndarray | None:
+    def _query_vector(self, query: str, lang: Lang, title: set[str]) -> np.ndarray | None:
         embedder = self._index.embedder
         if embedder is None:
             return None
@@ -226,11 +238,27 @@ class ExtractiveComposer:
         if lang is Lang.EN:
             # The articles are Chinese: the question's own terms in Chinese carry further
             # than the English sentence does in a small multilingual model.
-            bridged = " ".join(bridge(query))
+            bridged = " ".join(zh for zh in bridge(query) if not set(tokenize(zh)) <= title)
             if bridged:
                 vector = vector + embedder.embed_query(bridged)
                 vector = vector / (np.linalg.norm(vector) or 1.0)
         return np.asarray(vector, dtype=np.float32)
+
+    def _lean_on_context(self, scores: np.ndarray, context: str) -> None:
+        """ "那這幾個變了會怎樣?": the answer is near what was just said, so the paragraphs
+        the previous answer quoted come first."""
+        said = to_simplified(context)
+        near: set[int] = set()
+        for ref in range(len(scores)):
+            if self._reader.simplified(ref) in said:
+                doc, index = self._locate(ref)
+                near.update(
+                    r
+                    for i in doc.paragraph_of(index)
+                    if (r := self._reader.ref_id(doc.doc_id, i)) is not None
+                )
+        for ref in near:
+            scores[ref] += CONTEXT_PREFERENCE
 
     def _named_article(self, query: str, terms: set[str]) -> str | None:
         """ "講客戶資產那篇文章說…", "the customer-equity article": the one article whose
@@ -254,11 +282,13 @@ class ExtractiveComposer:
         """ "哪三個": among the best sentences, prefer one whose list has that many items."""
         best = float(scores[anchor])
         for ref in np.argsort(-scores)[:12]:
-            if float(scores[ref]) < best - 1.0:
+            if float(scores[ref]) < best - COUNT_MARGIN:
                 break
             doc, index = self._locate(int(ref))
             found = doc.enumeration_of(index)
             if found is not None and len(found[0].items) == count:
+                return int(ref)
+            if len(inline_items(doc.sentences[index].simplified)) == count:
                 return int(ref)
         return anchor
 
@@ -344,6 +374,11 @@ class ExtractiveComposer:
                 if announces_items(doc.sentences[nxt].text):
                     for more in following[1:4]:
                         self._add(plan, doc, more)
+                # "例如,…": the example that completes the thought comes with it.
+                for more in following[1:3]:
+                    if not _CONNECTIVE_ON.match(doc.sentences[more].simplified):
+                        break
+                    self._add(plan, doc, more)
         if kind == "number" and not any(_NUMBER.search(line.text) for line in plan.lines):
             # "有多重?": read on to the figure, a sentence or two further at most.
             for more in following[1:3]:
@@ -382,7 +417,7 @@ class ExtractiveComposer:
                 plan.lines.append(_Line(lead, doc.sentences[enumeration.lead].text))
         with_body = enumeration.kind != "headings" or len(enumeration.items) <= 6
         # Few items, more of each: a two-item list says what each item means.
-        budget = 3 if len(enumeration.items) <= 2 else 2 if len(enumeration.items) <= 4 else 1
+        budget = max(MAX_ITEM_CHARS, LIST_CHARS // len(enumeration.items))
         for item in enumeration.items:
             head = self._item_line(doc, enumeration, item, with_body, budget)
             if head is not None:
@@ -390,14 +425,14 @@ class ExtractiveComposer:
         return plan
 
     def _item_line(
-        self, doc: Document, enumeration: Enumeration, item: Item, with_body: bool, budget: int
+        self, doc: Document, enumeration: Enumeration, item: Item, with_body: bool, limit: int
     ) -> _Line | None:
-        """One item as one line: its label and the sentences that explain it."""
-        limit = MAX_ITEM_CHARS * budget
+        """One item as one line: its label and the sentences that explain it, in `limit`
+        characters."""
         if enumeration.kind == "headings":
             heading = doc.heading_index(item.label)
             ref = self._reader.ref_id(doc.doc_id, heading) if heading is not None else None
-            body = _joined(doc, item.sentences, budget, limit) if with_body else ""
+            body = _joined(doc, item.sentences, limit) if with_body else ""
             if body:
                 ref = self._reader.ref_id(doc.doc_id, item.sentences[0]) or ref
             if ref is None:
@@ -406,7 +441,7 @@ class ExtractiveComposer:
         ref = self._reader.ref_id(doc.doc_id, item.sentences[0])
         if ref is None:
             return None
-        text = _joined(doc, item.sentences, budget, limit)
+        text = _joined(doc, item.sentences, limit)
         return _Line(ref, _clip(_ITEM_MARKER.sub("", text), limit), indent=True)
 
     def _item_plan(self, focus: Focus, ordinal: int) -> _Plan | None:
@@ -513,14 +548,12 @@ def _following(doc: Document, index: int) -> list[int]:
 _INLINE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
 
 
-def _joined(doc: Document, sentences: tuple[int, ...], budget: int, limit: int) -> str:
-    """An item's first sentences, as many as the budget allows; a short one always brings
-    the next ("三是後期分析。" says nothing without its explanation)."""
+def _joined(doc: Document, sentences: tuple[int, ...], limit: int) -> str:
+    """An item's first sentences, as many as fit in `limit` characters; the first always
+    ("三是後期分析。" brings its explanation when there is room)."""
     text = ""
-    for n, index in enumerate(sentences):
+    for index in sentences:
         sentence = doc.sentences[index].text
-        if n >= budget and len(text) >= SHORT_SENTENCE:
-            break
         if text and len(text) + len(sentence) > limit:
             break
         text += sentence

@@ -50,6 +50,20 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if _SENTENCE_MARKS.sub("", s).strip()]
 
 
+_INLINE_LIST = re.compile(
+    r"(?:[::]|包括|分为|分解为|有)\s*(?P<items>(?:[^、,,。;;::]{2,14}、)+[^、,,。;;::]{2,14}?)"
+    r"(?=[。;;,,]|等|$)"
+)
+
+
+def inline_items(simplified: str) -> list[str]:
+    """ "三個特有的驅動要素:品牌知曉度、品牌態度、品牌道德。": the items one sentence lists."""
+    m = _INLINE_LIST.search(simplified)
+    if m is None:
+        return []
+    return [i for i in re.split(r"、|和|以及|及|与", m["items"]) if i]
+
+
 def announces_items(sentence: str) -> bool:
     """A lead-in: "…包括:", "有以下幾點:": it must never end an answer on its own."""
     return bool(_ANNOUNCES.search(to_simplified(sentence.strip())))
@@ -269,7 +283,7 @@ def _counted_items(
         if m is None or s in model.membership:
             continue
         n = 2 if m["n"] == "两" else _ZH_DIGITS.index(m["n"]) + 1
-        rest = model.sentences[s].simplified[m.end() :].rstrip("。;; ")
+        rest = re.sub(r"[。;;\s]+$", "", model.sentences[s].simplified[m.end() :])
         if rest and re.search(r"和|、|与|及", rest):
             continue  # "有兩種途徑:減少A和增加B": the sentence lists them itself
         inline = bool(rest)

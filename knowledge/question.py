@@ -21,7 +21,7 @@ _DEFINITION = (
 )
 _EN_DEFINITION = re.compile(r"^(?:what\s+is|what's|what\s+are|define|meaning\s+of)\b", re.I)
 _LIST = re.compile(
-    r"哪些|哪几|几种|几个|几类|[二三四五六七八九十两]个|[二三四五六七八九十两]种|组成|包括|构成"
+    r"哪些|哪几|(?<![这那])几(?:种|个|类)|[二三四五六七八九十两]个|[二三四五六七八九十两]种|组成|包括|构成"
     r"|\bwhat\s+are\b|\bwhich\b|\blist\b|\bkinds?\b|\btypes?\b|\blevels?\b|\bstages?\b"
     r"|\bcomponents?\b|\bparts?\b|\bstrategies\b|\bsteps\b",
     re.I,
@@ -30,7 +30,9 @@ _ORDINALS_EN = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
 }  # fmt: skip
-_ORDINAL_ZH = re.compile(r"第\s*([一二三四五六七八九十\d]+)(?![名位次天年代届])|最后一")
+_ORDINAL_ZH = re.compile(
+    r"第\s*([一二三四五六七八九十\d]+)(?=个|步|点|项|种|条|类|阶段|层|部分|方面|呢|是|[??]|$)|最后一"
+)
 _ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 _POINTS_BACK = re.compile(
     r"^(?:and|what about|how about|then|so)\b|^(?:那|那么|还有|另外|而|再)|这几|那几|这些|那些|它们"
@@ -50,7 +52,14 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "comparison",
         re.compile(r"区别|差别|不同之处|相比|比较|\bdiffer|\bcompare|\bversus\b|\bvs\.?\b", re.I),
     ),
-    ("why", re.compile(r"为什么|为何|原因|何以|\bwhy\b|\breasons?\b", re.I)),
+    (
+        "why",  # reasons, and what a change leads to
+        re.compile(
+            r"为什么|为何|原因|何以|后果|会怎样|影响到什么|带来什么|导致什么|怎么来的|从何而来|来源"
+            r"|\bwhy\b|\breasons?\b|\bwhat happens\b|\bconsequences?\b|\beffects?\b",
+            re.I,
+        ),
+    ),
     (
         "number",
         re.compile(

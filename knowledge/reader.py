@@ -17,9 +17,11 @@ import numpy as np
 from knowledge.document import Document
 from knowledge.index import KnowledgeIndex
 from knowledge.lexical import tokenize
-
+from knowledge.script import to_simplified
 
 DISTINCTIVE_SHARE = 0.05
+HEADING_WEIGHT = 0.5
+SHORT_PASSAGE = 2  # sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Reader:
         self.chunk_of: list[int] = []  # per ref: the passage that cites it
         self.vector_row: list[int] = []  # per ref: row in the index's sentence vectors, or -1
         self.tokens: list[frozenset[str]] = []
+        self.heading_tokens: list[frozenset[str]] = []  # the section a sentence stands in
         self._ref_id: dict[tuple[str, int], int] = {}
         self._map_chunks()
         self.document_frequency = Counter(t for tokens in self.tokens for t in tokens)
@@ -91,19 +94,40 @@ class Reader:
                 self.chunk_of.append(chunk_idx)
                 has_vectors = self.index.sentence_vectors is not None
                 self.vector_row.append(row0 + k if has_vectors else -1)
-                self.tokens.append(frozenset(tokenize(doc.sentences[key[1]].simplified)))
+                sentence = doc.sentences[at]
+                self.tokens.append(frozenset(tokenize(sentence.simplified)))
+                leaf = sentence.section[-1] if sentence.section else ""
+                self.heading_tokens.append(frozenset(tokenize(to_simplified(leaf))))
 
-    def scores(self, query_vector: np.ndarray | None, query_terms: set[str]) -> np.ndarray:
-        """Cosine to the question (scaled) plus the share of the question's terms present."""
+    def scores(
+        self,
+        query_vector: np.ndarray | None,
+        query_terms: set[str],
+        passage_cosine: dict[int, float] | None = None,
+    ) -> np.ndarray:
+        """Cosine to the question (scaled) plus the share of the question's terms present,
+        in the sentence and, at half weight, in the heading of its section: in a Q&A
+        article the heading is the question ("請簡述顧客價值的特徵") and the body only the
+        answer ("層次性、動態性、關系性"). For the same reason a sentence of a short
+        passage is as close to the question as its passage (heading included) is."""
+        n = len(query_terms) or 1
         overlap = np.array(
-            [len(query_terms & t) / (len(query_terms) or 1) for t in self.tokens], dtype=np.float64
+            [
+                len(query_terms & t) / n + HEADING_WEIGHT * len(query_terms & h) / n
+                for t, h in zip(self.tokens, self.heading_tokens, strict=True)
+            ],
+            dtype=np.float64,
         )
         vectors = self.index.sentence_vectors
         if query_vector is None or vectors is None:
             return overlap
         rows = np.asarray(self.vector_row)
-        cosine = vectors[rows] @ query_vector
-        return np.asarray(cosine, dtype=np.float64) * 4.0 + overlap
+        cosine = np.asarray(vectors[rows] @ query_vector, dtype=np.float64)
+        for chunk_idx, passage in (passage_cosine or {}).items():
+            if len(self.index.chunks[chunk_idx].sentences) <= SHORT_PASSAGE:
+                for ref in self.chunk_refs.get(chunk_idx, []):
+                    cosine[ref] = max(cosine[ref], passage)
+        return cosine * 4.0 + overlap
 
 
 def _find_run(doc: Document, sentences: tuple[str, ...], start: int, heading: bool) -> int | None:

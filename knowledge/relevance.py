@@ -21,7 +21,7 @@ from wordfreq import zipf_frequency
 
 from knowledge.glossary import TERMS, english_terms
 from knowledge.lexical import STOPWORDS, tokenize
-from knowledge.script import han_count
+from knowledge.script import han_count, to_simplified
 
 MAX_UNKNOWN = 1  # an English question with more words the articles never use asks elsewhere
 # An unknown word matters when it is uncommon in English at large (Zipf scale: "zoho" 1.7,
@@ -42,6 +42,19 @@ class Relevance:
     covered: bool
     specificity: float
     best_term: str | None
+
+
+def _names_a_chinese_term(question: str, counts: Counter[str]) -> bool:
+    """A question naming a theory term or case of the glossary that the articles use."""
+    simplified = to_simplified(question)
+    return any(
+        zh in simplified and all(counts.get(t) for t in tokenize(zh))
+        for zh in _GLOSSED_CHINESE
+        if han_count(zh) >= 2
+    )
+
+
+_GLOSSED_CHINESE = tuple({zh for terms in TERMS.values() for zh in terms})
 
 
 class DomainVocabulary:
@@ -113,6 +126,8 @@ class DomainVocabulary:
         scored = [(s, t) for t in tokens if (s := self.specificity(t)) is not None]
         specificity, term = max(scored, default=(0.0, None))
         english = bool(question) and han_count(question) == 0
+        if _names_a_chinese_term(question, self._counts):
+            specificity = max(specificity, MIN_SPECIFICITY)  # "海爾的服務人員…": a case company
         if english:
             unknown = self.unknown_english(question)
             # A glossary term the articles never use (股价) is a whole outside topic.

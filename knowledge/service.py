@@ -117,6 +117,7 @@ class KnowledgeService:
                     intent=intent if query == question else _merged(query, intent),
                     passages=retrieval.passages,
                     focus=focus if query != question else None,
+                    context=prior.answer if prior is not None and query != question else "",
                 )
         return None
 

@@ -76,7 +76,7 @@ async def test_group_mention_and_ask_are_answered_as_replies(
     await dispatcher.feed_update(bot, _message("/ask What is influence value?", GROUP))
     first, second = _sent(session)
     assert "潛在價值" in first["text"] and "reply_parameters" in first
-    assert "Here is what our sources say" in second["text"]
+    assert "From our articles" in second["text"]
 
 
 async def test_ask_without_question_and_too_long_question(
