@@ -183,7 +183,10 @@ class ExtractiveComposer:
         scores = self._scores(draft)
         anchor = int(np.argmax(scores))
         if intent.count:
-            anchor = self._matching_count(scores, anchor, intent.count)
+            subjects = {
+                t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)
+            }
+            anchor = self._matching_count(scores, anchor, intent.count, subjects)
         return self._expand(draft, anchor, scores)
 
     # -- scoring -------------------------------------------------------------------------
@@ -226,7 +229,7 @@ class ExtractiveComposer:
                 scores[ref] += ARTICLE_PREFERENCE
         if draft.context:
             self._lean_on_context(scores, draft.context)
-            if draft.intent.wants_list and (_INLINE_LIST.search(text) or self._is_heading(ref)):
+            if draft.intent.wants_list and (_BARE_LIST.search(text) or self._is_heading(ref)):
                 scores[ref] += 0.2
         return scores
 
@@ -278,19 +281,32 @@ class ExtractiveComposer:
         doc, index = self._locate(ref)
         return doc.sentences[index].paragraph < 0
 
-    def _matching_count(self, scores: np.ndarray, anchor: int, count: int) -> int:
-        """ "哪三個": among the best sentences, prefer one whose list has that many items."""
+    def _matching_count(
+        self, scores: np.ndarray, anchor: int, count: int, subjects: set[str]
+    ) -> int:
+        """ "哪三個": among the best sentences, prefer one whose list has that many items,
+        and of those, a list that is about the question's subject ("品牌資產有三個驅動要素:…")
+        over one that merely has it among its items ("由價值資產、品牌資產、維系資產組成")."""
         best = float(scores[anchor])
+        chosen, chosen_score = anchor, -np.inf
         for ref in np.argsort(-scores)[:12]:
             if float(scores[ref]) < best - COUNT_MARGIN:
                 break
             doc, index = self._locate(int(ref))
             found = doc.enumeration_of(index)
+            text = doc.sentences[index].simplified
+            items = inline_items(text)
             if found is not None and len(found[0].items) == count:
-                return int(ref)
-            if len(inline_items(doc.sentences[index].simplified)) == count:
-                return int(ref)
-        return anchor
+                intro = doc.sentences[found[0].lead].simplified if found[0].lead is not None else ""
+            elif len(items) == count:
+                intro = text.split(items[0])[0]
+            else:
+                continue
+            about = sum(term in intro for term in subjects)
+            score = float(scores[ref]) + COUNT_MARGIN * about / (len(subjects) or 1)
+            if score > chosen_score:
+                chosen, chosen_score = int(ref), score
+        return chosen
 
     # -- what to say ---------------------------------------------------------------------
 
@@ -319,7 +335,7 @@ class ExtractiveComposer:
                 self._add_item(plan, doc, enumeration.items[item].sentences)
         else:
             opening = doc.section_sentences(sentence.section)[:2]
-            introduces = index in opening and not _INLINE_LIST.search(sentence.simplified)
+            introduces = index in opening and not inline_items(sentence.simplified)
             below = doc.list_under(sentence.section) if intent.wants_list and introduces else None
             if below is not None:  # "有哪些策略?" met the section's introduction
                 return self._list_plan(doc, doc.enumerations[below], below)
@@ -545,7 +561,8 @@ def _following(doc: Document, index: int) -> list[int]:
     ][:6]
 
 
-_INLINE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
+# Three terms in a row, named or not ("層次性、動態性、關系性"): a list question's answer.
+_BARE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
 
 
 def _joined(doc: Document, sentences: tuple[int, ...], limit: int) -> str:

@@ -50,18 +50,51 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if _SENTENCE_MARKS.sub("", s).strip()]
 
 
-_INLINE_LIST = re.compile(
-    r"(?:[::]|包括|分为|分解为|有)\s*(?P<items>(?:[^、,,。;;::]{2,14}、)+[^、,,。;;::]{2,14}?)"
-    r"(?=[。;;,,]|等|$)"
+# Lists inside one sentence. Named ones: "將客戶價值分為既成價值、潛在價值和影響價值",
+# "由價值資產、品牌資產、維系資產三個部分組成"; items are short Han terms.
+_ITEM = r"[\u4e00-\u9fff]{2,10}"
+_LAST = r"[\u4e00-\u9fff]{2,10}?"  # the shortest that ends where the list does ("式样|等组成")
+_NAMED_LIST = re.compile(
+    rf"(?P<intro>[\u4e00-\u9fff]{{2,14}}?(?:分为|分解为|包括|是由|由|有))"
+    rf"(?:[一二三四五六七八九十]个[\u4e00-\u9fff]{{0,6}}?(?:部分|层次|要素|方面))?[::]?"
+    rf"(?P<items>{_ITEM}(?:、{_ITEM})+(?:和|以及|及|与){_LAST}|{_ITEM}(?:、{_ITEM}){{1,}}、{_LAST})"
+    r"(?=[,。;、))]|等|[一二三四五六七八九十三]个|组成|$)"
 )
+# ... and lists after a colon: "三個特有的驅動要素:品牌知曉度、品牌態度、品牌道德。"
+_COLON_LIST = re.compile(
+    r"[::]\s*(?P<items>(?:[^、,,。;;::]{2,14}、)+[^、,,。;;::]{2,14}?)(?=[。;;,,]|等|$)"
+)
+_JOINERS = r"、|和|以及|及|与"
+
+
+@dataclass(frozen=True, slots=True)
+class InlineList:
+    intro: str  # "将客户价值分为"
+    items: tuple[str, ...]
+
+
+def inline_lists(simplified: str) -> list[InlineList]:
+    """The named lists a sentence states, three or more distinct terms each."""
+    found = []
+    for m in _NAMED_LIST.finditer(simplified):
+        items = re.split(_JOINERS, m["items"])
+        intro = re.sub(r"^(?:它|其|他们)", "", m["intro"])
+        if (
+            len(set(items)) == len(items) >= 3
+            and not any("的" in item for item in items)
+            and not re.search(r"[的这]", intro[:2])
+        ):
+            found.append(InlineList(intro, tuple(items)))
+    return found
 
 
 def inline_items(simplified: str) -> list[str]:
-    """ "三個特有的驅動要素:品牌知曉度、品牌態度、品牌道德。": the items one sentence lists."""
-    m = _INLINE_LIST.search(simplified)
-    if m is None:
-        return []
-    return [i for i in re.split(r"、|和|以及|及|与", m["items"]) if i]
+    """The items of the list a sentence states, named or after a colon; [] if none."""
+    named = inline_lists(simplified)
+    if named:
+        return list(named[0].items)
+    m = _COLON_LIST.search(simplified)
+    return [i for i in re.split(_JOINERS, m["items"]) if i] if m else []
 
 
 def announces_items(sentence: str) -> bool:

@@ -20,7 +20,8 @@ from knowledge.lexical import tokenize
 from knowledge.script import to_simplified
 
 DISTINCTIVE_SHARE = 0.05
-HEADING_WEIGHT = 0.5
+HEADING_WEIGHT = 0.5  # a section's heading for its later sentences; 1 for its opening ones
+OPENING = 2  # sentences
 SHORT_PASSAGE = 2  # sentences
 
 
@@ -39,6 +40,7 @@ class Reader:
         self.vector_row: list[int] = []  # per ref: row in the index's sentence vectors, or -1
         self.tokens: list[frozenset[str]] = []
         self.heading_tokens: list[frozenset[str]] = []  # the section a sentence stands in
+        self.heading_weight: list[float] = []
         self._ref_id: dict[tuple[str, int], int] = {}
         self._map_chunks()
         self.document_frequency = Counter(t for tokens in self.tokens for t in tokens)
@@ -98,6 +100,7 @@ class Reader:
                 self.tokens.append(frozenset(tokenize(sentence.simplified)))
                 leaf = sentence.section[-1] if sentence.section else ""
                 self.heading_tokens.append(frozenset(tokenize(to_simplified(leaf))))
+                self.heading_weight.append(_heading_weight(doc, at))
 
     def scores(
         self,
@@ -106,15 +109,18 @@ class Reader:
         passage_cosine: dict[int, float] | None = None,
     ) -> np.ndarray:
         """Cosine to the question (scaled) plus the share of the question's terms present,
-        in the sentence and, at half weight, in the heading of its section: in a Q&A
-        article the heading is the question ("請簡述顧客價值的特徵") and the body only the
-        answer ("層次性、動態性、關系性"). For the same reason a sentence of a short
-        passage is as close to the question as its passage (heading included) is."""
+        in the sentence and in the heading of its section (in full for the sentences that
+        open it, at half weight further on): in a Q&A article the heading is the question
+        ("請簡述顧客價值的特徵") and the body only the answer ("層次性、動態性、關系性").
+        For the same reason a sentence of a short passage is as close to the question as
+        its passage (heading included) is."""
         n = len(query_terms) or 1
         overlap = np.array(
             [
-                len(query_terms & t) / n + HEADING_WEIGHT * len(query_terms & h) / n
-                for t, h in zip(self.tokens, self.heading_tokens, strict=True)
+                len(query_terms & t) / n + w * len(query_terms & h) / n
+                for t, h, w in zip(
+                    self.tokens, self.heading_tokens, self.heading_weight, strict=True
+                )
             ],
             dtype=np.float64,
         )
@@ -141,3 +147,10 @@ def _find_run(doc: Document, sentences: tuple[str, ...], start: int, heading: bo
         if all(doc.sentences[i + k].text == sentences[k] for k in range(len(sentences))):
             return i
     return None
+
+
+def _heading_weight(doc: Document, index: int) -> float:
+    sentence = doc.sentences[index]
+    if sentence.paragraph < 0:
+        return 0.0  # a heading is its own section's name
+    return 1.0 if index in doc.section_sentences(sentence.section)[:OPENING] else HEADING_WEIGHT

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.chunking import SECTION_SEPARATOR
+from knowledge.document import inline_lists
 from knowledge.models import Chunk
 from knowledge.quiz.entry import NUMBERING, BankEntry, list_items, seeded
 from knowledge.quiz.generate.common import clip, entry, passages, short_id, topic_for
@@ -23,15 +24,8 @@ from knowledge.script import to_simplified
 GENERATED_PER_LIST = 6
 MIN_DISTRACTOR_CHARS = 6  # outline items: "华为" or "制造业" would be nonsense there
 _ITEM = r"[\u4e00-\u9fff]{2,10}"
-_LAST = r"[\u4e00-\u9fff]{2,10}?"  # the shortest that ends where the list does ("式样|等组成")
 _NUMBERED = re.compile(rf"(?:^|(?<=[。::]))(\d{{1,2}})[、.]\s*({_ITEM}?)。")
 _INTRO = re.compile(r"([^。:;,]{2,20}?(?:包括|有|如下))[::]$")
-_ENUMERATION = re.compile(
-    rf"(?P<intro>[\u4e00-\u9fff]{{2,14}}?(?:分为|分解为|包括|是由|由|有))"
-    rf"(?:[一二三四五六七八九十]个[\u4e00-\u9fff]{{0,6}}?(?:部分|层次|要素|方面))?[::]?"
-    rf"(?P<items>{_ITEM}(?:、{_ITEM})+(?:和|以及|及|与){_LAST}|{_ITEM}(?:、{_ITEM}){{1,}}、{_LAST})"
-    r"(?=[,。;、))]|等|[一二三四五六七八九十三]个|组成|$)"
-)
 MIN_ITEM = 3  # two-character items ("品质", "质量") are near-synonyms of each other
 
 
@@ -154,15 +148,8 @@ def enumerations(chunks: list[Chunk]) -> list[ListFact]:
     facts = []
     for chunk in passages(chunks):
         text = to_simplified(chunk.text)
-        for m in _ENUMERATION.finditer(text):
-            items = re.split(r"、|和|以及|及|与", m["items"])
-            intro = re.sub(r"^(?:它|其|他们)", "", m["intro"])
-            if (
-                len(set(items)) == len(items) >= 3
-                and not any("的" in item for item in items)
-                and not re.search(r"[的这]", intro[:2])
-            ):
-                facts.append(ListFact(intro, tuple(items), chunk, intro, "enum"))
+        for found in inline_lists(text):
+            facts.append(ListFact(found.intro, found.items, chunk, found.intro, "enum"))
     return facts
 
 
