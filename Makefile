@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy bot knowledge value_engine
 
 bench: $(STAMP)
+	$(PY) bench/answers.py
 	$(PY) bench/retrieval.py
 
 bench-value: $(STAMP)

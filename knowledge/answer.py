@@ -35,6 +35,8 @@ LIST_CHARS = 900  # what a list answer may spend on its items together
 PASSAGE_PRIOR = 0.5  # how much the passage ranking adds to a sentence's own score
 SUPPORT_MARGIN = 0.35  # a second thought joins the answer when it scores nearly as well
 COUNT_MARGIN = 0.6  # "哪三個": a list of three may outrank a slightly better sentence
+FORMULA_MARGIN = 1.0  # how much less than the answer a formula of its article may score
+OPENING_SENTENCES = 2  # a section's first sentences introduce what it lists
 ARTICLE_PREFERENCE = 0.5  # the question names the article it asks about
 CONTEXT_PREFERENCE = 0.5  # a follow-up is about what the last answer said
 SHORT_SENTENCE = 24  # "三是后期分析。" says too little alone: its explanation follows
@@ -81,6 +83,8 @@ _CONNECTIVE_BACK = re.compile(
     r"^(?:因此|所以|这|该|其|此|它|他们|但|而|同时|另外|此外|并且|换句话说)"
 )
 _CONNECTIVE_ON = re.compile(r"^(?:即|也就是|例如|比如|如|因此|所以|这|其中|换句话说|具体|包括)")
+_DEFINING = re.compile(r"是指|指的是|就是|即|定义为|称为|认为|指")
+_EQUATION = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=")
 _NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:年|位|倍|磅|英里|美元|家|个百分点)")
 _ITEM_MARKER = re.compile(r"^\s*[-•·]\s*")
@@ -217,12 +221,15 @@ class ExtractiveComposer:
         # The question's subject: terms few sentences use. A sentence defining one of them
         # ("性價比:是指…") answers "怎麼算/是什麼/算哪一種" alike.
         subjects = tuple(t for t in terms if reader.distinctive(t) and len(t) >= 2)
+        parts = {t for term in draft.intent.definition_terms for t in tokenize(term) if t != term}
         for ref in range(len(scores)):
             text = reader.simplified(ref)
             if cue is not None and cue.search(text):
                 scores[ref] += 0.15
             if draft.intent.definition_terms and defines(text, draft.intent.definition_terms):
                 scores[ref] += 0.6
+            elif parts and all(p in text for p in parts) and _DEFINING.search(text):
+                scores[ref] += 0.5  # "提出了「顧客價值讓渡」…顧客價值指…": the term, reworded
             elif subjects and defines(text, subjects):
                 scores[ref] += 0.3
             if named_doc is not None and reader.refs[ref].doc_id == named_doc:
@@ -334,14 +341,30 @@ class ExtractiveComposer:
             else:
                 self._add_item(plan, doc, enumeration.items[item].sentences)
         else:
-            opening = doc.section_sentences(sentence.section)[:2]
+            opening = doc.section_sentences(sentence.section)[:OPENING_SENTENCES]
             introduces = index in opening and not inline_items(sentence.simplified)
             below = doc.list_under(sentence.section) if intent.wants_list and introduces else None
             if below is not None:  # "有哪些策略?" met the section's introduction
                 return self._list_plan(doc, doc.enumerations[below], below)
             self._add_thought(plan, doc, index, intent.kind)
         self._add_support(plan, draft, anchor, scores)
+        if intent.kind in ("definition", "number"):
+            self._add_formula(plan, anchor, scores)
         return plan
+
+    def _add_formula(self, plan: _Plan, anchor: int, scores: np.ndarray) -> None:
+        """A definition with a formula states it: "Vc = Rc - Cc" after "顧客價值指…差額"."""
+        if any(_EQUATION.search(line.text) for line in plan.lines):
+            return
+        said = {self._reader.refs[line.ref].doc_id for line in plan.lines}
+        best = float(scores[anchor])
+        for ref in np.argsort(-scores):
+            if float(scores[ref]) < best - FORMULA_MARGIN:
+                return
+            doc, index = self._locate(int(ref))
+            if doc.doc_id in said and _EQUATION.search(doc.sentences[index].text):
+                self._add(plan, doc, index)
+                return
 
     def _section_plan(
         self, doc: Document, section: tuple[str, ...], intent: QuestionIntent

@@ -14,6 +14,7 @@ import re
 from knowledge.glossary import gloss_pairs
 from knowledge.script import to_simplified
 
+_ALREADY_ENGLISH = re.compile(r"\s*[((]\s*[A-Za-z]{2}")
 _BOUNDARY = re.compile(r"[\s,。、;:!?,.;:!?()()「」“”\"'\[\]]")
 
 
@@ -41,6 +42,8 @@ def _gloss(line: str, done: set[str]) -> tuple[str, list[tuple[str, str]]]:
         at = simplified.find(zh)
         end = at + len(zh)
         original = line[at:end]
+        if _ALREADY_ENGLISH.match(line, end):
+            continue  # "顧客感知價值(Customer Perceived Value,CPV)": the article names it
         if end >= len(line) or _BOUNDARY.match(line[end]):
             inserts.append((end, f" ({en})"))
         else:

@@ -91,3 +91,18 @@ def gloss_pairs(simplified: str) -> list[tuple[str, str]]:
                     found.append((zh, en))
             start = simplified.find(zh, end)
     return found
+
+
+@lru_cache(maxsize=1)
+def _synonym_sets() -> tuple[tuple[str, ...], ...]:
+    return tuple(zh for zh in TERMS.values() if len(zh) > 1)
+
+
+def synonyms(simplified: str) -> list[str]:
+    """Other names the articles use for a term the text uses: 终身价值 and 生命周期价值 are one
+    entry of the glossary (lifetime value), so a question with one finds the other."""
+    out: list[str] = []
+    for names in _synonym_sets():
+        if any(name in simplified for name in names):
+            out.extend(name for name in names if name not in simplified and name not in out)
+    return out

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import jieba
 from rank_bm25 import BM25Okapi
 
-from knowledge.glossary import EN_TO_ZH, bridge
+from knowledge.glossary import EN_TO_ZH, bridge, synonyms
 from knowledge.script import to_simplified
 
 jieba.setLogLevel(logging.WARNING)
@@ -48,9 +48,10 @@ def tokenize(text: str) -> list[str]:
 
 
 def query_tokens(question: str) -> list[str]:
-    """The question's own tokens plus the Chinese terms for its English domain terms."""
+    """The question's own tokens, the Chinese terms for its English domain terms, and the
+    articles' other names for its Chinese ones."""
     tokens = tokenize(question)
-    for term in bridge(question):
+    for term in bridge(question) + synonyms(to_simplified(question)):
         tokens.extend(tokenize(term))
     return tokens
 

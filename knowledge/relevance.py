@@ -48,7 +48,7 @@ def _names_a_chinese_term(question: str, counts: Counter[str]) -> bool:
     """A question naming a theory term or case of the glossary that the articles use."""
     simplified = to_simplified(question)
     return any(
-        zh in simplified and all(counts.get(t) for t in tokenize(zh))
+        zh in simplified and all(counts.get(t) for t in tokenize(zh) if t != zh)
         for zh in _GLOSSED_CHINESE
         if han_count(zh) >= 2
     )
@@ -113,8 +113,10 @@ class DomainVocabulary:
         )
 
     def _known(self, phrase: str) -> bool:
+        """The articles use the phrase, whole or in its parts (顾客 + 让渡 + 价值)."""
         tokens = tokenize(phrase)
-        return bool(tokens) and all(self._counts.get(t) for t in tokens)
+        parts = [t for t in tokens if to_simplified(phrase).lower() != t] or tokens
+        return bool(parts) and all(self._counts.get(t) for t in parts)
 
     def judge(
         self,

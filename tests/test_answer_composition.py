@@ -126,3 +126,23 @@ def test_shipped_corpus_examples_from_the_issue(knowledge: KnowledgeService) -> 
     assert not knowledge.ask_sync("What is Starbucks' share price today?").answered
     listed = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
     assert listed.text.count("\n") >= 16
+
+
+def test_cli_ask_file_keeps_one_conversation(tmp_path: Path) -> None:
+    """`cvm ask --file`: a follow-up line leans on the line before; the JSON contract holds."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    questions = tmp_path / "q.txt"
+    questions.write_text("CRM分為哪三個部分?\n那第三個呢?\n明天會下雨嗎?\n", encoding="utf-8")
+    env = {**os.environ, "CVM_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "--file", str(questions)],
+        capture_output=True, text=True, env=env, timeout=300, check=True,
+    )  # fmt: skip
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [set(r) for r in rows] == [{"question", "answered", "answer", "lang", "sources"}] * 3
+    assert "三是後期分析" in rows[1]["answer"] and "一是前期溝通" not in rows[1]["answer"]
+    assert not rows[2]["answered"]

@@ -205,3 +205,30 @@ async def test_message_text_is_never_decoded_as_json(recorded: tuple[Bot, Termin
     for text in ("[1]", "{}", "true", "42"):
         await bot.send_message(1, text)
         assert session.calls[-1][1]["text"] == text
+
+
+async def test_follow_up_through_the_dispatcher_answers_that_item(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """A list answer, then "那第二個呢?" in the same chat: the second item, not the list."""
+    bot, session = recorded
+    carol = User(id=733, is_bot=False, first_name="Carol", language_code="zh-hant")
+    await dispatcher.feed_update(bot, _message("CRM分為哪三個部分?", _private(carol)))
+    await dispatcher.feed_update(bot, _message("那第二個呢?", _private(carol)))
+    first, second = _sent(session)
+    for part in ("前期溝通", "核心運作", "後期分析"):
+        assert part in first["text"]
+    assert "二是核心運作" in second["text"] and "一是前期溝通" not in second["text"]
+
+
+async def test_english_answer_is_glossed_through_the_dispatcher(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    bot, session = recorded
+    dave = User(id=734, is_bot=False, first_name="Dave", language_code="en")
+    await dispatcher.feed_update(bot, _message("What is customer equity?", _private(dave)))
+    (sent,) = _sent(session)
+    assert sent["text"].startswith("<b>From our articles")
+    assert (
+        "(customer equity)" in sent["text"] or "customer equity" in sent["text"].split("\n", 2)[2]
+    )
