@@ -78,7 +78,7 @@ NOT_COVERED = {
     ),
 }
 _FORMULA = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=|公式")
-_EXAMPLE = re.compile(r"^(?:例如|比如|如|譬如|案例)|例如|比如")
+_EXAMPLE = re.compile(r"^(?:例如|比如|譬如|如|案例)")
 _CONNECTIVE_BACK = re.compile(
     r"^(?:因此|所以|这|该|其|此|它|他们|但|而|同时|另外|此外|并且|换句话说)"
 )
@@ -206,7 +206,13 @@ class ExtractiveComposer:
         title = set(tokenize(self._reader.documents[named_doc].title)) if named_doc else set()
         terms -= title
         vector = self._query_vector(query, draft.lang, title)
-        passage_cosine = {self._index.position[p.chunk.chunk_id]: p.dense for p in draft.passages}
+        # Passages were ranked for the retrieval query; a follow-up's sentences are scored on
+        # its own words, so the passages' closeness does not carry over to them.
+        passage_cosine = (
+            {}
+            if draft.context
+            else {self._index.position[p.chunk.chunk_id]: p.dense for p in draft.passages}
+        )
         scores = reader.scores(vector, terms, passage_cosine)
         prior = np.zeros_like(scores)
         fused = [p.score for p in draft.passages]

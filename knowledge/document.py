@@ -41,6 +41,7 @@ _COUNTED = re.compile(
     r"(?:分为|分成|区分为|归纳为|包括|包含|有|从|经过)\s*(?P<n>[二两三四五六七八九十])\s*(?:个|种|类|大类)?"
     r"(?:层次|部分|方面|阶段|步骤|步|要素|途径|方法|类型|类|种|点)[^。;:]{0,12}(?P<end>[。:]|$)"
 )
+_INLINE_HEADING = re.compile(r"^[^,,。;;::]{2,12}[::]")  # "提升品牌资产:品牌资产表示…"
 _COLON_ITEM = re.compile(r"[::]\s*(?:1[、.]|一是|首先|\(一\)|(一))")
 _ANNOUNCES = re.compile(r"[::]\s*$|(?:如下|以下|下列)[^。]{0,12}[::。]?\s*$|包括[::]?\s*$")
 
@@ -296,15 +297,26 @@ def _sentence_items(model: Document, para: list[int], heading: str, path: tuple[
             starts = [(pos, 1)]
     if len(starts) < 2:
         return
-    items = []
+    items: list[Item] = []
     for k, (pos, _) in enumerate(starts):
-        end = starts[k + 1][0] if k + 1 < len(starts) else len(para)
+        end = starts[k + 1][0] if k + 1 < len(starts) else _last_item_end(model, para, pos, items)
         body = tuple(para[pos:end])
         items.append(Item(model.sentences[body[0]].text, body))
     # "…包括:1、產品價值。": with no sentence before the first item, its lead-in opens it.
     first = starts[0][0]
     lead = para[first - 1] if first > 0 else None
     _register(model, Enumeration(lead, heading, tuple(items), "sentences", path))
+
+
+def _last_item_end(model: Document, para: list[int], pos: int, items: list[Item]) -> int:
+    """Where the last item of a run stops: nothing marks it, so no longer than the longest
+    item before it, and never past a sentence that opens a new topic ("提升品牌資產:…")."""
+    longest = max((len(item.sentences) for item in items), default=1)
+    end = min(len(para), pos + longest)
+    for at in range(pos + 1, end):
+        if _INLINE_HEADING.match(model.sentences[para[at]].simplified):
+            return at
+    return end
 
 
 def _counted_items(

@@ -102,6 +102,13 @@ class Reader:
                 self.heading_tokens.append(frozenset(tokenize(to_simplified(leaf))))
                 self.heading_weight.append(_heading_weight(doc, at))
 
+    def best_cosine(self, query_vector: np.ndarray) -> float | None:
+        """How close the closest sentence of the articles is to the question."""
+        vectors = self.index.sentence_vectors
+        if vectors is None or not len(vectors):
+            return None
+        return float(np.max(vectors @ query_vector))
+
     def scores(
         self,
         query_vector: np.ndarray | None,

@@ -82,7 +82,13 @@ class KnowledgeService:
         passages = tuple(to_passages(self._index, self._retriever.invoke(query)))
         best_dense = max((p.dense for p in passages), default=0.0) if self.dense_enabled else None
         best_bm25 = max((p.lexical for p in passages), default=0.0)
-        relevance = self._vocabulary.judge(query_tokens(query), best_dense, best_bm25, query)
+        embedder = self._index.embedder
+        best_sentence = (
+            self._reader.best_cosine(embedder.embed_query(query)) if embedder is not None else None
+        )
+        relevance = self._vocabulary.judge(
+            query_tokens(query), best_dense, best_bm25, query, best_sentence
+        )
         return Retrieval(query=query, passages=passages, relevance=relevance)
 
     def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
