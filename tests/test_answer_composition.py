@@ -98,6 +98,7 @@ def test_gate_declines_made_up_off_topic_questions(made_up: KnowledgeService) ->
     for question in (
         "How do I reset my password in the membership system?",
         "明天台北會下雨嗎?",
+        "公司年會的節目怎麼安排?",
         "Can Zoho send WhatsApp messages to members?",
     ):
         assert not made_up.ask_sync(question).answered, question
@@ -126,6 +127,13 @@ def test_shipped_corpus_examples_from_the_issue(knowledge: KnowledgeService) -> 
     assert not knowledge.ask_sync("What is Starbucks' share price today?").answered
     listed = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
     assert listed.text.count("\n") >= 16
+    delivered = knowledge.ask_sync("什麼是顧客讓渡價值?")
+    assert "總價值與顧客購買的總成本之間的差額" in delivered.text
+    assert "Vc" in delivered.text and "公式" in delivered.text
+    clv = knowledge.ask_sync("客户终身价值怎么计算?")
+    assert "净收益" in clv.text
+    for off_topic in ("客户投诉电话打不通怎么办?", "公司的報銷流程要找誰簽核?"):
+        assert not knowledge.ask_sync(off_topic).answered, off_topic
 
 
 def test_cli_ask_file_keeps_one_conversation(tmp_path: Path) -> None:
