@@ -185,7 +185,7 @@ class ExtractiveComposer:
             if told is not None:
                 return told
         scores = self._scores(draft)
-        anchor = int(np.argmax(scores))
+        anchor = int(np.argmax(self._on_the_case(draft.intent, scores)))
         if intent.count:
             subjects = {
                 t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)
@@ -259,6 +259,22 @@ class ExtractiveComposer:
                 vector = vector + embedder.embed_query(bridged)
                 vector = vector / (np.linalg.norm(vector) or 1.0)
         return np.asarray(vector, dtype=np.float32)
+
+    def _on_the_case(self, intent: QuestionIntent, scores: np.ndarray) -> np.ndarray:
+        """ "华为如何创造客户价值?" is answered by what 华为 did, where the articles tell it,
+        not by the general rule that scores a little higher."""
+        if intent.kind != "case" or not intent.cases:
+            return scores
+        names = [
+            ref
+            for ref in range(len(scores))
+            if any(c in self._reader.simplified(ref) for c in intent.cases)
+        ]
+        if not names:
+            return scores
+        masked = np.full_like(scores, -np.inf)
+        masked[names] = scores[names]
+        return masked
 
     def _lean_on_context(self, scores: np.ndarray, context: str) -> None:
         """ "那這幾個變了會怎樣?": the answer is near what was just said, so the paragraphs
@@ -400,7 +416,10 @@ class ExtractiveComposer:
         paragraph = doc.paragraph_of(index)
         pos = paragraph.index(index)
         text = doc.sentences[index].simplified
-        if pos > 0 and _CONNECTIVE_BACK.match(text):
+        if kind == "case" and 0 < pos <= 2:
+            for before in paragraph[:pos]:  # a case is told from where its paragraph starts
+                self._add(plan, doc, before)
+        elif pos > 0 and _CONNECTIVE_BACK.match(text):
             self._add(plan, doc, paragraph[pos - 1])
         self._add(plan, doc, index)
         following = _following(doc, index)

@@ -21,17 +21,20 @@ GLOSSARY_FILE = Path(__file__).with_name("data") / "glossary.yaml"
 _NAMES: dict[str, str] = {}  # lower-case key -> the English name as written ("CRM", "Kano")
 
 
-def _load() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+def _load() -> tuple[
+    dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]
+]:
     raw = yaml.safe_load(GLOSSARY_FILE.read_text(encoding="utf-8"))
 
     def part(name: str) -> dict[str, tuple[str, ...]]:
         return {str(en).lower(): tuple(str(z) for z in zh) for en, zh in raw[name].items()}
 
-    _NAMES.update({str(en).lower(): str(en) for en in raw["terms"]})
-    return part("terms"), part("words")
+    _NAMES.update({str(en).lower(): str(en) for name in ("terms", "cases") for en in raw[name]})
+    return part("terms"), part("cases"), part("words")
 
 
-TERMS, WORDS = _load()
+_THEORY, CASES, WORDS = _load()
+TERMS: dict[str, tuple[str, ...]] = {**_THEORY, **CASES}  # everything glossed
 EN_TO_ZH: dict[str, tuple[str, ...]] = {**WORDS, **TERMS}
 
 _KEYS = sorted(EN_TO_ZH, key=len, reverse=True)
@@ -106,3 +109,12 @@ def synonyms(simplified: str) -> list[str]:
         if any(name in simplified for name in names):
             out.extend(name for name in names if name not in simplified and name not in out)
     return out
+
+
+def case_names(simplified: str) -> tuple[str, ...]:
+    """The articles' cases a question names, in the articles' Chinese (华为, 星巴克), from
+    either language."""
+    lowered = simplified.lower()
+    found = [zh for zhs in CASES.values() for zh in zhs if zh in simplified]
+    found += [zh for en in english_terms(lowered) if en in CASES for zh in CASES[en]]
+    return tuple(dict.fromkeys(found))

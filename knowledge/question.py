@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.glossary import bridge
+from knowledge.glossary import bridge, case_names
 from knowledge.script import to_simplified
 
 _DEFINITION = (
@@ -103,6 +103,7 @@ class QuestionIntent:
     )
     kind: str = "other"  # definition|list|how|why|case|number|comparison|other
     count: int | None = None  # how many items a list question expects ("哪三個")
+    cases: tuple[str, ...] = ()  # the articles' cases it names (华为), in their Chinese
 
 
 def analyze(question: str) -> QuestionIntent:
@@ -111,6 +112,9 @@ def analyze(question: str) -> QuestionIntent:
     kind = next((kind for kind, p in _KINDS if p.search(simplified)), "other")
     if count is not None and kind in ("other", "how", "definition"):
         kind = "list"  # "从哪三方面来规划": the three aspects are the answer
+    cases = case_names(simplified)
+    if cases and kind in ("other", "how", "definition"):
+        kind = "case"  # "华为如何创造客户价值?": what the company did
     return QuestionIntent(
         definition_terms=_definition_terms(simplified),
         wants_list=bool(_LIST.search(simplified)) or count is not None,
@@ -119,6 +123,7 @@ def analyze(question: str) -> QuestionIntent:
         points_back=bool(_POINTS_BACK.search(simplified)),
         kind=kind,
         count=count,
+        cases=cases,
     )
 
 

@@ -162,6 +162,7 @@ def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
         looks_like_follow_up=True,
         kind=own.kind if own.kind != "other" else topic.kind,
         count=own.count,
+        cases=own.cases or topic.cases,
     )
 
 

@@ -132,6 +132,8 @@ def test_shipped_corpus_examples_from_the_issue(knowledge: KnowledgeService) -> 
     assert "Vc" in delivered.text and "公式" in delivered.text
     clv = knowledge.ask_sync("客户终身价值怎么计算?")
     assert "净收益" in clv.text
+    huawei = knowledge.ask_sync("华为如何创造客户价值?")
+    assert huawei.text.split("\n")[1].startswith("• 华为")  # the case, not the general rule
     for off_topic in ("客户投诉电话打不通怎么办?", "公司的報銷流程要找誰簽核?"):
         assert not knowledge.ask_sync(off_topic).answered, off_topic
 
