@@ -184,6 +184,10 @@ class ExtractiveComposer:
             told = self._item_plan(draft.focus, intent.ordinal)
             if told is not None:
                 return told
+        if intent.kind == "comparison" and len(intent.sides) == 2:
+            compared = self._comparison_plan(draft)
+            if compared is not None:
+                return compared
         scores = self._scores(draft)
         anchor = int(np.argmax(self._on_the_case(draft.intent, scores)))
         if intent.count:
@@ -259,6 +263,31 @@ class ExtractiveComposer:
                 vector = vector + embedder.embed_query(bridged)
                 vector = vector / (np.linalg.norm(vector) or 1.0)
         return np.asarray(vector, dtype=np.float32)
+
+    def _comparison_plan(self, draft: Draft) -> _Plan | None:
+        """ "價值資產和品牌資產有什麼區別?": what the articles say of each side, side by side."""
+        plan = _Plan()
+        for side in draft.intent.sides:
+            zh = bridge(side) if draft.lang is Lang.EN else [side]
+            if not zh:
+                return None
+            terms = {t for z in zh for t in tokenize(z)}
+            vector = self._query_vector(" ".join(zh), Lang.ZH_HANS, set())
+            scores = self._reader.scores(vector, terms)
+            for ref in range(len(scores)):
+                text = self._reader.simplified(ref)
+                if not any(z in text for z in zh):
+                    scores[ref] = -np.inf  # a side is answered only where it is named
+                elif defines(text, tuple(zh)):
+                    scores[ref] += 0.6
+            if not np.isfinite(scores.max()):
+                return None
+            doc, index = self._locate(int(np.argmax(scores)))
+            start = len(plan.lines)
+            self._add_thought(plan, doc, index, "definition")
+            if len(plan.lines) > start:
+                plan.lines[start].label = side
+        return plan
 
     def _on_the_case(self, intent: QuestionIntent, scores: np.ndarray) -> np.ndarray:
         """ "华为如何创造客户价值?" is answered by what 华为 did, where the articles tell it,
@@ -545,13 +574,32 @@ class ExtractiveComposer:
 
     # -- how it reads ----------------------------------------------------------------------
 
+    def _joined_short(self, lines: list[_Line]) -> list[_Line]:
+        """ "1、消費收入。" alone is a label: it shares a line with the sentence after it."""
+        out: list[_Line] = []
+        for line in lines:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and len(last.text) < SHORT_SENTENCE
+                and not announces_items(last.text)
+                and not last.indent  # list items keep a line each
+                and not line.indent
+                and self._reader.chunk_of[last.ref] == self._reader.chunk_of[line.ref]
+                and line.label is None
+            ):
+                out[-1] = _Line(last.ref, last.text + line.text, last.indent, last.label)
+                continue
+            out.append(line)
+        return out
+
     def _render(self, draft: Draft, plan: _Plan) -> Answer:
         lang = draft.lang
         numbers: dict[int, int] = {}
         cited: list[int] = []
         body: list[str] = []
         size = 0
-        lines = _no_dangling_lead(plan.lines)
+        lines = self._joined_short(_no_dangling_lead(plan.lines))
         for line in lines:
             chunk = self._reader.chunk_of[line.ref]
             if chunk not in numbers:
@@ -561,7 +609,8 @@ class ExtractiveComposer:
                 numbers[chunk] = len(cited)
             text = to_script(line.text, lang)
             label = _label(line.text, lang)
-            rendered = f"{'  ' if line.indent else ''}• {label}{text} [{numbers[chunk]}]"
+            side = f"{_capitalized(to_script(line.label, lang))} — " if line.label else ""
+            rendered = f"{'  ' if line.indent else ''}• {side}{label}{text} [{numbers[chunk]}]"
             if size + len(rendered) > MAX_ANSWER_CHARS and body:
                 break
             body.append(rendered)
@@ -581,6 +630,10 @@ class ExtractiveComposer:
             sources=sources_of(passages),
             composer=self.name,
         )
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _label(text: str, lang: Lang) -> str:

@@ -104,6 +104,7 @@ class QuestionIntent:
     kind: str = "other"  # definition|list|how|why|case|number|comparison|other
     count: int | None = None  # how many items a list question expects ("哪三個")
     cases: tuple[str, ...] = ()  # the articles' cases it names (华为), in their Chinese
+    sides: tuple[str, ...] = ()  # a comparison's two terms, as the question writes them
 
 
 def analyze(question: str) -> QuestionIntent:
@@ -124,6 +125,7 @@ def analyze(question: str) -> QuestionIntent:
         kind=kind,
         count=count,
         cases=cases,
+        sides=_sides(simplified) if kind == "comparison" else (),
     )
 
 
@@ -134,6 +136,26 @@ def _count(simplified: str) -> int | None:
         return 2 if digit == "两" else _ZH_DIGITS[digit]
     m_en = _COUNT_EN.search(simplified)
     return _EN_NUMBERS[m_en.group(1).lower()] if m_en else None
+
+
+_SIDES = (
+    re.compile(
+        r"(?P<a>[^,,。??]{2,16}?)(?:和|与|跟|同|及)(?P<b>[^,,。??]{2,16}?)(?:之间)?(?:有什么|有何|的)?(?:区别|不同|差别|异同)"
+    ),
+    re.compile(r"(?P<a>[^,,。??]{2,16}?)(?:相比|比较|对比)(?P<b>[^,,。??]{2,16}?)"),
+    re.compile(r"difference\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)[??.]*$", re.I),
+    re.compile(r"compare\s+(?P<a>.+?)\s+(?:and|with|to)\s+(?P<b>.+?)[??.]*$", re.I),
+    re.compile(r"(?P<a>[\w\s-]+?)\s+(?:vs\.?|versus)\s+(?P<b>[\w\s-]+?)[??.]*$", re.I),
+)
+
+
+def _sides(simplified: str) -> tuple[str, ...]:
+    """ "價值資產和品牌資產有什麼區別?" -> ("价值资产", "品牌资产")."""
+    for pattern in _SIDES:
+        m = pattern.search(simplified)
+        if m:
+            return (m["a"].strip(" 「」“”\"'"), m["b"].strip(" 「」“”\"'"))
+    return ()
 
 
 def _definition_terms(simplified: str) -> tuple[str, ...]:

@@ -163,6 +163,7 @@ def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
         kind=own.kind if own.kind != "other" else topic.kind,
         count=own.count,
         cases=own.cases or topic.cases,
+        sides=own.sides,
     )
 
 

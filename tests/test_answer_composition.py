@@ -77,6 +77,13 @@ def test_case_answer_says_what_the_company_did_and_the_result(made_up: Knowledge
     assert "集點卡" in answer.text and "百分之三十" in answer.text
 
 
+def test_comparison_answers_each_side(made_up: KnowledgeService) -> None:
+    answer = made_up.ask_sync("消費收入和推薦收入有什麼區別?", Lang.ZH_HANT)
+    lines = answer.text.split("\n")
+    assert any(line.startswith("• 消費收入 — ") and "每次購買" in line for line in lines)
+    assert any(line.startswith("• 推薦收入 — ") and "介紹親友" in line for line in lines)
+
+
 def test_follow_up_ordinal_answers_that_item(made_up: KnowledgeService) -> None:
     first = made_up.ask_sync("提升會員淨值有哪些步驟?", Lang.ZH_HANT)
     prior = PriorExchange(question=first.question, answer=first.text, lang=first.lang)
