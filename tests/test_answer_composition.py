@@ -107,6 +107,7 @@ def test_gate_declines_made_up_off_topic_questions(made_up: KnowledgeService) ->
         "明天台北會下雨嗎?",
         "公司年會的節目怎麼安排?",
         "Can Zoho send WhatsApp messages to members?",
+        "What is the phone number of the membership desk?",
     ):
         assert not made_up.ask_sync(question).answered, question
 
