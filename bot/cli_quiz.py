@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
 
 from bot.config import Settings
+from bot.csv_out import csv_writer
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,7 +60,7 @@ def run_quiz(args: argparse.Namespace, settings: Settings) -> int:
         questions = [q for q in questions if q.lang.lower() == args.lang.lower()]
     if args.quiz_command == "export":
         handle = args.out.open("w", encoding="utf-8-sig", newline="") if args.out else sys.stdout
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(
             ["id", "lang", "topic", "difficulty", "question", "options", "correct", "explanation",
              "doc", "section"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
+from bot.csv_out import csv_writer
 from value_engine.recommendations import PassageLookup
 
 
@@ -283,7 +284,7 @@ def _score_summary(args: argparse.Namespace) -> int:
     purchases, alive = predicted.expected_purchases, predicted.p_alive
     spend, clv = predicted.expected_spend, predicted.clv
     with args.out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"])
         for i, cid in enumerate(data["customer_id"]):
             writer.writerow(

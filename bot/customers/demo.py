@@ -10,12 +10,13 @@ gives the same company, byte for byte.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
+
+from bot.csv_out import csv_writer
 
 DEFAULT_AS_OF = date(2026, 9, 30)
 SEGMENTS = ("retail", "manufacturing", "services", "wholesale", "technology")
@@ -102,7 +103,7 @@ def generate(
     channel = rng.integers(len(CHANNELS), size=customers)
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["customer_id", "name", "segment", "region", "channel", "referred_by"])
     for i in range(customers):
         writer.writerow(
@@ -124,7 +125,7 @@ def generate(
     order = np.lexsort((all_day, all_cust))
     seconds = rng.integers(9 * 3600, 18 * 3600, all_cust.size)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["transaction_id", "customer_id", "timestamp", "amount", "gross_margin"])
     base = datetime(start.year, start.month, start.day)
     for n, k in enumerate(order):

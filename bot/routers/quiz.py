@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import html
 import io
 import json
+from collections.abc import Iterable
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import charts
 from bot.access import AccessControl, Role
+from bot.csv_out import csv_writer
 from bot.quiz.service import QuizPresenter, QuizService, QuizSettings
 from bot.quiz.store import QuizStore, Standing
 from bot.render import split_html
@@ -354,6 +355,21 @@ async def _stats(message: Message, lang: Lang, quiz: QuizService) -> None:
     await message.reply(t("quiz_stats", lang, sessions=sessions, topics="\n".join(lines)))
 
 
+def report_csv(rows: Iterable[tuple[int, str, str, str, int, bool, float, int]]) -> bytes:
+    """Every answer of a session, one row each, for the trainer's spreadsheet."""
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(
+        ["question", "question_id", "user", "user_id", "option", "correct", "seconds", "points"]
+    )
+    for position, question_id, name, user, option, correct, seconds, points in rows:
+        writer.writerow(
+            [position + 1, question_id, name, user, option + 1, int(correct), f"{seconds:.1f}",
+             points]
+        )  # fmt: skip
+    return out.getvalue().encode("utf-8-sig")
+
+
 async def _report(message: Message, lang: Lang, quiz: QuizService) -> None:
     session = await asyncio.to_thread(quiz.store.latest_session, message.chat.id)
     if session is None or session.id is None:
@@ -365,26 +381,8 @@ async def _report(message: Message, lang: Lang, quiz: QuizService) -> None:
     state = t(f"quiz_state_{session.state}", lang)
     title = t("quiz_report_title", lang, session=session.id, state=state)
     await message.answer(f"{title}\n\n{_board(standings, lang)}")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["question", "question_id", "user", "user_id", "option", "correct", "seconds", "points"]
-    )
-    for position, question_id, name, user, option, correct, seconds, points in rows:
-        writer.writerow(
-            [
-                position + 1,
-                question_id,
-                name,
-                user,
-                option + 1,
-                int(correct),
-                f"{seconds:.1f}",
-                points,
-            ]
-        )
     await message.answer_document(
-        BufferedInputFile(out.getvalue().encode("utf-8-sig"), filename=f"quiz-{session.id}.csv")
+        BufferedInputFile(report_csv(rows), filename=f"quiz-{session.id}.csv")
     )
     if topics:
         names = {r.topic: topic_name(r.topic, lang) for r in topics}
