@@ -41,7 +41,7 @@ async def run(sessions: int, players: int, rounds: int, rate: float) -> dict[str
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(  # type: ignore[call-arg]
             data_dir=Path(tmp), index_dir=ROOT / "data" / "index", dense_retrieval=False,
-            _env_file=None,
+            _env_file=None, access_policy="open",
         )  # fmt: skip
         services = build_services(settings)
         session = TerminalSession(io.StringIO())

@@ -179,7 +179,7 @@ async def run(minutes: float, users: int, think: float) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cvm-soak-"))
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, data_dir=workdir, allowed_group_ids=[GROUP],
-        throttle_messages=30, throttle_window_seconds=60,
+        throttle_messages=30, throttle_window_seconds=60, access_policy="open",
     )  # fmt: skip
     services = build_services(settings)
     company = generate(customers=3000, seed=3)

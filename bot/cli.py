@@ -63,6 +63,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_services
 
     api_url = args.api_url or settings.telegram_api_url
+    refusals = settings.refusals()
+    if refusals:
+        for line in refusals:
+            print(f"cvm run: {line}", file=sys.stderr)
+        return 2
     if settings.telegram_bot_token is None:
         from bot.runners.terminal import TERMINAL_USER_ID, run_terminal
 

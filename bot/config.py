@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+BOT_TOKEN = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,}")
+MIN_WEBHOOK_SECRET = 32
 
 
 class Settings(BaseSettings):
@@ -53,12 +56,12 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
-        default="text", description="json: one JSON object per line, for log collectors."
+        default="json", description="json: one JSON object per line, for log collectors."
     )
 
     # Who gets in. "open": anyone may ask the knowledge base (as staff); "allowlist": only
     # users with a role. Groups always need an admin's /allowgroup (or allowed_group_ids).
-    access_policy: Literal["open", "allowlist"] = "open"
+    access_policy: Literal["open", "allowlist"] = "allowlist"
     allowed_group_ids: list[int] = Field(default_factory=list)
     throttle_messages: int = Field(default=20, ge=1, description="per user and window")
     throttle_window_seconds: float = Field(default=60.0, gt=0)
@@ -107,6 +110,38 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    def refusals(self) -> list[str]:
+        """Why `cvm run` must not start with these settings, one line each, naming the
+        setting to fix. A bot in front of staff and customer data starts safe or not at all.
+        """
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+        if token is None:
+            problems = []
+            if "run_mode" in self.model_fields_set:
+                problems.append(
+                    f"RUN_MODE={self.run_mode} needs TELEGRAM_BOT_TOKEN (from @BotFather); "
+                    "unset RUN_MODE to open the terminal chat instead"
+                )
+            if self.database_url is not None:
+                problems.append(
+                    "the terminal chat (no TELEGRAM_BOT_TOKEN) runs only on its own local "
+                    "SQLite database: unset DATABASE_URL, or set TELEGRAM_BOT_TOKEN"
+                )
+            return problems
+        problems = []
+        if not BOT_TOKEN.fullmatch(token):
+            problems.append(
+                "TELEGRAM_BOT_TOKEN is not a bot token (expected digits, a colon and 35 "
+                "characters, as @BotFather gives it)"
+            )
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if self.run_mode == "webhook" and len(secret) < MIN_WEBHOOK_SECRET:
+            problems.append(
+                f"RUN_MODE=webhook needs WEBHOOK_SECRET of at least {MIN_WEBHOOK_SECRET} "
+                "characters (A-Z, a-z, 0-9, _ and -): without it anyone can post updates"
+            )
+        return problems
 
     @property
     def resolved_http_port(self) -> int | None:

@@ -45,6 +45,7 @@ def services(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Servi
         _env_file=None,
         throttle_messages=100_000,  # handler tests send many messages per user; see test_ops
         allowed_group_ids=TEST_GROUPS,
+        access_policy="open",  # handler tests are staff anyone may be; test_ops checks the gate
     )
     return build_services(settings)
 

@@ -22,7 +22,7 @@ import pytest_asyncio
 from tests.telegram_server.server import BotApiServer, SentMessage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
-TOKEN = "123456:E2E-test-token"
+TOKEN = "123456:E2E-test-token-abcdefghijklmnopqrstu"
 MANAGER = 9100
 
 
@@ -32,6 +32,7 @@ def bot_env(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> dict[s
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
+        "ACCESS_POLICY": "open",
         "DATA_DIR": str(data),
         "INDEX_DIR": str(index_dir),
         "LOG_LEVEL": "INFO",

@@ -22,7 +22,7 @@ import pytest
 from tests.telegram_server.server import BotApiServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
-TOKEN = "123456:E2E-restart-token"
+TOKEN = "123456:E2E-restart-token-abcdefghijklmnopqr"
 TRAINER, ANN, BEN, GROUP = 9300, 9301, 9302, -100930
 
 
@@ -57,6 +57,7 @@ async def test_quiz_survives_the_bot_being_killed(tmp_path: Path, index_dir: Pat
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
+        "ACCESS_POLICY": "open",
         "DATA_DIR": str(tmp_path / "data"),
         "INDEX_DIR": str(index_dir),
         "ADMIN_IDS": f"[{TRAINER}]",

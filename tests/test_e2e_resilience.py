@@ -35,6 +35,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, index_dir: Path) -> Asyn
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
+        "ACCESS_POLICY": "open",
         "DATA_DIR": str(data),
         "INDEX_DIR": str(index_dir),
         "THROTTLE_MESSAGES": "1000",

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_sc
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / "deploy" / "local" / "services.sh"
 TOKEN = "515151:E2E-scale-token-abcdefghijklmnopqrs"
-SECRET = "webhook-secret-for-tests"
+SECRET = "webhook-secret-for-tests-0123456789abcdef"
 ADMIN, ANN, BEN, GROUP = 9600, 9601, 9602, -100960
 
 
@@ -80,6 +80,7 @@ async def cluster(
             **os.environ,
             **shared_services,
             "TELEGRAM_BOT_TOKEN": TOKEN,
+            "ACCESS_POLICY": "open",
             "RUN_MODE": "webhook",
             "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
             "WEBHOOK_SECRET": SECRET,

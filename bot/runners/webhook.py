@@ -52,8 +52,6 @@ def build_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Appli
 
 async def run_webhook(services: Services, token: str, api_url: str | None) -> None:
     settings = services.settings
-    if not settings.webhook_secret:
-        log.warning("WEBHOOK_SECRET is not set: anyone who finds the URL can post updates")
     bot = make_bot(token, api_url)
     dp = build_dispatcher(services)
     app = build_webhook_app(services, bot, dp)
