@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level, settings.log_format, settings.secrets)
+    configure_logging(settings.log_level, _log_format(args, settings), settings.secrets)
     from bot import cli_quiz, cli_value
 
     handler = {
@@ -34,6 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quiz": cli_quiz.run_quiz,
     }[args.command]
     return handler(args, settings)
+
+
+def _log_format(args: argparse.Namespace, settings: Settings) -> str:
+    """JSON (the default) where a service runs; text where a person reads the terminal (the
+    terminal chat, the other commands), unless LOG_FORMAT is set."""
+    if "log_format" in settings.model_fields_set:
+        return settings.log_format
+    serving = args.command == "run" and settings.telegram_bot_token is not None
+    return settings.log_format if serving else "text"
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from types import TracebackType
 
 TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens
 MASK = "***"
@@ -39,6 +40,18 @@ class SecretMask(logging.Filter):
         return True
 
 
+class NoPayloads(logging.Filter):
+    """Updates are user data: aiogram's "Detected unknown update type" warning carries the
+    whole update; above DEBUG only the fact is logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Detected unknown update type" in message and record.levelno > logging.DEBUG:
+            record.msg = "received an update of a type this aiogram does not know (not logged)"
+            record.args = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -59,7 +72,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
+    """Every line through one handler: records, Python warnings and a crash at start-up
+    alike are masked, and one JSON object each under LOG_FORMAT=json."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(NoPayloads())
     handler.addFilter(SecretMask(secrets))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -70,3 +86,12 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
     root.setLevel(level.upper())
     for noisy in ("chromadb", "httpx", "jieba", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    sys.excepthook = _log_crash
+
+
+def _log_crash(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, tb)
+        return
+    logging.getLogger("cvm").critical("stopped by an error", exc_info=(kind, error, tb))

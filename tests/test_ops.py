@@ -223,3 +223,28 @@ async def test_memory_state_counts_and_claims(limit: int) -> None:
     await state.release("c")
     assert await state.claim("c", 60)
     assert await state.claim("short", 0.001) and len(state) == 3
+
+
+def test_json_logs_cover_warnings_and_crashes_and_mask_them() -> None:
+    """Issue 14, item 4: warnings and start-up crashes were neither JSON nor masked, and
+    aiogram's unknown-update warning printed the raw update."""
+    import json
+    import subprocess
+    import sys
+
+    token = "123456789:AAsecret-token-abcdefghijklmnopqrstu"
+    script = (
+        "import warnings, logging\n"
+        "from bot.logs import configure_logging\n"
+        "configure_logging('INFO', 'json', ['hunter2-password'])\n"
+        f"warnings.warn('leak {token} hunter2-password')\n"
+        "logging.getLogger('aiogram.event').warning("
+        "'Detected unknown update type.\\nUpdate: {\"text\": \"hunter2-password\"}')\n"
+        "raise RuntimeError('boom hunter2-password')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert done.returncode == 1 and len(lines) == 3
+    assert lines[2]["level"] == "critical" and "RuntimeError" in lines[2]["exc"]
+    assert "hunter2" not in done.stderr and token not in done.stderr
+    assert "Update:" not in done.stderr

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 
 from bot.metrics import Metrics
 
@@ -40,12 +41,14 @@ class InFlight(BaseMiddleware):
         try:
             return await handler(event, data)
         finally:
-            self._metrics.update_seconds.observe(time.perf_counter() - started)
-            self._metrics.updates.labels(event.event_type).inc()
-            self._metrics.in_flight.dec()
+            # First the count, which a shutdown waits on; an update of no known type
+            # ({"update_id": 5} alone) has no event_type to label the metrics with.
             self._count -= 1
             if self._count == 0:
                 self._idle.set()
+            self._metrics.in_flight.dec()
+            self._metrics.update_seconds.observe(time.perf_counter() - started)
+            self._metrics.updates.labels(_event_type(event)).inc()
 
     async def drain(self, timeout: float) -> bool:
         """Wait until nothing is in flight; False if `timeout` ran out first."""
@@ -54,3 +57,10 @@ class InFlight(BaseMiddleware):
         except TimeoutError:
             return False
         return True
+
+
+def _event_type(update: Update) -> str:
+    try:
+        return update.event_type
+    except UpdateTypeLookupError:
+        return "unknown"
