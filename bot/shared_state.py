@@ -17,6 +17,9 @@ class SharedState(Protocol):
     async def incr(self, key: str, ttl: float) -> int:
         """Add one to a counter that expires `ttl` seconds after its first increment."""
 
+    async def get(self, key: str) -> int:
+        """A counter's value, 0 when it does not exist (or expired)."""
+
     async def claim(self, key: str, ttl: float) -> bool:
         """True for the first caller only, until `ttl` runs out."""
 
@@ -63,6 +66,10 @@ class MemoryState:
         self._write(key, value, expires)
         return value
 
+    async def get(self, key: str) -> int:
+        entry = self._live(key, time.monotonic())
+        return entry[0] if entry else 0
+
     async def claim(self, key: str, ttl: float) -> bool:
         now = time.monotonic()
         if self._live(key, now) is not None:
@@ -102,6 +109,10 @@ class RedisState:
             pipe.expire(key, max(1, round(ttl)), nx=True)
             value, _ = await pipe.execute()
         return int(value)
+
+    async def get(self, key: str) -> int:
+        value = await self._redis.get(key)
+        return int(value) if value is not None else 0
 
     async def claim(self, key: str, ttl: float) -> bool:
         return bool(await self._redis.set(key, 1, nx=True, px=max(1, int(ttl * 1000))))

@@ -248,3 +248,25 @@ def test_json_logs_cover_warnings_and_crashes_and_mask_them() -> None:
     assert lines[2]["level"] == "critical" and "RuntimeError" in lines[2]["exc"]
     assert "hunter2" not in done.stderr and token not in done.stderr
     assert "Update:" not in done.stderr
+
+
+async def test_throttle_holds_across_a_window_boundary(
+    services: Services, recorded: tuple[Bot, TerminalSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 12: a burst straddling a window boundary let about twice
+    THROTTLE_MESSAGES through the fixed window."""
+    from bot.middlewares import throttle
+
+    bot, session = recorded
+    clock = [1_000_000 * 60 + 59.5]  # half a second before a window ends
+    monkeypatch.setattr(throttle.time, "time", lambda: clock[0])
+    dp = build_dispatcher(_ops(services, throttle_messages=4, throttle_window_seconds=60))
+    user = User(id=3301, is_bot=False, first_name="Max", language_code="en")
+    for _ in range(4):
+        await dp.feed_update(bot, _update("What is perceived value?", user))
+    clock[0] += 1.0  # the next window has begun
+    for _ in range(4):
+        await dp.feed_update(bot, _update("What is perceived value?", user))
+    answers = [text for text in _texts(session) if "[1]" in text]
+    assert len(answers) == 4  # not 8
+    assert sum("faster than I can answer" in text for text in _texts(session)) == 1

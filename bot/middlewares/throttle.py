@@ -1,6 +1,9 @@
-"""Per-user rate limit: a fixed window counted in the shared state (memory or Redis),
-so the limit holds across processes. The first refused message in a window gets a
-friendly explanation; later ones in the same window are dropped quietly."""
+"""Per-user rate limit: a sliding window counted in the shared state (memory or Redis),
+so the limit holds across processes. The count of the current fixed window plus the
+previous window's, weighted by how much of it still lies inside the sliding window, may
+not pass the limit: a burst that straddles a window boundary gets `limit` through, not
+twice that as with fixed windows. The first refused message in a window gets a friendly
+explanation; later ones are dropped quietly."""
 
 from __future__ import annotations
 
@@ -34,16 +37,21 @@ class Throttle(BaseMiddleware):
         if user is None:
             return await handler(event, data)
         now = time.time()
-        slot = int(now // self._window)
-        count = await self._state.incr(f"cvm:throttle:{user.id}:{slot}", self._window)
-        if count <= self._limit:
+        slot, into = divmod(now, self._window)
+        key = f"cvm:throttle:{user.id}:{int(slot)}"
+        current = await self._state.incr(key, 2 * self._window)  # read again next window
+        previous = await self._state.get(f"cvm:throttle:{user.id}:{int(slot) - 1}")
+        remaining = 1.0 - into / self._window  # of the previous window, still inside
+        if current + previous * remaining <= self._limit:
             return await handler(event, data)
         metrics: Metrics = data["metrics"]
         metrics.refused.labels("throttled").inc()
         lang: Lang = data.get("lang", Lang.EN)
-        wait = max(1, math.ceil((slot + 1) * self._window - now))
+        wait = max(1, math.ceil(self._window - into))
         if isinstance(event, CallbackQuery):
             await event.answer(t("throttled", lang, seconds=wait), show_alert=True)
-        elif count == self._limit + 1 and isinstance(event, Message):
+        elif isinstance(event, Message) and await self._state.claim(
+            f"cvm:throttle-told:{user.id}:{int(slot)}", self._window
+        ):
             await event.answer(t("throttled", lang, seconds=wait))
         return None

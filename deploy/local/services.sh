@@ -44,14 +44,19 @@ start)
       --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$STATE/.pwfile"
   fi
-  as_pg "$BIN/pg_ctl" -D "$STATE/pg" -w -l "$STATE/postgres.log" \
-    -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1" start >/dev/null
+  # Idempotent: a server that is already up is left as it is, and the other still starts.
+  if ! as_pg "$BIN/pg_ctl" -D "$STATE/pg" status >/dev/null 2>&1; then
+    as_pg "$BIN/pg_ctl" -D "$STATE/pg" -w -l "$STATE/postgres.log" \
+      -o "-p $PG_PORT -k $STATE -c listen_addresses=127.0.0.1" start >/dev/null
+  fi
   as_pg "$BIN/psql" -h "$STATE" -p "$PG_PORT" -U cvm -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'cvm'" | grep -q 1 ||
     as_pg "$BIN/createdb" -h "$STATE" -p "$PG_PORT" -U cvm cvm
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" \
-    --daemonize yes --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" \
-    --appendonly yes --requirepass "$PASSWORD"
+  if ! redis-cli -p "$REDIS_PORT" -a "$PASSWORD" --no-auth-warning ping 2>/dev/null | grep -q PONG; then
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STATE/redis" \
+      --daemonize yes --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" \
+      --appendonly yes --requirepass "$PASSWORD"
+  fi
   for _ in $(seq 50); do
     redis-cli -p "$REDIS_PORT" -a "$PASSWORD" --no-auth-warning ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
