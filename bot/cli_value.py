@@ -22,6 +22,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     imp.add_argument("file", type=Path)
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--no-fit", action="store_true", help="do not refit the value models")
+    imp.add_argument(
+        "--encoding",
+        choices=["utf-8", "gbk", "gb18030", "big5"],
+        help="the file's encoding (default: detected among these)",
+    )
 
     demo = sub.add_parser("demo-data", help="generate and import a synthetic company")
     demo.add_argument("--customers", type=int, default=None)
@@ -98,7 +103,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"cvm import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    report = service.import_file(ImportKind(args.kind), data, None)
+    report = service.import_file(ImportKind(args.kind), data, None, args.encoding)
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:

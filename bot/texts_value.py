@@ -159,7 +159,15 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     "line": ("line", "第"),
     "err_missing_columns": ("missing columns: {value}", "缺少欄位:{value}"),
-    "err_bad_encoding": ("the file is neither UTF-8 nor GBK", "檔案編碼不是 UTF-8 或 GBK"),
+    "err_bad_encoding": (
+        "this line is not UTF-8, GBK or Big5 text",
+        "這一行不是 UTF-8、GBK 或 Big5 編碼",
+    ),
+    "err_mixed_encoding": (
+        "this line is in another encoding than the UTF-8 lines before it; save the whole "
+        "file as UTF-8",
+        "這一行的編碼與前面的 UTF-8 行不同,請把整個檔案另存為 UTF-8",
+    ),
     "err_empty_file": ("the file is empty", "檔案是空的"),
     "err_too_many_rows": ("more than {value} rows", "超過 {value} 列"),
     "err_missing_values": ("missing values", "缺少欄位值"),

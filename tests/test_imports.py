@@ -264,3 +264,46 @@ def test_no_file_crashes_the_import_or_half_writes(engine, header, rows, raw) ->
         assert after - before == (report.inserted if report.committed else 0)
         for issue in report.errors:
             assert issue.code and len(issue.value) <= 80
+
+
+BIG5_NAMES = "customer_id,name\nC-90,台灣電子股份有限公司\nC-91,高雄鋼鐵工業\n"
+
+
+def test_big5_file_keeps_its_names(engine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14, item 8: a Big5 file was read as GBK and 台灣電子股份有限公司 became 芖筿Τそ."""
+    from sqlalchemy import select
+
+    from bot.customers.store import CUSTOMER
+
+    report = import_customers(engine, BIG5_NAMES.encode("cp950"))
+    assert report.committed and report.encoding == "big5", report.as_json_dict()
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(CUSTOMER.c.id, CUSTOMER.c.name)).all())
+    assert names["C-90"] == "台灣電子股份有限公司" and names["C-91"] == "高雄鋼鐵工業"
+
+
+def test_gbk_file_is_still_gbk(engine) -> None:  # type: ignore[no-untyped-def]
+    data = "customer_id,name\nC-92,上海电子有限公司\nC-93,北京钢铁\n".encode("gbk")
+    report = import_customers(engine, data)
+    assert report.committed and report.encoding == "gbk"
+
+
+def test_mixed_encodings_are_refused_at_the_first_bad_line(engine) -> None:  # type: ignore[no-untyped-def]
+    data = "customer_id,name\nC-94,台灣電子\n".encode() + "C-95,北京钢铁\n".encode("gbk")
+    report = import_customers(engine, data)
+    assert not report.committed
+    assert (report.errors[0].code, report.errors[0].line) == ("mixed_encoding", 3)
+
+
+def test_declared_encoding_is_used(engine) -> None:  # type: ignore[no-untyped-def]
+    report = import_customers(engine, BIG5_NAMES.encode("cp950"), encoding="big5")
+    assert report.committed and report.encoding == "big5"
+    wrong = import_customers(engine, BIG5_NAMES.encode("cp950"), encoding="utf-8")
+    assert not wrong.committed and wrong.errors[0].code == "bad_encoding"
+
+
+def test_malformed_csv_names_its_own_line(engine) -> None:  # type: ignore[no-untyped-def]
+    """The error named the line before the bad one."""
+    data = b'customer_id,timestamp,amount\nC-1,2025-01-05,5\nC-1,"2025-01-06,5\n'
+    report = import_transactions(engine, data)
+    assert (report.errors[0].code, report.errors[0].line) == ("bad_csv", 3)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
+from bot.customers.encodings import EncodingProblem, decode
 from bot.customers.store import CUSTOMER, REVISION, TRANSACTION
 from bot.storage.models import Customer
 
@@ -129,25 +130,14 @@ class ImportReport:
         }
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first, then GB18030, which covers GBK and GB2312."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "gbk"
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8", data, 0, 1, "neither UTF-8 nor GBK")
-
-
 def detect_kind(data: bytes) -> ImportKind | None:
     """Which import a file is, from its header: transactions have an amount column."""
+    head = data[:4096]
+    cut = head.rfind(b"\n") + 1 if len(data) > len(head) else len(head)  # whole lines only
     try:
-        text, _ = decode(data[:4096] if len(data) > 4096 else data)
-    except UnicodeDecodeError:
-        try:
-            text, _ = decode(data[:4095])
-        except UnicodeDecodeError:
-            return None
+        text, _ = decode(head[: cut or len(head)])
+    except EncodingProblem:
+        return None
     header = next(csv.reader(io.StringIO(text)), [])
     names = {h.strip().lower() for h in header}
     if names & set(ALIASES["amount"]):
@@ -229,24 +219,27 @@ def _numbered_rows(
     line = 1
     try:
         for row in rows:
-            line += 1
+            # The file's own line where the record starts (a quoted cell may span lines).
+            start, line = line + 1, getattr(rows, "line_num", line + 1)
             if not row or not any(cell.strip() for cell in row):
                 continue
             report.rows += 1
             if max_rows is not None and report.rows > max_rows:
-                report.error(line, "too_many_rows", str(max_rows))
+                report.error(start, "too_many_rows", str(max_rows))
                 return
-            yield line, row
+            yield start, row
     except csv.Error as exc:
-        report.error(line, "bad_csv", str(exc))
+        report.error(getattr(rows, "line_num", line + 1), "bad_csv", str(exc))
 
 
-def _open(data: bytes, report: ImportReport) -> tuple[Iterator[list[str]], dict[str, int]] | None:
+def _open(
+    data: bytes, report: ImportReport, encoding: str | None
+) -> tuple[Iterator[list[str]], dict[str, int]] | None:
     """Decode, read the header and map the columns; None (with the reason reported) if not."""
     try:
-        text, report.encoding = decode(data)
-    except UnicodeDecodeError:
-        report.error(0, "bad_encoding")
+        text, report.encoding = decode(data, encoding)
+    except EncodingProblem as problem:
+        report.error(problem.line, problem.code)
         return None
     rows = iter(_rows(text))
     try:
@@ -259,11 +252,15 @@ def _open(data: bytes, report: ImportReport) -> tuple[Iterator[list[str]], dict[
 
 
 def import_transactions(
-    engine: Engine, data: bytes, max_rows: int | None = None, now: datetime | None = None
+    engine: Engine,
+    data: bytes,
+    max_rows: int | None = None,
+    now: datetime | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(ImportKind.TRANSACTIONS)
-    opened = _open(data, report)
+    opened = _open(data, report, encoding)
     if opened is None:
         return report
     rows, columns = opened
@@ -386,10 +383,12 @@ def _row(
     }
 
 
-def import_customers(engine: Engine, data: bytes, max_rows: int | None = None) -> ImportReport:
+def import_customers(
+    engine: Engine, data: bytes, max_rows: int | None = None, encoding: str | None = None
+) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(ImportKind.CUSTOMERS)
-    opened = _open(data, report)
+    opened = _open(data, report, encoding)
     if opened is None:
         return report
     rows, columns = opened

@@ -217,11 +217,16 @@ class ValueService:
 
     # --- imports --------------------------------------------------------------------------
     def import_file(
-        self, kind: ImportKind, data: bytes, max_rows: int | None = None
+        self,
+        kind: ImportKind,
+        data: bytes,
+        max_rows: int | None = None,
+        encoding: str | None = None,
     ) -> ImportReport:
+        """`encoding` None: UTF-8, GB18030/GBK or Big5, detected."""
         if kind is ImportKind.CUSTOMERS:
-            return import_customers(self.store.engine, data, max_rows)
-        return import_transactions(self.store.engine, data, max_rows)
+            return import_customers(self.store.engine, data, max_rows, encoding)
+        return import_transactions(self.store.engine, data, max_rows, encoding=encoding)
 
     # --- async faces for handlers -----------------------------------------------------------
     async def abreakdown(self, customer_id: str) -> CustomerBreakdown | None:

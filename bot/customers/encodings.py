@@ -1,0 +1,99 @@
+"""Which encoding a company's CSV file is in: UTF-8, GB18030/GBK or Big5.
+
+GB18030 decodes almost any byte string, so "not UTF-8, therefore GBK" turned a Big5 file
+(common for Traditional Chinese companies) into nonsense (台灣電子股份有限公司 ->
+芖筿Τそ) without an error. When a file is valid in both Chinese encodings, the one
+whose text reads as Chinese wins: the share of its characters that are common Han
+characters (by wordfreq's frequencies), ASCII or ordinary punctuation. A file that mixes
+UTF-8 lines with others, or that no encoding reads, is refused with its first bad line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from knowledge.script import to_simplified
+
+NAMES = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030", "big5": "cp950"}
+CHINESE = ("gbk", "big5")
+COMMON_ZIPF = 2.5  # a character used at least this often in Chinese text
+
+
+@dataclass(frozen=True, slots=True)
+class EncodingProblem(Exception):
+    code: str  # "bad_encoding" | "mixed_encoding"
+    line: int
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding name); raises EncodingProblem naming the file's own line."""
+    if declared:
+        return _strict(data, declared), declared
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as error:
+        mixed = _first_line_after_utf8(data, error.start)
+        if mixed is not None:
+            raise EncodingProblem("mixed_encoding", mixed) from None
+    readings = []
+    for name in CHINESE:
+        try:
+            readings.append((_plausibility(data.decode(NAMES[name])), name))
+        except UnicodeDecodeError:
+            continue
+    if not readings:
+        raise EncodingProblem("bad_encoding", _first_bad_line(data))
+    _, best = max(readings)
+    return data.decode(NAMES[best]), best
+
+
+def _strict(data: bytes, name: str) -> str:
+    codec = NAMES.get(name.lower().replace("_", "-"), name)
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        raise EncodingProblem("bad_encoding", _first_bad_line(data, codec)) from None
+
+
+def _first_line_after_utf8(data: bytes, bad_at: int) -> int | None:
+    """The line of the first non-UTF-8 byte, if lines before it are UTF-8 with Chinese in
+    them: then the file mixes encodings (a GBK file has no valid non-ASCII UTF-8 line)."""
+    before = data[:bad_at]
+    start = before.rfind(b"\n") + 1
+    if any(b >= 0x80 for b in data[:start]):
+        return before.count(b"\n") + 1
+    return None
+
+
+def _first_bad_line(data: bytes, codec: str = "gb18030") -> int:
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        for name in (codec, NAMES["big5"], "utf-8"):
+            try:
+                line.decode(name)
+                break
+            except (UnicodeDecodeError, LookupError):
+                continue
+        else:
+            return number
+    return 1
+
+
+def _plausibility(text: str) -> float:
+    sample = [c for c in text[:20_000] if not c.isspace()]
+    if not sample:
+        return 1.0
+    return sum(_reads(c) for c in sample) / len(sample)
+
+
+@lru_cache(maxsize=20_000)
+def _reads(char: str) -> bool:
+    if char.isascii():
+        return True
+    if "\u4e00" <= char <= "\u9fff":
+        zipf = max(zipf_frequency(char, "zh"), zipf_frequency(to_simplified(char), "zh"))
+        return zipf >= COMMON_ZIPF
+    return unicodedata.category(char).startswith("P")  # ,。「」 but not Τ or そ
