@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -215,32 +216,79 @@ class SummaryError(ValueError):
 
 
 def read_summary(path: Path) -> dict[str, np.ndarray | list[str]]:
-    """customer_id,frequency,recency,T[,monetary_value] with time in any one unit."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    """customer_id,frequency,recency,T[,monetary_value] with time in any one unit.
+
+    Every row is checked before any work is done, and the first bad one is named by its
+    line: a model fitted on NaN, a negative spend or a customer counted twice gives
+    numbers no one should act on.
+    """
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise SummaryError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
         reader = csv.DictReader(handle)
-        fields = {f.strip() for f in reader.fieldnames or []}
+        reader.fieldnames = [f.strip() for f in reader.fieldnames or []]
+        fields = set(reader.fieldnames)
         missing = {"customer_id", "frequency", "recency", "T"} - fields
         if missing:
             raise SummaryError(f"missing columns: {', '.join(sorted(missing))}")
         ids: list[str] = []
+        seen: dict[str, int] = {}
         cols: dict[str, list[float]] = {
             "frequency": [],
             "recency": [],
             "T": [],
             "monetary_value": [],
         }
-        for line, row in enumerate(reader, start=2):
-            try:
-                ids.append(row["customer_id"])
-                for key in ("frequency", "recency", "T"):
-                    cols[key].append(float(row[key]))
-                cols["monetary_value"].append(float(row.get("monetary_value") or 0.0))
-            except (TypeError, ValueError) as exc:
-                raise SummaryError(f"line {line}: {exc}") from exc
+        try:
+            for row in reader:
+                line = reader.line_num
+                values = _summary_row(row, "monetary_value" in fields, line)
+                cid = values[0]
+                if cid in seen:
+                    raise SummaryError(f"line {line}: customer {cid} already on line {seen[cid]}")
+                seen[cid] = line
+                ids.append(cid)
+                for key, value in zip(cols, values[1:], strict=True):
+                    cols[key].append(value)
+        except csv.Error as exc:
+            raise SummaryError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
+    if not ids:
+        raise SummaryError("no customers in the file")
     data: dict[str, np.ndarray | list[str]] = {k: np.array(v) for k, v in cols.items()}
     data["customer_id"] = ids
     data["has_monetary"] = np.array(["monetary_value" in fields])
     return data
+
+
+def _summary_row(
+    row: dict[str, str | None], with_monetary: bool, line: int
+) -> tuple[str, float, float, float, float]:
+    cid = (row.get("customer_id") or "").strip()
+    if not cid:
+        raise SummaryError(f"line {line}: no customer_id")
+    numbers = {}
+    for key in ("frequency", "recency", "T", *(("monetary_value",) if with_monetary else ())):
+        raw = (row.get(key) or "").strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SummaryError(f"line {line}: {key} is not a number: {raw!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise SummaryError(f"line {line}: {key} must be a finite number >= 0, not {raw}")
+        numbers[key] = value
+    x, t_x, big_t = numbers["frequency"], numbers["recency"], numbers["T"]
+    if x != int(x):
+        raise SummaryError(f"line {line}: frequency must be a whole number of repeat purchases")
+    if big_t <= 0 or t_x > big_t:
+        raise SummaryError(f"line {line}: need 0 <= recency <= T and T > 0")
+    if x == 0 and t_x != 0:
+        raise SummaryError(f"line {line}: recency must be 0 for a customer with no repeat purchase")
+    m = numbers.get("monetary_value", 0.0)
+    if with_monetary and x > 0 and m <= 0:
+        raise SummaryError(f"line {line}: monetary_value must be > 0 for a repeat customer")
+    return cid, x, t_x, big_t, m
 
 
 def _fit_summary(args: argparse.Namespace) -> int:
@@ -250,7 +298,7 @@ def _fit_summary(args: argparse.Namespace) -> int:
     try:
         data = read_summary(args.summary)
         bgnbd = fit_bgnbd(data["frequency"], data["recency"], data["T"])
-    except (SummaryError, ValueError) as exc:
+    except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value fit: {exc}", file=sys.stderr)
         return 2
     result: dict[str, object] = {"bgnbd": bgnbd.as_json_dict()}
@@ -272,15 +320,19 @@ def _score_summary(args: argparse.Namespace) -> int:
     from value_engine.gamma_gamma import fit_gamma_gamma
 
     try:
+        if args.horizon < 0:
+            raise SummaryError("--horizon must not be negative")
+        if not 0 <= args.discount_rate < 1:
+            raise SummaryError("--discount-rate must be a rate per period, from 0 to below 1")
+        if not args.out.parent.is_dir():
+            raise SummaryError(f"--out: the folder {args.out.parent} does not exist")
         data = read_summary(args.summary)
         if not bool(np.asarray(data["has_monetary"])[0]):
             raise SummaryError("scoring needs a monetary_value column")
-        if args.horizon < 0:
-            raise SummaryError("--horizon must not be negative")
         x, t_x, big_t, m = data["frequency"], data["recency"], data["T"], data["monetary_value"]
         bgnbd = fit_bgnbd(x, t_x, big_t)
         gamma_gamma = fit_gamma_gamma(x, m)
-    except (SummaryError, ValueError) as exc:
+    except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value score: {exc}", file=sys.stderr)
         return 2
     predicted = predict_all(

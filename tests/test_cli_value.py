@@ -109,3 +109,62 @@ def test_import_demo_fit_and_customer_breakdown(env: dict[str, str], tmp_path: P
     assert "等級" in text
     missing = _cvm(env, "customer", "C-0", check=False)
     assert missing.returncode == 1 and "no customer" in missing.stderr
+
+
+SUMMARY_HEADER = "customer_id,frequency,recency,T,monetary_value\n"
+GOOD_ROWS = "".join(f"C-{i},{i % 4},{(i % 4) * 5},40,{20 + i}\n" for i in range(50))
+
+
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        ("X-1,2,nan,40,20\n", "recency"),
+        ("X-1,2,10,inf,20\n", "T"),
+        ("X-1,2,10,40,nan\n", "monetary_value"),
+        ("X-1,2,10,40,-5\n", "monetary_value"),
+        ("C-3,1,5,40,20\n", "already on line"),
+        ("X-1,2,50,40,20\n", "recency <= T"),
+        ("X-1,0,5,40,20\n", "recency must be 0"),
+        ("X-1,1.5,5,40,20\n", "whole number"),
+    ],
+)
+def test_bad_summary_rows_get_exit_2_and_one_line(
+    env: dict[str, str], tmp_path: Path, rows: str, says: str
+) -> None:
+    """Issue 14, item 7: NaN/inf ended in a traceback; NaN or negative spend and duplicate
+    customers were accepted silently."""
+    path = tmp_path / "summary.csv"
+    path.write_text(SUMMARY_HEADER + GOOD_ROWS + rows)
+    for command in ("fit", "score"):
+        extra = ["--horizon", "52", "--discount-rate", "0.002", "--out", str(tmp_path / "o.csv")]
+        done = _cvm(env, "value", command, "--summary", str(path),
+                    *(extra if command == "score" else []), check=False)  # fmt: skip
+        assert done.returncode == 2, (command, done.stderr)
+        assert says in done.stderr and "line 52" in done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_summary_header_with_spaces_is_read(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "spaced.csv"
+    path.write_text(SUMMARY_HEADER.replace(",", ", ") + GOOD_ROWS)
+    done = _cvm(env, "value", "fit", "--summary", str(path), "--json", check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--summary", "/no/such/file.csv"], "cannot read"),
+        (["--discount-rate", "-1.5"], "--discount-rate"),
+        (["--out", "/no/such/folder/scores.csv"], "does not exist"),
+    ],
+)
+def test_bad_score_arguments_fail_before_any_work(
+    env: dict[str, str], summary_csv: Path, tmp_path: Path, args: list[str], says: str
+) -> None:
+    given = {"--summary": str(summary_csv), "--horizon": "52", "--discount-rate": "0.002",
+             "--out": str(tmp_path / "o.csv")}  # fmt: skip
+    given.update(zip(args[::2], args[1::2], strict=True))
+    flat = [part for item in given.items() for part in item]
+    done = _cvm(env, "value", "score", *flat, check=False)
+    assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
