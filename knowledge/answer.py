@@ -12,34 +12,19 @@ invented; each line carries the number of the passage it is quoted from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-import numpy as np
-
-from knowledge.document import Document, Enumeration, Item, announces_items, inline_items
+from knowledge.answer_plan import ITEM_MARKER, SHORT_SENTENCE, Draft, Focus, Line, Plan, Planner
+from knowledge.document import announces_items
 from knowledge.english import gloss_lines
-from knowledge.glossary import bridge
 from knowledge.index import KnowledgeIndex
-from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Lang, Passage, Source
-from knowledge.question import QuestionIntent, defines
 from knowledge.reader import Reader
-from knowledge.script import to_script, to_simplified
+from knowledge.script import to_script
 
 MAX_CITED = 3  # the LLM composer's context: the best passage and two nearly as good
 CITE_RATIO = 0.75
 MAX_SOURCES = 5
 MAX_ANSWER_CHARS = 1200
-MAX_ITEM_CHARS = 160
-LIST_CHARS = 900  # what a list answer may spend on its items together
-PASSAGE_PRIOR = 0.5  # how much the passage ranking adds to a sentence's own score
-SUPPORT_MARGIN = 0.35  # a second thought joins the answer when it scores nearly as well
-COUNT_MARGIN = 0.6  # "哪三個": a list of three may outrank a slightly better sentence
-FORMULA_MARGIN = 1.0  # how much less than the answer a formula of its article may score
-OPENING_SENTENCES = 2  # a section's first sentences introduce what it lists
-ARTICLE_PREFERENCE = 0.5  # the question names the article it asks about
-CONTEXT_PREFERENCE = 0.5  # a follow-up is about what the last answer said
-SHORT_SENTENCE = 24  # "三是后期分析。" says too little alone: its explanation follows
 
 LEAD = {
     Lang.ZH_HANT: "根據知識庫:",
@@ -79,60 +64,6 @@ NOT_COVERED = {
 }
 _FORMULA = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=|公式")
 _EXAMPLE = re.compile(r"^(?:例如|比如|譬如|如|案例)")
-_CONNECTIVE_BACK = re.compile(
-    r"^(?:因此|所以|这|该|其|此|它|他们|但|而|同时|另外|此外|并且|换句话说)"
-)
-_CONNECTIVE_ON = re.compile(r"^(?:即|也就是|例如|比如|如|因此|所以|这|其中|换句话说|具体|包括)")
-_DEFINING = re.compile(r"是指|指的是|就是|即|定义为|称为|认为|指")
-_EQUATION = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=")
-_NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:年|位|倍|磅|英里|美元|家|个百分点)")
-_ITEM_MARKER = re.compile(r"^\s*[-•·]\s*")
-_KIND_CUES: dict[str, re.Pattern[str]] = {
-    "why": re.compile(r"因为|因此|所以|由于|原因|在于|关键|导致|进而|引起|源于|来源于|来自"),
-    "case": re.compile(r"例如|比如|如|案例|公司|企业"),
-    "number": _NUMBER,
-    "how": re.compile(r"通过|要|应|必须|首先|方法|策略|措施"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Focus:
-    """The list an answer told, so "那第二個呢?" can be answered from it."""
-
-    doc_id: str
-    enumeration: int
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """What a composer needs: the question, its intent, and the passages it may cite."""
-
-    question: str
-    retrieval_query: str
-    lang: Lang
-    intent: QuestionIntent
-    passages: tuple[Passage, ...]
-    focus: Focus | None = None  # the list the previous answer told, for a follow-up
-    context: str = ""  # the previous answer, when this question points back at it
-
-
-@dataclass
-class _Line:
-    ref: int
-    text: str  # in the article's script; rendered in the reader's
-    indent: bool = False
-    label: str | None = None
-
-
-@dataclass
-class _Plan:
-    lines: list[_Line] = field(default_factory=list)
-    focus: Focus | None = None
-    count: int | None = None  # items in a told list
-
-    def has(self, ref: int) -> bool:
-        return any(line.ref == ref for line in self.lines)
 
 
 def not_covered(question: str, lang: Lang) -> Answer:
@@ -173,410 +104,20 @@ class ExtractiveComposer:
     def __init__(self, index: KnowledgeIndex, reader: Reader) -> None:
         self._index = index
         self._reader = reader
+        self._planner = Planner(index, reader)
 
     def compose(self, draft: Draft) -> Answer:
-        plan = self.plan(draft)
-        return self._render(draft, plan)
-
-    def plan(self, draft: Draft) -> _Plan:
-        intent = draft.intent
-        if draft.focus is not None and intent.ordinal is not None:
-            told = self._item_plan(draft.focus, intent.ordinal)
-            if told is not None:
-                return told
-        if intent.kind == "comparison" and len(intent.sides) == 2:
-            compared = self._comparison_plan(draft)
-            if compared is not None:
-                return compared
-        scores = self._scores(draft)
-        anchor = int(np.argmax(self._on_the_case(draft.intent, scores)))
-        if intent.count:
-            subjects = {
-                t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)
-            }
-            anchor = self._matching_count(scores, anchor, intent.count, subjects)
-        return self._expand(draft, anchor, scores)
-
-    # -- scoring -------------------------------------------------------------------------
-
-    def _scores(self, draft: Draft) -> np.ndarray:
-        reader = self._reader
-        # A follow-up found its passages with the last question's words; its sentence is the
-        # one that answers its own words, near what was just said (_lean_on_context).
-        query = draft.question if draft.context else draft.retrieval_query
-        terms = set(query_tokens(query))
-        named_doc = self._named_article(query, terms)
-        # "the customer-equity article" names where to look, not what is asked.
-        title = set(tokenize(self._reader.documents[named_doc].title)) if named_doc else set()
-        terms -= title
-        vector = self._query_vector(query, draft.lang, title)
-        # Passages were ranked for the retrieval query; a follow-up's sentences are scored on
-        # its own words, so the passages' closeness does not carry over to them.
-        passage_cosine = (
-            {}
-            if draft.context
-            else {self._index.position[p.chunk.chunk_id]: p.dense for p in draft.passages}
-        )
-        scores = reader.scores(vector, terms, passage_cosine)
-        prior = np.zeros_like(scores)
-        fused = [p.score for p in draft.passages]
-        low, high = (min(fused), max(fused)) if fused else (0.0, 0.0)
-        for passage in draft.passages:
-            chunk_idx = self._index.position[passage.chunk.chunk_id]
-            weight = (passage.score - low) / (high - low) if high > low else 1.0
-            for ref in reader.chunk_refs.get(chunk_idx, []):
-                prior[ref] = max(prior[ref], PASSAGE_PRIOR * (0.25 + 0.75 * weight))
-        scores = np.asarray(scores + prior, dtype=np.float64)
-        cue = _KIND_CUES.get(draft.intent.kind)
-        # The question's subject: terms few sentences use. A sentence defining one of them
-        # ("性價比:是指…") answers "怎麼算/是什麼/算哪一種" alike.
-        subjects = tuple(t for t in terms if reader.distinctive(t) and len(t) >= 2)
-        parts = {t for term in draft.intent.definition_terms for t in tokenize(term) if t != term}
-        for ref in range(len(scores)):
-            text = reader.simplified(ref)
-            if cue is not None and cue.search(text):
-                scores[ref] += 0.15
-            if draft.intent.definition_terms and defines(text, draft.intent.definition_terms):
-                scores[ref] += 0.6
-            elif parts and all(p in text for p in parts) and _DEFINING.search(text):
-                scores[ref] += 0.5  # "提出了「顧客價值讓渡」…顧客價值指…": the term, reworded
-            elif subjects and defines(text, subjects):
-                scores[ref] += 0.3
-            if named_doc is not None and reader.refs[ref].doc_id == named_doc:
-                scores[ref] += ARTICLE_PREFERENCE
-        if draft.context:
-            self._lean_on_context(scores, draft.context)
-            if draft.intent.wants_list and (_BARE_LIST.search(text) or self._is_heading(ref)):
-                scores[ref] += 0.2
-        return scores
-
-    def _query_vector(self, query: str, lang: Lang, title: set[str]) -> np.ndarray | None:
-        embedder = self._index.embedder
-        if embedder is None:
-            return None
-        vector = embedder.embed_query(query)
-        if lang is Lang.EN:
-            # The articles are Chinese: the question's own terms in Chinese carry further
-            # than the English sentence does in a small multilingual model.
-            bridged = " ".join(zh for zh in bridge(query) if not set(tokenize(zh)) <= title)
-            if bridged:
-                vector = vector + embedder.embed_query(bridged)
-                vector = vector / (np.linalg.norm(vector) or 1.0)
-        return np.asarray(vector, dtype=np.float32)
-
-    def _comparison_plan(self, draft: Draft) -> _Plan | None:
-        """ "價值資產和品牌資產有什麼區別?": what the articles say of each side, side by side."""
-        plan = _Plan()
-        for side in draft.intent.sides:
-            zh = bridge(side) if draft.lang is Lang.EN else [side]
-            if not zh:
-                return None
-            terms = {t for z in zh for t in tokenize(z)}
-            vector = self._query_vector(" ".join(zh), Lang.ZH_HANS, set())
-            scores = self._reader.scores(vector, terms)
-            for ref in range(len(scores)):
-                text = self._reader.simplified(ref)
-                if not any(z in text for z in zh):
-                    scores[ref] = -np.inf  # a side is answered only where it is named
-                elif defines(text, tuple(zh)):
-                    scores[ref] += 0.6
-            if not np.isfinite(scores.max()):
-                return None
-            doc, index = self._locate(int(np.argmax(scores)))
-            start = len(plan.lines)
-            self._add_thought(plan, doc, index, "definition")
-            if len(plan.lines) > start:
-                plan.lines[start].label = side
-        return plan
-
-    def _on_the_case(self, intent: QuestionIntent, scores: np.ndarray) -> np.ndarray:
-        """ "华为如何创造客户价值?" is answered by what 华为 did, where the articles tell it,
-        not by the general rule that scores a little higher."""
-        if intent.kind != "case" or not intent.cases:
-            return scores
-        names = [
-            ref
-            for ref in range(len(scores))
-            if any(c in self._reader.simplified(ref) for c in intent.cases)
-        ]
-        if not names:
-            return scores
-        masked = np.full_like(scores, -np.inf)
-        masked[names] = scores[names]
-        return masked
-
-    def _lean_on_context(self, scores: np.ndarray, context: str) -> None:
-        """ "那這幾個變了會怎樣?": the answer is near what was just said, so the paragraphs
-        the previous answer quoted come first."""
-        said = to_simplified(context)
-        near: set[int] = set()
-        for ref in range(len(scores)):
-            if self._reader.simplified(ref) in said:
-                doc, index = self._locate(ref)
-                near.update(
-                    r
-                    for i in doc.paragraph_of(index)
-                    if (r := self._reader.ref_id(doc.doc_id, i)) is not None
-                )
-        for ref in near:
-            scores[ref] += CONTEXT_PREFERENCE
-
-    def _named_article(self, query: str, terms: set[str]) -> str | None:
-        """ "講客戶資產那篇文章說…", "the customer-equity article": the one article whose
-        title has a term of the question that no other title has."""
-        if not _NAMES_ARTICLE.search(query):
-            return None
-        titles = {d: set(tokenize(doc.title)) for d, doc in self._reader.documents.items()}
-        named = {
-            d
-            for d, tokens in titles.items()
-            for t in terms & tokens
-            if sum(t in other for other in titles.values()) == 1
-        }
-        return named.pop() if len(named) == 1 else None
-
-    def _is_heading(self, ref: int) -> bool:
-        doc, index = self._locate(ref)
-        return doc.sentences[index].paragraph < 0
-
-    def _matching_count(
-        self, scores: np.ndarray, anchor: int, count: int, subjects: set[str]
-    ) -> int:
-        """ "哪三個": among the best sentences, prefer one whose list has that many items,
-        and of those, a list that is about the question's subject ("品牌資產有三個驅動要素:…")
-        over one that merely has it among its items ("由價值資產、品牌資產、維系資產組成")."""
-        best = float(scores[anchor])
-        chosen, chosen_score = anchor, -np.inf
-        for ref in np.argsort(-scores)[:12]:
-            if float(scores[ref]) < best - COUNT_MARGIN:
-                break
-            doc, index = self._locate(int(ref))
-            found = doc.enumeration_of(index)
-            text = doc.sentences[index].simplified
-            items = inline_items(text)
-            if found is not None and len(found[0].items) == count:
-                intro = doc.sentences[found[0].lead].simplified if found[0].lead is not None else ""
-            elif len(items) == count:
-                intro = text.split(items[0])[0]
-            else:
-                continue
-            about = sum(term in intro for term in subjects)
-            score = float(scores[ref]) + COUNT_MARGIN * about / (len(subjects) or 1)
-            if score > chosen_score:
-                chosen, chosen_score = int(ref), score
-        return chosen
-
-    # -- what to say ---------------------------------------------------------------------
-
-    def _expand(self, draft: Draft, anchor: int, scores: np.ndarray) -> _Plan:
-        doc, index = self._locate(anchor)
-        intent = draft.intent
-        found = doc.enumeration_of(index)
-        sentence = doc.sentences[index]
-        if sentence.paragraph < 0 and (found is None or found[1] >= 0):
-            if found is not None and intent.wants_list and not self._names_item(draft, *found):
-                # "有哪些基本策略?" met one of the strategies' headings: tell them all.
-                return self._list_plan(doc, found[0], self._enumeration_number(doc, found[0]))
-            # A section heading answers best with what the section says under it.
-            told = self._section_plan(doc, sentence.section, intent)
-            if told is not None:
-                return told
-        plan = _Plan()
-        if found is not None:
-            enumeration, item = found
-            listy = intent.wants_list or intent.kind in ("list", "how", "why", "other")
-            if item >= 0 and self._names_item(draft, enumeration, item):
-                self._add_item(plan, doc, enumeration.items[item].sentences)
-            elif item == -1 or listy:
-                return self._list_plan(doc, enumeration, self._enumeration_number(doc, enumeration))
-            else:
-                self._add_item(plan, doc, enumeration.items[item].sentences)
-        else:
-            opening = doc.section_sentences(sentence.section)[:OPENING_SENTENCES]
-            introduces = index in opening and not inline_items(sentence.simplified)
-            below = doc.list_under(sentence.section) if intent.wants_list and introduces else None
-            if below is not None:  # "有哪些策略?" met the section's introduction
-                return self._list_plan(doc, doc.enumerations[below], below)
-            self._add_thought(plan, doc, index, intent.kind)
-        self._add_support(plan, draft, anchor, scores)
-        if intent.kind in ("definition", "number"):
-            self._add_formula(plan, anchor, scores)
-        return plan
-
-    def _add_formula(self, plan: _Plan, anchor: int, scores: np.ndarray) -> None:
-        """A definition with a formula states it: "Vc = Rc - Cc" after "顧客價值指…差額"."""
-        if any(_EQUATION.search(line.text) for line in plan.lines):
-            return
-        said = {self._reader.refs[line.ref].doc_id for line in plan.lines}
-        best = float(scores[anchor])
-        for ref in np.argsort(-scores):
-            if float(scores[ref]) < best - FORMULA_MARGIN:
-                return
-            doc, index = self._locate(int(ref))
-            if doc.doc_id in said and _EQUATION.search(doc.sentences[index].text):
-                self._add(plan, doc, index)
-                return
-
-    def _section_plan(
-        self, doc: Document, section: tuple[str, ...], intent: QuestionIntent
-    ) -> _Plan | None:
-        body = doc.section_sentences(section)
-        if not body:
-            return None
-        for index in body:
-            found = doc.enumeration_of(index)
-            if found is not None and (intent.wants_list or intent.kind != "definition"):
-                enumeration = found[0]
-                return self._list_plan(doc, enumeration, self._enumeration_number(doc, enumeration))
-        plan = _Plan()
-        self._add(plan, doc, doc.paragraph_of(body[0])[0])
-        self._add_thought(plan, doc, body[0], intent.kind)
-        return plan
-
-    def _names_item(self, draft: Draft, enumeration: Enumeration, item: int) -> bool:
-        """The question names one item ("核心運作主要管哪幾塊"): it asks inside that item."""
-        terms = {t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)}
-        labels = [set(tokenize(it.label)) for it in enumeration.items]
-        mine = terms & labels[item]
-        return bool(mine) and not any(mine & other for n, other in enumerate(labels) if n != item)
-
-    def _add_thought(self, plan: _Plan, doc: Document, index: int, kind: str) -> None:
-        """The anchor sentence, with what it leans on before and what completes it after."""
-        paragraph = doc.paragraph_of(index)
-        pos = paragraph.index(index)
-        text = doc.sentences[index].simplified
-        if kind == "case" and 0 < pos <= 2:
-            for before in paragraph[:pos]:  # a case is told from where its paragraph starts
-                self._add(plan, doc, before)
-        elif pos > 0 and _CONNECTIVE_BACK.match(text):
-            self._add(plan, doc, paragraph[pos - 1])
-        self._add(plan, doc, index)
-        following = _following(doc, index)
-        if announces_items(doc.sentences[index].text):
-            for nxt in following[:3]:
-                self._add(plan, doc, nxt)
-            return
-        if following and (
-            len(text) < SHORT_SENTENCE * 2
-            or kind in ("definition", "why", "how", "case", "number")
-            or _CONNECTIVE_ON.match(doc.sentences[following[0]].simplified)
-        ):
-            nxt = following[0]
-            if doc.sentences[nxt].paragraph == doc.sentences[index].paragraph:
-                self._add(plan, doc, nxt)
-                if announces_items(doc.sentences[nxt].text):
-                    for more in following[1:4]:
-                        self._add(plan, doc, more)
-                # "例如,…": the example that completes the thought comes with it.
-                for more in following[1:3]:
-                    if not _CONNECTIVE_ON.match(doc.sentences[more].simplified):
-                        break
-                    self._add(plan, doc, more)
-        if kind == "number" and not any(_NUMBER.search(line.text) for line in plan.lines):
-            # "有多重?": read on to the figure, a sentence or two further at most.
-            for more in following[1:3]:
-                self._add(plan, doc, more)
-                if _NUMBER.search(doc.sentences[more].text):
-                    break
-
-    def _add_item(self, plan: _Plan, doc: Document, sentences: tuple[int, ...]) -> None:
-        for n, index in enumerate(sentences[:3]):
-            if n and sum(len(line.text) for line in plan.lines) > MAX_ITEM_CHARS * 2:
-                break
-            self._add(plan, doc, index)
-
-    def _add_support(self, plan: _Plan, draft: Draft, anchor: int, scores: np.ndarray) -> None:
-        """A second thought from elsewhere, when it answers nearly as well as the first."""
-        anchor_doc, anchor_index = self._locate(anchor)
-        paragraph = anchor_doc.sentences[anchor_index].paragraph
-        best = float(scores[anchor])
-        for ref in np.argsort(-scores)[1:6]:
-            ref = int(ref)
-            if float(scores[ref]) < best - SUPPORT_MARGIN:
-                return
-            doc, index = self._locate(ref)
-            if plan.has(ref) or (doc is anchor_doc and doc.sentences[index].paragraph == paragraph):
-                continue
-            if doc.sentences[index].paragraph < 0:
-                continue
-            self._add_thought(plan, doc, index, draft.intent.kind)
-            return
-
-    def _list_plan(self, doc: Document, enumeration: Enumeration, number: int) -> _Plan:
-        plan = _Plan(focus=Focus(doc.doc_id, number), count=len(enumeration.items))
-        if enumeration.lead is not None:
-            lead = self._reader.ref_id(doc.doc_id, enumeration.lead)
-            if lead is not None:
-                plan.lines.append(_Line(lead, doc.sentences[enumeration.lead].text))
-        with_body = enumeration.kind != "headings" or len(enumeration.items) <= 6
-        # Few items, more of each: a two-item list says what each item means.
-        budget = max(MAX_ITEM_CHARS, LIST_CHARS // len(enumeration.items))
-        for item in enumeration.items:
-            head = self._item_line(doc, enumeration, item, with_body, budget)
-            if head is not None:
-                plan.lines.append(head)
-        return plan
-
-    def _item_line(
-        self, doc: Document, enumeration: Enumeration, item: Item, with_body: bool, limit: int
-    ) -> _Line | None:
-        """One item as one line: its label and the sentences that explain it, in `limit`
-        characters."""
-        if enumeration.kind == "headings":
-            heading = doc.heading_index(item.label)
-            ref = self._reader.ref_id(doc.doc_id, heading) if heading is not None else None
-            body = _joined(doc, item.sentences, limit) if with_body else ""
-            if body:
-                ref = self._reader.ref_id(doc.doc_id, item.sentences[0]) or ref
-            if ref is None:
-                return None
-            return _Line(ref, _clip(f"{item.label}:{body}" if body else item.label, limit), True)
-        ref = self._reader.ref_id(doc.doc_id, item.sentences[0])
-        if ref is None:
-            return None
-        text = _joined(doc, item.sentences, limit)
-        return _Line(ref, _clip(_ITEM_MARKER.sub("", text), limit), indent=True)
-
-    def _item_plan(self, focus: Focus, ordinal: int) -> _Plan | None:
-        doc = self._reader.documents.get(focus.doc_id)
-        if doc is None or focus.enumeration >= len(doc.enumerations):
-            return None
-        items = doc.enumerations[focus.enumeration].items
-        if not items or ordinal == 0 or (abs(ordinal) > len(items) and ordinal != -1):
-            return None
-        item = items[ordinal - 1] if ordinal > 0 else items[-1]
-        plan = _Plan(focus=focus)
-        heading = None
-        if doc.enumerations[focus.enumeration].kind == "headings":
-            heading = doc.heading_index(item.label)
-        if heading is not None:
-            self._add(plan, doc, heading)
-            self._add_item(plan, doc, tuple(doc.section_sentences(doc.sentences[heading].section)))
-        else:
-            self._add_item(plan, doc, item.sentences)
-        return plan if plan.lines else None
-
-    def _add(self, plan: _Plan, doc: Document, index: int) -> None:
-        ref = self._reader.ref_id(doc.doc_id, index)
-        if ref is not None and not plan.has(ref):
-            plan.lines.append(_Line(ref, doc.sentences[index].text))
-
-    def _locate(self, ref: int) -> tuple[Document, int]:
-        where = self._reader.refs[ref]
-        return self._reader.documents[where.doc_id], where.index
-
-    def _enumeration_number(self, doc: Document, enumeration: Enumeration) -> int:
-        return next(i for i, e in enumerate(doc.enumerations) if e is enumeration)
+        return self._render(draft, self._planner.plan(draft))
 
     def focus_of(self, draft: Draft) -> Focus | None:
         """The list the answer to `draft` tells, if any (for the follow-up after it)."""
-        return self.plan(draft).focus
+        return self._planner.plan(draft).focus
 
     # -- how it reads ----------------------------------------------------------------------
 
-    def _joined_short(self, lines: list[_Line]) -> list[_Line]:
+    def _joined_short(self, lines: list[Line]) -> list[Line]:
         """ "1、消費收入。" alone is a label: it shares a line with the sentence after it."""
-        out: list[_Line] = []
+        out: list[Line] = []
         for line in lines:
             last = out[-1] if out else None
             if (
@@ -588,12 +129,12 @@ class ExtractiveComposer:
                 and self._reader.chunk_of[last.ref] == self._reader.chunk_of[line.ref]
                 and line.label is None
             ):
-                out[-1] = _Line(last.ref, last.text + line.text, last.indent, last.label)
+                out[-1] = Line(last.ref, last.text + line.text, last.indent, last.label)
                 continue
             out.append(line)
         return out
 
-    def _render(self, draft: Draft, plan: _Plan) -> Answer:
+    def _render(self, draft: Draft, plan: Plan) -> Answer:
         lang = draft.lang
         numbers: dict[int, int] = {}
         cited: list[int] = []
@@ -607,7 +148,7 @@ class ExtractiveComposer:
                     continue
                 cited.append(chunk)
                 numbers[chunk] = len(cited)
-            text = to_script(line.text, lang)
+            text = to_script(ITEM_MARKER.sub("", line.text), lang)
             label = _label(line.text, lang)
             side = f"{_capitalized(to_script(line.label, lang))} — " if line.label else ""
             rendered = f"{'  ' if line.indent else ''}• {side}{label}{text} [{numbers[chunk]}]"
@@ -644,46 +185,12 @@ def _label(text: str, lang: Lang) -> str:
     return ""
 
 
-def _no_dangling_lead(lines: list[_Line]) -> list[_Line]:
+def _no_dangling_lead(lines: list[Line]) -> list[Line]:
     """A lead-in with nothing after it says nothing: drop it rather than end on it."""
     out = list(lines)
     while out and announces_items(out[-1].text) and len(out) > 1:
         out.pop()
     return out
-
-
-def _following(doc: Document, index: int) -> list[int]:
-    """The sentences after `index` in its section, in article order."""
-    section = doc.sentences[index].section
-    return [
-        i
-        for i in range(index + 1, len(doc.sentences))
-        if doc.sentences[i].section == section and doc.sentences[i].paragraph >= 0
-    ][:6]
-
-
-# Three terms in a row, named or not ("層次性、動態性、關系性"): a list question's answer.
-_BARE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
-
-
-def _joined(doc: Document, sentences: tuple[int, ...], limit: int) -> str:
-    """An item's first sentences, as many as fit in `limit` characters; the first always
-    ("三是後期分析。" brings its explanation when there is room)."""
-    text = ""
-    for index in sentences:
-        sentence = doc.sentences[index].text
-        if text and len(text) + len(sentence) > limit:
-            break
-        text += sentence
-    return text
-
-
-def _clip(text: str, limit: int = MAX_ITEM_CHARS) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    comma = max(cut.rfind(","), cut.rfind(","), cut.rfind(";"))
-    return (cut[:comma] if comma > limit // 2 else cut) + "…"
 
 
 def _score_of(draft: Draft, chunk_idx: int, index: KnowledgeIndex) -> float:

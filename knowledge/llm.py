@@ -16,7 +16,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from knowledge.answer import Draft, cited_passages, sources_of
+from knowledge.answer import cited_passages, sources_of
+from knowledge.answer_plan import Draft
 from knowledge.lexical import tokenize
 from knowledge.models import Answer, Lang, Passage
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from knowledge.answer import Draft, ExtractiveComposer, not_covered
+from knowledge.answer import ExtractiveComposer, not_covered
+from knowledge.answer_plan import Draft
 from knowledge.citations import CorpusLookup
 from knowledge.embedding import Embedder
 from knowledge.index import KnowledgeIndex, open_index
