@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import re
 
-from knowledge.answer_plan import ITEM_MARKER, SHORT_SENTENCE, Draft, Focus, Line, Plan, Planner
+from knowledge.answer_plan import (
+    EQUATION,
+    ITEM_MARKER,
+    SHORT_SENTENCE,
+    Draft,
+    Focus,
+    Line,
+    Plan,
+    Planner,
+)
 from knowledge.document import announces_items
 from knowledge.english import gloss_lines
 from knowledge.index import KnowledgeIndex
@@ -62,7 +71,6 @@ NOT_COVERED = {
         "perceived value."
     ),
 }
-_FORMULA = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=|公式")
 _EXAMPLE = re.compile(r"^(?:例如|比如|譬如|如|案例)")
 
 
@@ -178,7 +186,7 @@ def _capitalized(text: str) -> str:
 
 
 def _label(text: str, lang: Lang) -> str:
-    if _FORMULA.search(text):
+    if EQUATION.search(text) or "公式" in text:
         return LABELS["formula"][lang]
     if lang is Lang.EN and _EXAMPLE.search(text):
         return LABELS["example"][lang]

@@ -39,7 +39,7 @@ _CONNECTIVE_BACK = re.compile(
 )
 _CONNECTIVE_ON = re.compile(r"^(?:即|也就是|例如|比如|如|因此|所以|这|其中|换句话说|具体|包括)")
 _DEFINING = re.compile(r"是指|指的是|就是|即|定义为|称为|认为|指")
-_EQUATION = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=")
+EQUATION = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=")
 _NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:年|位|倍|磅|英里|美元|家|个百分点)")
 ITEM_MARKER = re.compile(r"^\s*[-•·]\s*")
@@ -322,7 +322,7 @@ class Planner:
 
     def _add_formula(self, plan: Plan, anchor: int, scores: np.ndarray) -> None:
         """A definition with a formula states it: "Vc = Rc - Cc" after "顧客價值指…差額"."""
-        if any(_EQUATION.search(line.text) for line in plan.lines):
+        if any(EQUATION.search(line.text) for line in plan.lines):
             return
         said = {self._reader.refs[line.ref].doc_id for line in plan.lines}
         best = float(scores[anchor])
@@ -330,7 +330,7 @@ class Planner:
             if float(scores[ref]) < best - FORMULA_MARGIN:
                 return
             doc, index = self._locate(int(ref))
-            if doc.doc_id in said and _EQUATION.search(doc.sentences[index].text):
+            if doc.doc_id in said and EQUATION.search(doc.sentences[index].text):
                 self._add(plan, doc, index)
                 return
 
