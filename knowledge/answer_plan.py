@@ -38,6 +38,7 @@ _CONNECTIVE_BACK = re.compile(
     r"^(?:因此|所以|这|该|其|此|它|他们|但|而|同时|另外|此外|并且|换句话说)"
 )
 _CONNECTIVE_ON = re.compile(r"^(?:即|也就是|例如|比如|如|因此|所以|这|其中|换句话说|具体|包括)")
+_CLASSIFIES = re.compile(r"分为|分成|划分|几类|类型|种类|可分")
 _DEFINING = re.compile(r"是指|指的是|就是|即|定义为|称为|认为|指")
 EQUATION = re.compile(r"[A-Za-z]\w{0,3}\s*(?:\([^)]{1,20}\))?\s*=")
 _NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
@@ -101,6 +102,10 @@ class Planner:
             told = self._item_plan(draft.focus, intent.ordinal)
             if told is not None:
                 return told
+        if intent.kind == "classify":
+            classified = self._classify_plan(draft)
+            if classified is not None:
+                return classified
         if intent.kind == "comparison" and len(intent.sides) == 2:
             compared = self._comparison_plan(draft)
             if compared is not None:
@@ -180,6 +185,39 @@ class Planner:
                 vector = vector + embedder.embed_query(bridged)
                 vector = vector / (np.linalg.norm(vector) or 1.0)
         return np.asarray(vector, dtype=np.float32)
+
+    def _classify_plan(self, draft: Draft) -> Plan | None:
+        """ "…算哪一種?": the item, of a list the question names, that fits the description
+        best, said after the list's lead-in so the reader sees the classification."""
+        # The items are told apart by meaning first ("身分地位感" is 社會價值's "身份象徵"),
+        # the words they share with the question ("帶來", "品牌") at half weight.
+        vector = self._query_vector(draft.retrieval_query, draft.lang, set())
+        if vector is None:
+            return None
+        terms = {t for t in query_tokens(draft.retrieval_query) if len(t) >= 2}
+        scores = self._reader.scores(vector, set()) + 0.5 * self._reader.scores(None, terms)
+        best: tuple[float, Document, int, int] | None = None
+        for doc in self._reader.documents.values():
+            for number, enumeration in enumerate(doc.enumerations):
+                if enumeration.kind == "headings" or enumeration.lead is None:
+                    continue
+                lead_text = doc.sentences[enumeration.lead].simplified
+                if not _CLASSIFIES.search(lead_text) or not terms & set(tokenize(lead_text)):
+                    continue  # not a classification, or not the one the question names
+                for item in enumeration.items:
+                    ref = self._reader.ref_id(doc.doc_id, item.sentences[0])
+                    if ref is not None and (best is None or scores[ref] > best[0]):
+                        best = (float(scores[ref]), doc, number, item.sentences[0])
+        if best is None:
+            return None
+        _, doc, number, index = best
+        plan = Plan(focus=Focus(doc.doc_id, number))
+        lead = doc.enumerations[number].lead
+        assert lead is not None
+        self._add(plan, doc, lead)
+        self._add(plan, doc, index)
+        plan.lines[-1].indent = True
+        return plan
 
     def _comparison_plan(self, draft: Draft) -> Plan | None:
         """ "價值資產和品牌資產有什麼區別?": what the articles say of each side, side by side."""

@@ -73,6 +73,14 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "case",
         re.compile(r"例子|案例|举例|举个|实例|做法|\bexamples?\b|\bcase\b|\bwhat\s+did\b", re.I),
     ),
+    (
+        "classify",  # "買名牌的身分感在客戶價值的分類裡算哪一種?": one item of a known list
+        re.compile(
+            r"算哪|属于哪|归为哪|归于哪|归哪|是哪一[种类]|\bwhich\s+(?:type|kind|category)\b"
+            r"|\bcounts?\s+as\b|\bfalls?\s+(?:in|under)\b",
+            re.I,
+        ),
+    ),
     ("list", _LIST),
     ("how", re.compile(r"怎么|怎样|如何|怎么办|方法|步骤|\bhow\b|\bsteps?\b|\bways?\b", re.I)),
     (

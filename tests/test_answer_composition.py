@@ -30,6 +30,11 @@ ARTICLE = """會員價值經營手冊
 企業首先要盤點現有會員的消費紀錄,找出高淨值會員;其次,為高淨值會員設計專屬的禮遇方案;第三,定期追蹤禮遇方案的回購效果;最後,淘汰沒有效果的禮遇項目,把預算集中到有效的項目。
 四、案例
 甜橙咖啡為常客推出集點卡,集滿十點贈送一杯咖啡,一年內常客的回購率提高了百分之三十。
+五、會員的類型
+會員可以分為以下幾類:
+- 忠實會員:每個月都到店消費,對品牌有感情。
+- 價格會員:只在打折促銷的時候才購買。
+- 沉睡會員:一年以上沒有任何消費紀錄。
 """
 
 
@@ -43,11 +48,10 @@ def made_up(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Kno
 def test_document_model_finds_the_lists(tmp_path: Path) -> None:
     (tmp_path / "900_madeup.txt").write_text(ARTICLE, encoding="utf-8")
     doc = parse_corpus(load_corpus(tmp_path))["900_madeup"]
-    kinds = {e.kind: e for e in doc.enumerations}
-    paragraphs = kinds["paragraphs"]
+    paragraphs = next(e for e in doc.enumerations if e.kind == "paragraphs")
     assert [i.label[:5] for i in paragraphs.items] == ["1、消費收", "2、推薦收", "3、數據收"]
     assert paragraphs.lead is not None and announces_items(doc.sentences[paragraphs.lead].text)
-    steps = kinds["sentences"]
+    steps = next(e for e in doc.enumerations if e.kind == "sentences")
     assert len(steps.items) == 4 and steps.items[-1].label.startswith("最後")
 
 
@@ -82,6 +86,15 @@ def test_comparison_answers_each_side(made_up: KnowledgeService) -> None:
     lines = answer.text.split("\n")
     assert any(line.startswith("• 消費收入 — ") and "每次購買" in line for line in lines)
     assert any(line.startswith("• 推薦收入 — ") and "介紹親友" in line for line in lines)
+
+
+def test_classification_answers_the_fitting_item(made_up: KnowledgeService) -> None:
+    for question, kind in (
+        ("只在打折時才來買的會員算哪一類?", "價格會員"),
+        ("一年多都沒有消費的會員,在會員的類型裡算哪一種?", "沉睡會員"),
+    ):
+        lines = made_up.ask_sync(question, Lang.ZH_HANT).text.split("\n")
+        assert "分為以下幾類" in lines[1] and kind in lines[2], lines
 
 
 def test_follow_up_ordinal_answers_that_item(made_up: KnowledgeService) -> None:

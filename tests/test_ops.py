@@ -239,7 +239,7 @@ def test_json_logs_cover_warnings_and_crashes_and_mask_them() -> None:
         "configure_logging('INFO', 'json', ['hunter2-password'])\n"
         f"warnings.warn('leak {token} hunter2-password')\n"
         "logging.getLogger('aiogram.event').warning("
-        "'Detected unknown update type.\\nUpdate: {\"text\": \"hunter2-password\"}')\n"
+        '\'Detected unknown update type.\\nUpdate: {"text": "hunter2-password"}\')\n'
         "raise RuntimeError('boom hunter2-password')\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
