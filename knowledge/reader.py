@@ -56,10 +56,6 @@ class Reader:
         words every passage has ("企業", "顧客")."""
         return self.document_frequency[term] <= max(1, len(self.refs) * DISTINCTIVE_SHARE)
 
-    def text(self, ref_id: int) -> str:
-        ref = self.refs[ref_id]
-        return self.documents[ref.doc_id].sentences[ref.index].text
-
     def simplified(self, ref_id: int) -> str:
         ref = self.refs[ref_id]
         return self.documents[ref.doc_id].sentences[ref.index].simplified
