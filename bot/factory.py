@@ -22,6 +22,7 @@ from bot.access import AccessControl
 from bot.config import Settings
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
+from bot.degraded import FallbackState, FallbackStorage, Outage
 from bot.metrics import Metrics
 from bot.middlewares.dedup import DeduplicateUpdates
 from bot.middlewares.gate import AccessGate
@@ -109,7 +110,7 @@ def build_services(settings: Settings) -> Services:
     )
     quiz.presenter = TelegramQuizPresenter(quiz_store)
     state: SharedState = (
-        RedisState.from_url(settings.redis_url.get_secret_value())
+        FallbackState(RedisState.from_url(settings.redis_url.get_secret_value()), Outage())
         if settings.redis_url
         else MemoryState()
     )
@@ -136,10 +137,13 @@ def _settle_heap() -> None:
     gc.freeze()
 
 
-def _fsm_storage(settings: Settings) -> BaseStorage:
-    """FSM state in Redis when several processes share the work, else in memory."""
-    if settings.redis_url:
-        return RedisStorage.from_url(settings.redis_url.get_secret_value())
+def _fsm_storage(services: Services) -> BaseStorage:
+    """FSM state in Redis when several processes share the work (in memory while Redis is
+    unreachable, with the shared state's outage), else in memory."""
+    settings = services.settings
+    if settings.redis_url and isinstance(services.state, FallbackState):
+        redis = RedisStorage.from_url(settings.redis_url.get_secret_value())
+        return FallbackStorage(redis, MemoryStorage(), services.state.outage)
     return MemoryStorage()
 
 
@@ -148,7 +152,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     then skipped if seen before; a message gets its language, passes the gate (groups,
     users), then the rate limit, and only then reaches a router."""
     settings = services.settings
-    dp = Dispatcher(storage=_fsm_storage(settings))
+    dp = Dispatcher(storage=_fsm_storage(services))
     dp["settings"] = settings
     dp["knowledge"] = services.knowledge
     dp["repo"] = services.repo

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
+from bot.degraded import FallbackState
 from bot.shared_state import SharedState
 from knowledge.service import KnowledgeService
 
@@ -41,9 +42,15 @@ def check_index(knowledge: KnowledgeService) -> Check:
 
 
 async def check_state(state: SharedState, timeout: float = 3.0) -> Check:
+    """Redis unreachable behind a FallbackState is "degraded", still ready: the process
+    serves from its own memory (bot/degraded.py)."""
     started = time.perf_counter()
     try:
         ok = await asyncio.wait_for(state.ping(), timeout)
     except Exception as exc:
-        return Check(False, f"{state.kind}: {type(exc).__name__}", 0.0)
-    return Check(ok, state.kind, (time.perf_counter() - started) * 1000)
+        ok, detail = False, f"{state.kind}: {type(exc).__name__}"
+    else:
+        detail = state.kind
+    if not ok and isinstance(state, FallbackState):
+        return Check(True, "degraded: Redis unreachable, serving from memory", 0.0)
+    return Check(ok, detail, (time.perf_counter() - started) * 1000)
