@@ -27,6 +27,10 @@ class Role(StrEnum):
     STAFF = "staff"
 
 
+class RolesUnavailable(Exception):
+    """The database does not answer and this process has not seen the user yet."""
+
+
 class AccessControl:
     def __init__(
         self,
@@ -71,12 +75,14 @@ class AccessControl:
         if cached is None or now - cached[1] > self._cache_seconds:
             try:
                 role = await asyncio.to_thread(self.role, user_id)
-            except Exception:
-                if cached is None:
-                    log.warning("roles unavailable; user %s treated as unknown", user_id)
-                    role = None
-                else:
+            except Exception as error:
+                if cached is not None:
                     role = cached[0]
+                elif self.policy == "open":
+                    return Role.STAFF
+                else:
+                    # Not "not invited": we cannot tell while the database is away.
+                    raise RolesUnavailable(user_id) from error
             else:
                 if len(self._roles) > 100_000:
                     self._roles.clear()

@@ -12,6 +12,11 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "你好!這個機器人只開放給受邀的同事使用。請聯絡你的管理員開通權限,並告訴他你的 "
         "Telegram ID:<code>{user}</code>。",
     ),
+    "temporarily_limited": (
+        "Sorry, the service is temporarily limited and I cannot check your access right now. "
+        "Please try again in a few minutes.",
+        "抱歉,服務暫時受限,我現在無法確認你的權限。請幾分鐘後再試。",
+    ),
     "ask_admin_short": (
         "Please ask your admin for access first.",
         "請先聯絡管理員開通權限。",

@@ -87,3 +87,60 @@ async def test_knowledge_keeps_working_while_the_database_is_down(
     await dp.feed_update(bot, _update("What is brand equity?", MANAGER))
     assert "reply_markup" in session.calls[-1][1]  # stored again: buttons are back
     assert pg_services.metrics.total(pg_services.metrics.errors) >= 1
+
+
+async def test_unknown_user_during_an_outage_is_told_the_service_is_limited(
+    services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """Issue 14, item 9: with the database stopped, a user the process had not seen yet was
+    told they are not invited."""
+    from sqlalchemy import create_engine
+
+    from bot.access import AccessControl
+    from bot.customers.store import CustomerStore
+
+    away = create_engine("postgresql+psycopg://cvm:pw@127.0.0.1:9/cvm?connect_timeout=1")
+    access = AccessControl(CustomerStore(away), frozenset(), policy="allowlist")
+    mine = services.__class__(**{**services.__dict__, "access": access})
+    bot, session = recorded
+    user = User(id=8801, is_bot=False, first_name="Ida", language_code="zh-hant")
+    message = Message(
+        message_id=1, date=datetime.now(UTC), chat=Chat(id=user.id, type="private"),
+        from_user=user, text="什麼是顧客價值?",
+    )  # fmt: skip
+    await build_dispatcher(mine).feed_update(bot, Update(update_id=880101, message=message))
+    (sent,) = [p for name, p in session.calls if name == "sendMessage"]
+    assert "服務暫時受限" in sent["text"] and "受邀" not in sent["text"]
+
+
+async def test_lease_renewal_logs_an_outage_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14, item 9: the quiz lease renewal logged a full traceback every 5 s."""
+    import asyncio
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    quiz = services.quiz
+    calls = {"n": 0}
+
+    async def adopt(_bot: object) -> int:
+        calls["n"] += 1
+        if calls["n"] <= 5:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return 0
+
+    monkeypatch.setattr(quiz, "_adopt", adopt)
+    monkeypatch.setattr(quiz, "_lease", 0.03)
+    caplog.set_level(logging.INFO, logger="bot.quiz.service")
+    task = asyncio.create_task(quiz._keep_leases(None))  # type: ignore[arg-type]
+    while calls["n"] < 7:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    lines = [r for r in caplog.records if r.name == "bot.quiz.service"]
+    assert [r.getMessage().split(" (")[0] for r in lines] == [
+        "quiz: cannot renew leases",
+        "quiz: leases renewed again",
+    ]
+    assert not any(r.exc_info for r in lines)

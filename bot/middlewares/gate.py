@@ -13,7 +13,7 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
-from bot.access import AccessControl
+from bot.access import AccessControl, RolesUnavailable
 from bot.metrics import Metrics
 from bot.texts import t
 from knowledge.models import Lang
@@ -62,7 +62,15 @@ class AccessGate(BaseMiddleware):
             elif isinstance(event, CallbackQuery):
                 await event.answer(t("group_not_allowed", lang), show_alert=True)
             return None
-        role = await access.resolve(user.id)
+        try:
+            role = await access.resolve(user.id)
+        except RolesUnavailable:
+            metrics.refused.labels("roles_unavailable").inc()
+            if isinstance(event, Message):
+                await event.answer(t("temporarily_limited", lang))
+            elif isinstance(event, CallbackQuery):
+                await event.answer(t("temporarily_limited", lang), show_alert=True)
+            return None
         if role is None:
             metrics.refused.labels("unknown_user").inc()
             private = chat is not None and chat.type == ChatType.PRIVATE

@@ -130,6 +130,7 @@ class QuizService:
         self.store = store
         self.instance = instance
         self._lease = lease_seconds
+        self._renewal_failing = False
         self._sync = sync_seconds
         self._adopter: asyncio.Task[None] | None = None
         self.questions = {q.id: q for q in questions}
@@ -244,9 +245,14 @@ class QuizService:
                 adopted = await self._adopt(bot)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # database down: try again next time; runners keep going
-                log.warning("quiz: could not renew leases", exc_info=True)
+            except Exception as error:  # database down: try again next time; runners go on
+                if not self._renewal_failing:  # once per outage, not every few seconds
+                    log.warning("quiz: cannot renew leases (%s); retrying", type(error).__name__)
+                self._renewal_failing = True
                 continue
+            if self._renewal_failing:
+                log.warning("quiz: leases renewed again")
+                self._renewal_failing = False
             if adopted:
                 log.info("quiz: adopted %d session(s) from a stopped process", adopted)
 
