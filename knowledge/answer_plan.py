@@ -168,8 +168,6 @@ class Planner:
                 scores[ref] += ARTICLE_PREFERENCE
         if draft.context:
             self._lean_on_context(scores, draft.context)
-            if draft.intent.wants_list and (_BARE_LIST.search(text) or self._is_heading(ref)):
-                scores[ref] += 0.2
         return scores
 
     def _query_vector(self, query: str, lang: Lang, title: set[str]) -> np.ndarray | None:
@@ -289,10 +287,6 @@ class Planner:
             if sum(t in other for other in titles.values()) == 1
         }
         return named.pop() if len(named) == 1 else None
-
-    def _is_heading(self, ref: int) -> bool:
-        doc, index = self._locate(ref)
-        return doc.sentences[index].paragraph < 0
 
     def _matching_count(
         self, scores: np.ndarray, anchor: int, count: int, subjects: set[str]
@@ -537,9 +531,6 @@ def _following(doc: Document, index: int) -> list[int]:
         if doc.sentences[i].section == section and doc.sentences[i].paragraph >= 0
     ][:6]
 
-
-# Three terms in a row, named or not ("層次性、動態性、關系性"): a list question's answer.
-_BARE_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,8}、){2,}[\u4e00-\u9fff]{2,8}")
 
 
 def _joined(doc: Document, sentences: tuple[int, ...], limit: int) -> str:
