@@ -48,16 +48,6 @@ class Relevance:
     best_term: str | None
 
 
-def _names_a_chinese_term(question: str, counts: Counter[str]) -> bool:
-    """A question naming a theory term or case of the glossary that the articles use."""
-    simplified = to_simplified(question)
-    return any(
-        zh in simplified and all(counts.get(t) for t in tokenize(zh) if t != zh)
-        for zh in _GLOSSED_CHINESE
-        if han_count(zh) >= 2
-    )
-
-
 _GLOSSED_CHINESE = tuple({zh for terms in TERMS.values() for zh in terms})
 
 
@@ -116,6 +106,14 @@ class DomainVocabulary:
             for term in english_terms(question.lower())
         )
 
+    def names_a_chinese_term(self, question: str) -> bool:
+        """A question naming a theory term or case of the glossary that the articles use
+        ("海爾的服務人員…"); an outside topic of the glossary (密码) is not one."""
+        simplified = to_simplified(question)
+        return any(
+            zh in simplified and self._known(zh) for zh in _GLOSSED_CHINESE if han_count(zh) >= 2
+        )
+
     def _known(self, phrase: str) -> bool:
         """The articles use the phrase, whole or in its parts (顾客 + 让渡 + 价值)."""
         tokens = tokenize(phrase)
@@ -133,7 +131,7 @@ class DomainVocabulary:
         scored = [(s, t) for t in tokens if (s := self.specificity(t)) is not None]
         specificity, term = max(scored, default=(0.0, None))
         english = bool(question) and han_count(question) == 0
-        if _names_a_chinese_term(question, self._counts):
+        if self.names_a_chinese_term(question):
             specificity = max(specificity, MIN_SPECIFICITY)  # "海爾的服務人員…": a case company
         if english:
             unknown = self.unknown_english(question)

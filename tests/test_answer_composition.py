@@ -177,3 +177,11 @@ def test_cli_ask_file_keeps_one_conversation(tmp_path: Path) -> None:
     assert [set(r) for r in rows] == [{"question", "answered", "answer", "lang", "sources"}] * 3
     assert "三是後期分析" in rows[1]["answer"] and "一是前期溝通" not in rows[1]["answer"]
     assert not rows[2]["answered"]
+
+
+def test_only_glossary_terms_the_articles_use_count_as_on_topic(
+    knowledge: KnowledgeService,
+) -> None:
+    vocabulary = knowledge._vocabulary
+    assert vocabulary.names_a_chinese_term("海爾的服務人員上門維修時有哪些細節做法?")
+    assert not vocabulary.names_a_chinese_term("我的密码忘了怎么办?")  # an outside topic
