@@ -39,16 +39,17 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         mixed = _first_line_after_utf8(data, error.start)
         if mixed is not None:
             raise EncodingProblem("mixed_encoding", mixed) from None
-    readings = []
+    readings: list[tuple[float, str, str]] = []  # (plausibility, name, text)
     for name in CHINESE:
         try:
-            readings.append((_plausibility(data.decode(NAMES[name])), name))
+            text = data.decode(NAMES[name])
         except UnicodeDecodeError:
             continue
+        readings.append((_plausibility(text), name, text))
     if not readings:
         raise EncodingProblem("bad_encoding", _first_bad_line(data))
-    _, best = max(readings)
-    return data.decode(NAMES[best]), best
+    _, best, text = max(readings, key=lambda reading: reading[0])
+    return text, best
 
 
 def _strict(data: bytes, name: str) -> str:
