@@ -40,10 +40,11 @@ class Throttle(BaseMiddleware):
         slot, into = divmod(now, self._window)
         key = f"cvm:throttle:{user.id}:{int(slot)}"
         current = await self._state.incr(key, 2 * self._window)  # read again next window
-        previous = await self._state.get(f"cvm:throttle:{user.id}:{int(slot) - 1}")
-        remaining = 1.0 - into / self._window  # of the previous window, still inside
-        if current + previous * remaining <= self._limit:
-            return await handler(event, data)
+        if current <= self._limit:  # over the limit alone, the previous window cannot help
+            previous = await self._state.get(f"cvm:throttle:{user.id}:{int(slot) - 1}")
+            remaining = 1.0 - into / self._window  # of the previous window, still inside
+            if current + previous * remaining <= self._limit:
+                return await handler(event, data)
         metrics: Metrics = data["metrics"]
         metrics.refused.labels("throttled").inc()
         lang: Lang = data.get("lang", Lang.EN)
