@@ -14,6 +14,14 @@ import numpy as np
 
 from bot.config import Settings
 from bot.csv_out import csv_writer
+from value_engine.models import (
+    BgNbdParams,
+    FitQuality,
+    GammaGammaParams,
+    ModelError,
+    PurchaseModel,
+    SpendModel,
+)
 from value_engine.recommendations import PassageLookup
 
 
@@ -185,30 +193,50 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
     except NoDataError:
         print("cvm value fit: no transactions in the database (try cvm demo-data)", file=sys.stderr)
         return 1
+    except ModelError as exc:
+        print(f"cvm value fit: no scores stored: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(info.as_json_dict()))
     else:
         m = info.models
+        print(fit_text(m.bgnbd, m.gamma_gamma, m.quality))
         print(
-            f"BG/NBD r={m.bgnbd.r:.4g} alpha={m.bgnbd.alpha:.4g} a={m.bgnbd.a:.4g} "
-            f"b={m.bgnbd.b:.4g} (log-likelihood {m.bgnbd.loglik:.1f})\n"
-            f"Gamma-Gamma p={m.gamma_gamma.p:.4g} q={m.gamma_gamma.q:.4g} v={m.gamma_gamma.v:.4g}\n"
-            f"{info.customers} customers, {info.transactions} transactions, as of {m.as_of}, "
-            f"time unit {m.unit_days:g} days, {info.seconds:.1f} s"
+            f"{info.customers} customers, {info.transactions} transactions, as of "
+            f"{info.models.as_of}, time unit {info.models.unit_days:g} days, {info.seconds:.1f} s"
         )
         if info.holdout is not None:
             h = info.holdout
-            print(
-                f"holdout {h.days} days after {m.as_of}: predicted {h.predicted:.0f} repeat "
-                f"purchases, actual {h.actual} (mean absolute error {h.mean_absolute_error:.3f} "
-                f"per customer)"
-            )
             for bucket, customers, predicted, actual in h.by_frequency:
                 print(
                     f"  x={bucket:>2}: {customers:6d} customers, "
                     f"predicted {predicted:.3f}, actual {actual:.3f}"
                 )
     return 0
+
+
+def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> str:
+    """The fitted models and, in plain words, how far to trust them."""
+    if bg.kind is PurchaseModel.NBD:
+        lines = [f"NBD (no dropout seen) r={bg.r:.4g} alpha={bg.alpha:.4g}"]
+    else:
+        lines = [f"BG/NBD r={bg.r:.4g} alpha={bg.alpha:.4g} a={bg.a:.4g} b={bg.b:.4g}"]
+    lines[0] += f" (log-likelihood {bg.loglik:.1f})"
+    if gg is not None and gg.kind is SpendModel.AVERAGE:
+        lines.append(f"Average spend per purchase {gg.mean_spend:.4g} (no Gamma-Gamma)")
+    elif gg is not None:
+        lines.append(f"Gamma-Gamma p={gg.p:.4g} q={gg.q:.4g} v={gg.v:.4g}")
+    return "\n".join(lines + quality_lines(bg, gg, quality))
+
+
+def quality_lines(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> list[str]:
+    from bot.render_value import fit_quality_lines
+    from knowledge.models import Lang
+
+    lines = fit_quality_lines(quality, bg, gg, Lang.EN, holdout=True)
+    if quality.reliable:
+        lines.append("The model is reliable on this data.")
+    return lines
 
 
 class SummaryError(ValueError):
@@ -292,62 +320,67 @@ def _summary_row(
 
 
 def _fit_summary(args: argparse.Namespace) -> int:
-    from value_engine.bgnbd import fit_bgnbd
-    from value_engine.gamma_gamma import fit_gamma_gamma
+    from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
 
     try:
         data = read_summary(args.summary)
-        bgnbd = fit_bgnbd(data["frequency"], data["recency"], data["T"])
+        bgnbd = fit_purchase_model(data["frequency"], data["recency"], data["T"])
+        spend = (
+            fit_spend_model(data["frequency"], data["monetary_value"])
+            if bool(np.asarray(data["has_monetary"])[0])
+            else None
+        )
     except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value fit: {exc}", file=sys.stderr)
         return 2
+    quality = assess(bgnbd, spend)
     result: dict[str, object] = {"bgnbd": bgnbd.as_json_dict()}
-    if bool(np.asarray(data["has_monetary"])[0]):
-        result["gamma_gamma"] = fit_gamma_gamma(
-            data["frequency"], data["monetary_value"]
-        ).as_json_dict()
+    if spend is not None:
+        result["gamma_gamma"] = spend.as_json_dict()
+    result["quality"] = quality.as_json_dict()
     if args.json:
         print(json.dumps(result))
-    else:
-        for model, params in result.items():
-            print(model, " ".join(f"{k}={v:.6g}" for k, v in params.items()))  # type: ignore[attr-defined]
+        return 0
+    print(fit_text(bgnbd, spend, quality))
     return 0
 
 
 def _score_summary(args: argparse.Namespace) -> int:
-    from value_engine.bgnbd import fit_bgnbd
-    from value_engine.clv import predict_all
-    from value_engine.gamma_gamma import fit_gamma_gamma
+    from value_engine.scoring import check_horizon, fit_and_predict
 
     try:
-        if args.horizon < 0:
-            raise SummaryError("--horizon must not be negative")
-        if not 0 <= args.discount_rate < 1:
-            raise SummaryError("--discount-rate must be a rate per period, from 0 to below 1")
+        check_horizon(args.horizon, args.discount_rate)
         if not args.out.parent.is_dir():
             raise SummaryError(f"--out: the folder {args.out.parent} does not exist")
         data = read_summary(args.summary)
         if not bool(np.asarray(data["has_monetary"])[0]):
             raise SummaryError("scoring needs a monetary_value column")
-        x, t_x, big_t, m = data["frequency"], data["recency"], data["T"], data["monetary_value"]
-        bgnbd = fit_bgnbd(x, t_x, big_t)
-        gamma_gamma = fit_gamma_gamma(x, m)
+        ids = list(data["customer_id"])
+        scored = fit_and_predict(
+            ids,
+            data["frequency"],
+            data["recency"],
+            data["T"],
+            data["monetary_value"],
+            args.horizon,
+            args.discount_rate,
+        )
     except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value score: {exc}", file=sys.stderr)
         return 2
-    predicted = predict_all(
-        bgnbd, gamma_gamma, x, t_x, big_t, m, args.horizon, args.horizon, args.discount_rate
-    )
+    predicted = scored.predictions
     purchases, alive = predicted.expected_purchases, predicted.p_alive
     spend, clv = predicted.expected_spend, predicted.clv
     with args.out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv_writer(handle)
         writer.writerow(["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"])
-        for i, cid in enumerate(data["customer_id"]):
+        for i, cid in enumerate(ids):
             writer.writerow(
                 [cid, f"{purchases[i]:.6f}", f"{alive[i]:.6f}", f"{spend[i]:.6f}", f"{clv[i]:.6f}"]
             )
-    print(f"scored {len(data['customer_id'])} customers -> {args.out}")
+    print(f"scored {len(ids)} customers -> {args.out}")
+    for line in quality_lines(scored.bgnbd, scored.spend, scored.quality):
+        print(line)
     return 0
 
 

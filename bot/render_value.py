@@ -8,8 +8,18 @@ from bot.customers.csv_import import ImportReport
 from bot.texts import t
 from knowledge.models import Lang
 from knowledge.script import to_script
-from value_engine.models import CustomerBreakdown, CustomerScore, Recommendation, SegmentStats
+from value_engine.models import (
+    BgNbdParams,
+    CustomerBreakdown,
+    CustomerScore,
+    FitNote,
+    FitQuality,
+    GammaGammaParams,
+    Recommendation,
+    SegmentStats,
+)
 
+AVERAGE_SPEND_NOTES = (FitNote.FEW_REPEAT_BUYERS, FitNote.SPEND_ALIKE, FitNote.SPEND_HEAVY_TAILED)
 LANG_CODES = {Lang.EN: "en", Lang.ZH_HANT: "zh-Hant", Lang.ZH_HANS: "zh-Hans"}
 
 
@@ -55,7 +65,48 @@ def card_html(b: CustomerBreakdown, lang: Lang, default_margin: float) -> str:
     lines += ["", f"<i>{t('as_of', lang, date=b.as_of.isoformat())}</i>"]
     if b.margin_assumed:
         lines.append(f"<i>{t('margin_assumed', lang, rate=f'{default_margin:g}')}</i>")
+    if b.models is not None:
+        quality = fit_quality_lines(b.models.quality, b.models.bgnbd, b.models.gamma_gamma, lang)
+        lines += [f"<i>{escape(line)}</i>" for line in quality]
     return "\n".join(lines)
+
+
+def fit_quality_lines(
+    quality: FitQuality,
+    bgnbd: BgNbdParams,
+    spend: GammaGammaParams | None,
+    lang: Lang,
+    holdout: bool = False,
+) -> list[str]:
+    """What a manager must know before acting on the numbers, in plain words (not HTML).
+
+    `holdout` also reports the holdout check when it passed (the CLI shows it always;
+    the card only when it failed)."""
+    lines = [] if quality.reliable else [t("fitq_unreliable", lang)]
+    for note in quality.notes:
+        if note is FitNote.HOLDOUT_OFF:
+            continue  # said by the holdout line below
+        if note in AVERAGE_SPEND_NOTES:
+            amount = money(spend.mean_spend if spend is not None else 0.0)
+            lines.append(t(f"fitq_{note.value}", lang, amount=amount))
+        elif note is FitNote.AT_BOUND:
+            names = ", ".join((*bgnbd.at_bound, *(spend.at_bound if spend is not None else ())))
+            lines.append(t("fitq_at_bound", lang, names=names))
+        else:
+            lines.append(t(f"fitq_{note.value}", lang))
+    error = quality.holdout_error
+    if error is not None and (holdout or FitNote.HOLDOUT_OFF in quality.notes):
+        lines.append(
+            t(
+                "fitq_holdout",
+                lang,
+                days=quality.holdout_days,
+                predicted=money(quality.holdout_predicted or 0.0),
+                actual=money(float(quality.holdout_actual or 0)),
+                error=f"{error * 100:+.1f}%",
+            )
+        )
+    return lines
 
 
 def recommendations_html(b: CustomerBreakdown, lang: Lang) -> str:

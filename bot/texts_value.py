@@ -39,6 +39,12 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "about customer value theory still work. Please try again in a few minutes.",
         "客戶資料暫時無法使用(資料庫沒有回應)。顧客價值理論的問答仍可正常使用,請幾分鐘後再試。",
     ),
+    "value_model_failed": (
+        "The value model cannot give sound numbers on the current data, so none are shown. "
+        "Your admin can see why with <code>cvm value fit</code>.",
+        "以目前的資料,價值模型無法算出可靠的數字,因此不予顯示。管理員可執行 "
+        "<code>cvm value fit</code> 查看原因。",
+    ),
     "card_title": ("Customer {customer_id} · {name}", "客戶 {customer_id} · {name}"),
     "tier": ("Tier", "等級"),
     "tier_A": ("A (top 80% of profit)", "A(貢獻前八成利潤)"),
@@ -189,6 +195,47 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "err_self_referral": ("customer {value} refers to itself", "客戶 {value} 推薦了自己"),
     "err_unknown_referrer": ("unknown referrer {value}", "未知推薦人 {value}"),
     "more_errors": ("… and {n} more", "……另有 {n} 列"),
+    "fitq_unreliable": (
+        "⚠️ The value model is not reliable on this data: do not act on CLV, potential value "
+        "or churn risk alone.",
+        "⚠️ 以目前的資料,價值模型並不可靠:請勿單憑顧客終身價值、潛在價值或流失風險做決策。",
+    ),
+    "fitq_no_dropout": (
+        "No customer has visibly stopped buying yet, so the model takes every customer as "
+        "still active (100%) and projects each one's own buying rate (the NBD model).",
+        "目前還沒有客戶明顯停止購買,因此模型把每位客戶都視為仍然活躍(100%),"
+        "並依每位客戶自己的購買頻率推估(NBD 模型)。",
+    ),
+    "fitq_few_repeat_buyers": (
+        "Too few customers have bought again to model each one's spend, so every customer's "
+        "spend per purchase is taken as the average, {amount}.",
+        "重複購買的客戶太少,無法估計每位客戶自己的消費金額,"
+        "因此每次消費一律以平均值 {amount} 計算。",
+    ),
+    "fitq_spend_alike": (
+        "Customers' spend per purchase differs no more than chance would make it, so every "
+        "customer's spend per purchase is taken as the average, {amount}.",
+        "各客戶每次消費金額的差異不超過隨機波動,因此每次消費一律以平均值 {amount} 計算。",
+    ),
+    "fitq_spend_heavy_tailed": (
+        "A few purchases are so large that a typical customer's spend cannot be estimated; "
+        "spend per purchase is taken as the average, {amount}, which those few inflate.",
+        "少數消費金額極大,無法估計一般客戶的消費金額;每次消費以平均值 {amount} 計算,"
+        "而這個平均值被少數大額消費拉高。",
+    ),
+    "fitq_not_converged": (
+        "The model fit did not converge.",
+        "模型擬合沒有收斂。",
+    ),
+    "fitq_at_bound": (
+        "Some model parameters ran to the edge of what can be estimated ({names}).",
+        "部分模型參數落在可估計範圍的邊界({names})。",
+    ),
+    "fitq_holdout": (
+        "Holdout check: for the last {days} days the model predicted {predicted} repeat "
+        "purchases; {actual} happened ({error}).",
+        "保留期檢驗:最後 {days} 天模型預測 {predicted} 次重複購買,實際為 {actual} 次({error})。",
+    ),
 }
 
 VALUE_TEXTS: dict[str, dict[Lang, str]] = {

@@ -44,9 +44,12 @@ def _cvm(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
 
 def test_fit_summary_json_contract(env: dict[str, str], summary_csv: Path) -> None:
     out = json.loads(_cvm(env, "value", "fit", "--summary", str(summary_csv), "--json").stdout)
-    assert set(out) == {"bgnbd", "gamma_gamma"}
-    assert set(out["bgnbd"]) == {"r", "alpha", "a", "b", "loglik"}
-    assert set(out["gamma_gamma"]) == {"p", "q", "v", "loglik"}
+    assert set(out) == {"bgnbd", "gamma_gamma", "quality"}
+    assert {"r", "alpha", "a", "b", "loglik", "kind", "converged", "at_bound"} == set(out["bgnbd"])
+    assert {"p", "q", "v", "loglik", "kind", "mean_spend"} <= set(out["gamma_gamma"])
+    # CDNOW has plenty of dropout and repeat buyers: the classic models, trusted.
+    assert out["bgnbd"]["kind"] == "bgnbd" and out["gamma_gamma"]["kind"] == "gamma_gamma"
+    assert out["quality"]["notes"] == [] and out["quality"]["reliable"] is True
     assert f"{out['bgnbd']['r']:.3g}" == "0.243" and f"{out['bgnbd']['b']:.3g}" == "2.43"
     assert out["bgnbd"]["loglik"] == pytest.approx(-9582.4, abs=0.05)
     assert f"{out['gamma_gamma']['q']:.3g}" == "3.74"

@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
-from value_engine.models import BgNbdParams
+from value_engine.models import BgNbdParams, PurchaseModel
+from value_engine.nbd import purchase_rate
+from value_engine.search_box import LOG_BOUND, at_bound
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -24,13 +26,22 @@ def _as_float(values: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
+MAX_FREQUENCY = 1e9  # purchase counts index arrays: far above any real customer, far below 2^63
+
+
 def _check(frequency: FloatArray, recency: FloatArray, age: FloatArray) -> None:
     if not (frequency.shape == recency.shape == age.shape):
         raise ValueError("frequency, recency and T must have the same length")
     if frequency.size == 0:
         raise ValueError("no customers to fit")
+    if not (np.isfinite(frequency).all() and np.isfinite(recency).all()):
+        raise ValueError("frequency and recency must be finite numbers")
+    if not np.isfinite(age).all() or np.any(age < 0):
+        raise ValueError("T must be a finite number >= 0")
     if np.any(frequency < 0) or np.any(frequency != np.floor(frequency)):
         raise ValueError("frequency must be a non-negative whole number of repeat purchases")
+    if np.any(frequency > MAX_FREQUENCY):
+        raise ValueError(f"frequency above {MAX_FREQUENCY:.0e} repeat purchases is not plausible")
     if np.any(recency < 0) or np.any(recency > age + 1e-9):
         raise ValueError("recency must lie between 0 and T")
     if np.any((frequency == 0) & (recency > 0)):
@@ -160,7 +171,7 @@ def _minimize(model: _Likelihood, start: FloatArray) -> optimize.OptimizeResult:
         start,
         jac=True,
         method="L-BFGS-B",
-        bounds=[(-12.0, 12.0)] * 4,
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * 4,
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
 
@@ -199,6 +210,7 @@ def fit_bgnbd(
         loglik=ll_total,
         customers=round(float(w.sum())),
         converged=bool(result.success),
+        at_bound=at_bound(("r", "alpha", "a", "b"), result.x),
     )
 
 
@@ -255,6 +267,8 @@ def expected_purchases(
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
     if t <= 0:
         return np.zeros(x.shape)
+    if params.kind is PurchaseModel.NBD:
+        return purchase_rate(params, x, big_t) * t
     params = replace(params, a=_away_from_one(params.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
     tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, float(t))))
@@ -282,6 +296,8 @@ def probability_alive(
 ) -> FloatArray:
     """P(still a customer | x, t_x, T)."""
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
+    if params.kind is PurchaseModel.NBD:
+        return np.ones(x.shape)
     return np.asarray(special.expit(-_log_dropout_odds(params, x, t_x, big_t)), dtype=np.float64)
 
 

@@ -14,7 +14,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from value_engine.bgnbd import _away_from_one, _log_dropout_odds, _log_tail, conditional_factors
 from value_engine.gamma_gamma import expected_spend
-from value_engine.models import BgNbdParams, GammaGammaParams
+from value_engine.models import BgNbdParams, GammaGammaParams, PurchaseModel
+from value_engine.nbd import discount_sum, purchase_rate
 
 FloatArray = NDArray[np.float64]
 
@@ -42,6 +43,9 @@ def discounted_clv(
     t_x = np.asarray(recency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
     value = np.asarray(spend, dtype=np.float64) * np.asarray(margin, dtype=np.float64)
+    if bgnbd.kind is PurchaseModel.NBD:
+        per_step = purchase_rate(bgnbd, x, big_t) * step
+        return np.asarray(value * per_step * discount_sum(horizon_steps, discount_rate))
     params = replace(bgnbd, a=_away_from_one(bgnbd.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
     discounted = _discounted_purchases(
@@ -97,11 +101,20 @@ def predict_all(
     x = np.asarray(frequency, dtype=np.float64)
     t_x = np.asarray(recency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
+    spend = expected_spend(gamma_gamma, x, monetary)
+    value = spend * np.asarray(margin, dtype=np.float64)
+    if bgnbd.kind is PurchaseModel.NBD:
+        rate = purchase_rate(bgnbd, x, big_t)
+        return Predictions(
+            expected_purchases=rate * max(purchase_horizon, 0.0),
+            p_alive=np.ones(x.shape),
+            expected_spend=spend,
+            clv=value * rate * step * discount_sum(horizon_steps, discount_rate),
+        )
     params = replace(bgnbd, a=_away_from_one(bgnbd.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
     odds = np.exp(_log_dropout_odds(params, x, t_x, big_t))
     denominator = 1.0 + odds
-    spend = expected_spend(gamma_gamma, x, monetary)
 
     horizon_tail = np.exp(
         _log_tail(params, pair_x, pair_t, np.full(pair_t.shape, purchase_horizon))
@@ -115,7 +128,6 @@ def predict_all(
     discounted = _discounted_purchases(
         params, lead, pair_x, pair_t, horizon_steps, discount_rate, step
     )
-    value = spend * np.asarray(margin, dtype=np.float64)
     return Predictions(
         expected_purchases=np.asarray(purchases, dtype=np.float64),
         p_alive=np.asarray(1.0 / denominator, dtype=np.float64),

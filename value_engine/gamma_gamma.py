@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
-from value_engine.models import GammaGammaParams
+from value_engine.models import GammaGammaParams, SpendModel
+from value_engine.search_box import LOG_BOUND, at_bound
 
 FloatArray = NDArray[np.float64]
 
@@ -36,6 +37,9 @@ def log_likelihood(
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary, dtype=np.float64)
     return _log_likelihood(params.p, params.q, params.v, x, m)
+
+
+SPEND_SCALE_BOUND = 25.0  # v is in money units: it can be large in a weak currency
 
 
 def fit_gamma_gamma(
@@ -94,7 +98,7 @@ def fit_gamma_gamma(
         start,
         jac=True,
         method="L-BFGS-B",
-        bounds=[(-12.0, 12.0)] * 2 + [(-12.0, 25.0)],
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * 2 + [(-LOG_BOUND, SPEND_SCALE_BOUND)],
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
     p, q, v = (float(val) for val in np.exp(result.x))
@@ -105,6 +109,8 @@ def fit_gamma_gamma(
         loglik=float(w @ _log_likelihood(p, q, v, x, m)),
         customers=round(total),
         converged=bool(result.success),
+        at_bound=at_bound(("p", "q"), result.x[:2])
+        + at_bound(("v",), result.x[2:], upper=SPEND_SCALE_BOUND),
     )
 
 
@@ -113,10 +119,13 @@ def expected_spend(
 ) -> FloatArray:
     """E[M | p, q, v, x, m̄]: a weighted blend of the population mean and the customer's own.
 
-    Customers without repeat purchases get the population mean p·v/(q−1).
+    Customers without repeat purchases get the population mean p·v/(q−1). Under the
+    average-spend model everyone gets the average spend per purchase.
     """
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary, dtype=np.float64)
+    if params.kind is SpendModel.AVERAGE:
+        return np.full(x.shape, params.mean_spend)
     p, q, v = params.p, params.q, params.v
     if q <= 1:
         raise ArithmeticError("Gamma-Gamma q <= 1: the population mean spend is undefined")

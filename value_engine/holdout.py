@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from value_engine.bgnbd import expected_purchases
+from value_engine.model_choice import fit_purchase_model
 from value_engine.models import BgNbdParams
-from value_engine.summary import CustomerSummary, TransactionLog
+from value_engine.summary import CustomerSummary, TransactionLog, summarize
 
 BUCKETS = 7  # 0, 1, ..., 6 and "7+" repeat purchases in the calibration period
 
@@ -84,3 +85,39 @@ def holdout_check(
         mean_absolute_error=float(np.abs(predicted - actual).mean()),
         by_frequency=rows,
     )
+
+
+MIN_DAYS_OBSERVED = 16 * 7  # below this there is too little history to hold any back
+
+
+def holdout_days_for(days_observed: int) -> int | None:
+    """A quarter of the history, in whole weeks from 4 to 26; None for a short history."""
+    if days_observed < MIN_DAYS_OBSERVED:
+        return None
+    weeks = min(26, max(4, days_observed // 4 // 7))
+    return weeks * 7
+
+
+def backtest(
+    log: TransactionLog, customers: int, as_of_day: int, unit_days: float
+) -> HoldoutCheck | None:
+    """Fit the purchase model as `fit_models` would, on all but the last quarter of the
+    history, and compare its predictions for that quarter with what happened.
+
+    Every fit reports this, so a model that fits the past but does not predict is
+    caught without anyone having to ask for a calibration run.
+    """
+    bought = log.amount > 0
+    if not bought.any():
+        return None
+    days = holdout_days_for(as_of_day - int(log.day[bought].min()))
+    if days is None:
+        return None
+    cut = as_of_day - days
+    summary = summarize(log, customers, cut, unit_days)
+    known = summary.has_purchase
+    if not (summary.frequency[known] > 0).any():
+        return None
+    x, t_x, big_t = summary.frequency[known], summary.recency[known], summary.age[known]
+    params = fit_purchase_model(x, t_x, big_t)
+    return holdout_check(params, summary, log, cut, as_of_day, unit_days)

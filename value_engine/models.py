@@ -11,18 +11,62 @@ from enum import StrEnum
 from typing import Any
 
 
+class ModelError(ArithmeticError):
+    """The models produced a number that is not finite; nothing is returned or stored."""
+
+
+class PurchaseModel(StrEnum):
+    """BG/NBD, or its limit when the data show no dropout (a → 0): the NBD model, in
+    which every customer is still active and buys at a gamma-distributed Poisson rate."""
+
+    BGNBD = "bgnbd"
+    NBD = "nbd"
+
+
+class SpendModel(StrEnum):
+    """Gamma-Gamma, or the average spend per purchase when too few customers bought
+    again for the spread of their spend to be estimated."""
+
+    GAMMA_GAMMA = "gamma_gamma"
+    AVERAGE = "average"
+
+
 @dataclass(frozen=True, slots=True)
 class BgNbdParams:
     r: float
     alpha: float
-    a: float
-    b: float
+    a: float  # 0 for the NBD model
+    b: float  # 0 for the NBD model
     loglik: float = float("nan")
     customers: int = 0
     converged: bool = True
+    kind: PurchaseModel = PurchaseModel.BGNBD
+    at_bound: tuple[str, ...] = ()  # parameters the optimizer left at a search bound
 
-    def as_json_dict(self) -> dict[str, float]:
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b, "loglik": self.loglik}
+    def as_json_dict(self) -> dict[str, Any]:
+        return {
+            "r": self.r,
+            "alpha": self.alpha,
+            "a": self.a,
+            "b": self.b,
+            "loglik": self.loglik,
+            "converged": self.converged,
+            "kind": self.kind.value,
+            "at_bound": list(self.at_bound),
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> BgNbdParams:
+        return cls(
+            r=float(data["r"]),
+            alpha=float(data["alpha"]),
+            a=float(data["a"]),
+            b=float(data["b"]),
+            loglik=float(data.get("loglik", float("nan"))),
+            converged=bool(data.get("converged", True)),
+            kind=PurchaseModel(data.get("kind", PurchaseModel.BGNBD.value)),
+            at_bound=tuple(data.get("at_bound", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +77,92 @@ class GammaGammaParams:
     loglik: float = float("nan")
     customers: int = 0
     converged: bool = True
+    kind: SpendModel = SpendModel.GAMMA_GAMMA
+    mean_spend: float = 0.0  # the average spend per purchase, used by SpendModel.AVERAGE
+    at_bound: tuple[str, ...] = ()
+    why_average: str = ""  # the FitNote that made SpendModel.AVERAGE the model
 
-    def as_json_dict(self) -> dict[str, float]:
-        return {"p": self.p, "q": self.q, "v": self.v, "loglik": self.loglik}
+    def as_json_dict(self) -> dict[str, Any]:
+        return {
+            "p": self.p,
+            "q": self.q,
+            "v": self.v,
+            "loglik": self.loglik,
+            "converged": self.converged,
+            "kind": self.kind.value,
+            "mean_spend": self.mean_spend,
+            "at_bound": list(self.at_bound),
+            "why_average": self.why_average,
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> GammaGammaParams:
+        return cls(
+            p=float(data["p"]),
+            q=float(data["q"]),
+            v=float(data["v"]),
+            loglik=float(data.get("loglik", float("nan"))),
+            converged=bool(data.get("converged", True)),
+            kind=SpendModel(data.get("kind", SpendModel.GAMMA_GAMMA.value)),
+            mean_spend=float(data.get("mean_spend", 0.0)),
+            at_bound=tuple(data.get("at_bound", ())),
+            why_average=str(data.get("why_average", "")),
+        )
+
+
+class FitNote(StrEnum):
+    """What a manager should know about a fit. The first three are the theory's own
+    answers to thin or uniform data; the others mean the numbers should not be acted on."""
+
+    NO_DROPOUT = "no_dropout"
+    FEW_REPEAT_BUYERS = "few_repeat_buyers"
+    SPEND_ALIKE = "spend_alike"
+    SPEND_HEAVY_TAILED = "spend_heavy_tailed"
+    NOT_CONVERGED = "not_converged"
+    AT_BOUND = "at_bound"
+    HOLDOUT_OFF = "holdout_off"
+
+
+UNRELIABLE_NOTES = frozenset(
+    {FitNote.SPEND_HEAVY_TAILED, FitNote.NOT_CONVERGED, FitNote.AT_BOUND, FitNote.HOLDOUT_OFF}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FitQuality:
+    notes: tuple[FitNote, ...] = ()
+    holdout_days: int | None = None
+    holdout_predicted: float | None = None
+    holdout_actual: int | None = None
+
+    @property
+    def reliable(self) -> bool:
+        return not UNRELIABLE_NOTES.intersection(self.notes)
+
+    @property
+    def holdout_error(self) -> float | None:
+        """(predicted − actual) / actual repeat purchases over the holdout days."""
+        if self.holdout_predicted is None or not self.holdout_actual:
+            return None
+        return (self.holdout_predicted - self.holdout_actual) / self.holdout_actual
+
+    def as_json_dict(self) -> dict[str, Any]:
+        return {
+            "notes": [n.value for n in self.notes],
+            "reliable": self.reliable,
+            "holdout_days": self.holdout_days,
+            "holdout_predicted": self.holdout_predicted,
+            "holdout_actual": self.holdout_actual,
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> FitQuality:
+        return cls(
+            notes=tuple(FitNote(n) for n in data.get("notes", ())),
+            holdout_days=data.get("holdout_days"),
+            holdout_predicted=data.get("holdout_predicted"),
+            holdout_actual=data.get("holdout_actual"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +173,7 @@ class FittedModels:
     gamma_gamma: GammaGammaParams
     unit_days: float
     as_of: date
+    quality: FitQuality = FitQuality()
 
     def as_json_dict(self) -> dict[str, Any]:
         return {
@@ -53,15 +181,17 @@ class FittedModels:
             "gamma_gamma": self.gamma_gamma.as_json_dict(),
             "unit_days": self.unit_days,
             "as_of": self.as_of.isoformat(),
+            "quality": self.quality.as_json_dict(),
         }
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> FittedModels:
         return cls(
-            bgnbd=BgNbdParams(**data["bgnbd"]),
-            gamma_gamma=GammaGammaParams(**data["gamma_gamma"]),
+            bgnbd=BgNbdParams.from_json_dict(data["bgnbd"]),
+            gamma_gamma=GammaGammaParams.from_json_dict(data["gamma_gamma"]),
             unit_days=float(data["unit_days"]),
             as_of=date.fromisoformat(data["as_of"]),
+            quality=FitQuality.from_json_dict(data.get("quality", {})),
         )
 
 
@@ -182,6 +312,7 @@ class CustomerBreakdown:
     as_of: date
     margin_assumed: bool
     recent_transactions: list[tuple[str, float]] = field(default_factory=list)
+    models: FittedModels | None = None  # what the card must say about the fit's quality
 
     def as_json_dict(self) -> dict[str, Any]:
         data = asdict(self)

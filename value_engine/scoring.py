@@ -6,13 +6,24 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from value_engine import measures
-from value_engine.bgnbd import fit_bgnbd
-from value_engine.clv import predict_all
-from value_engine.gamma_gamma import fit_gamma_gamma
-from value_engine.models import CustomerScore, FittedModels, RfmSegment, Risk, Tier, Trend
+from value_engine.clv import Predictions, predict_all
+from value_engine.holdout import HoldoutCheck
+from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
+from value_engine.models import (
+    BgNbdParams,
+    CustomerScore,
+    FitQuality,
+    FittedModels,
+    GammaGammaParams,
+    ModelError,
+    RfmSegment,
+    Risk,
+    Tier,
+    Trend,
+)
 from value_engine.summary import CustomerSummary
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -27,11 +38,93 @@ class ScoringPolicy:
     referral_share: float = 0.10  # share of a referred customer's value credited to the referrer
 
 
-def fit_models(summary: CustomerSummary, unit_days: float, as_of: date) -> FittedModels:
+def fit_models(
+    summary: CustomerSummary, unit_days: float, as_of: date, check: HoldoutCheck | None = None
+) -> FittedModels:
+    """Both models, chosen by what the data support; `check` is the holdout test of
+    the same method (see `holdout.backtest`) and goes into the fit's quality."""
     buyers = summary.has_purchase
-    bgnbd = fit_bgnbd(summary.frequency[buyers], summary.recency[buyers], summary.age[buyers])
-    gamma_gamma = fit_gamma_gamma(summary.frequency[buyers], summary.monetary[buyers])
-    return FittedModels(bgnbd=bgnbd, gamma_gamma=gamma_gamma, unit_days=unit_days, as_of=as_of)
+    x = summary.frequency[buyers]
+    bgnbd = fit_purchase_model(x, summary.recency[buyers], summary.age[buyers])
+    occasions = float(summary.purchases[buyers].sum())
+    spend = fit_spend_model(
+        x,
+        summary.monetary[buyers],
+        fallback_mean=float(summary.revenue[buyers].sum()) / occasions if occasions else 0.0,
+    )
+    return FittedModels(
+        bgnbd=bgnbd,
+        gamma_gamma=spend,
+        unit_days=unit_days,
+        as_of=as_of,
+        quality=with_check(bgnbd, spend, check),
+    )
+
+
+def _require_finite(columns: dict[str, NDArray[np.float64]], customer_ids: list[str]) -> None:
+    for name, column in columns.items():
+        if not np.all(np.isfinite(column)):
+            bad = int(np.flatnonzero(~np.isfinite(column))[0])
+            raise ModelError(f"{name} is not finite for customer {customer_ids[bad]}")
+
+
+def check_horizon(horizon_steps: int, discount_rate: float) -> None:
+    """A negative horizon or a discount rate of 100% or more gives no meaningful CLV."""
+    if horizon_steps < 0:
+        raise ValueError("--horizon must not be negative")
+    if not 0 <= discount_rate < 1:
+        raise ValueError("--discount-rate must be a rate per period, from 0 to below 1")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryScores:
+    bgnbd: BgNbdParams
+    spend: GammaGammaParams
+    quality: FitQuality
+    predictions: Predictions
+
+
+def fit_and_predict(
+    customer_ids: list[str],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    monetary: ArrayLike,
+    horizon_steps: int,
+    discount_rate: float,
+) -> SummaryScores:
+    """Fit and predict on a bare summary (time in one unit, the horizon in steps of it).
+
+    Raises ValueError for input the models cannot take and ModelError rather than
+    return a number that is not finite.
+    """
+    check_horizon(horizon_steps, discount_rate)
+    x = np.asarray(frequency, dtype=np.float64)
+    # Overflow on absurd input ends as a non-finite number, refused below with a message.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        bgnbd = fit_purchase_model(x, recency, age)
+        spend = fit_spend_model(x, monetary)
+        predicted = predict_all(
+            bgnbd, spend, x, recency, age, monetary, horizon_steps, horizon_steps, discount_rate
+        )
+    _require_finite(
+        {
+            "expected purchases": predicted.expected_purchases,
+            "P(alive)": predicted.p_alive,
+            "expected spend": predicted.expected_spend,
+            "CLV": predicted.clv,
+        },
+        customer_ids,
+    )
+    return SummaryScores(bgnbd, spend, assess(bgnbd, spend), predicted)
+
+
+def with_check(
+    bgnbd: BgNbdParams, spend: GammaGammaParams, check: HoldoutCheck | None
+) -> FitQuality:
+    if check is None:
+        return assess(bgnbd, spend)
+    return assess(bgnbd, spend, check.days, check.predicted, check.actual)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +203,19 @@ def score_customers(
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(summary.revenue > 0, summary.profit / summary.revenue, 0.0)
     margin = np.clip(margin, 0.0, 1.0)
-    predicted = predict_all(
-        models.bgnbd,
-        models.gamma_gamma,
-        x,
-        t_x,
-        big_t,
-        summary.monetary,
-        purchase_horizon=horizon_units,
-        horizon_steps=policy.horizon_months,
-        discount_rate=policy.monthly_discount_rate,
-        step=unit_months,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are refused below
+        predicted = predict_all(
+            models.bgnbd,
+            models.gamma_gamma,
+            x,
+            t_x,
+            big_t,
+            summary.monetary,
+            purchase_horizon=horizon_units,
+            horizon_steps=policy.horizon_months,
+            discount_rate=policy.monthly_discount_rate,
+            step=unit_months,
+        )
     purchases = np.where(buyers, predicted.expected_purchases, 0.0)
     p_alive = np.where(buyers, predicted.p_alive, 0.0)
     spend = np.where(buyers, predicted.expected_spend, 0.0)
@@ -139,6 +233,18 @@ def score_customers(
     referrals = np.bincount(referred_by[has_referrer], minlength=len(customer_ids)).astype(np.int64)
     r, f, m = measures.rfm_scores(
         summary.days_since_last, summary.purchases.astype(float), summary.revenue
+    )
+    _require_finite(
+        {
+            "expected purchases": purchases,
+            "P(alive)": p_alive,
+            "expected spend": spend,
+            "CLV": clv,
+            "potential value": potential,
+            "influence value": influence,
+            "realized value": realized,
+        },
+        customer_ids,
     )
     return ScoreTable(
         customer_ids=customer_ids,

@@ -24,7 +24,7 @@ import numpy as np
 from bot.customers.csv_import import ImportKind, ImportReport, import_customers, import_transactions
 from bot.customers.store import EPOCH, CustomerStore, fit_params
 from bot.storage.models import ValueFit
-from value_engine.holdout import HoldoutCheck, holdout_check
+from value_engine.holdout import HoldoutCheck, backtest, holdout_check
 from value_engine.models import (
     CustomerBreakdown,
     FittedModels,
@@ -32,7 +32,13 @@ from value_engine.models import (
     SegmentStats,
 )
 from value_engine.recommendations import PassageLookup, drivers, recommend
-from value_engine.scoring import ScoreTable, ScoringPolicy, fit_models, score_customers
+from value_engine.scoring import (
+    ScoreTable,
+    ScoringPolicy,
+    fit_models,
+    score_customers,
+    with_check,
+)
 from value_engine.summary import summarize
 
 log = logging.getLogger(__name__)
@@ -109,11 +115,19 @@ class ValueService:
         if not summary.has_purchase.any():
             raise NoDataError("no purchases")
         as_of_date = EPOCH + timedelta(days=as_of_day)
-        models = fit_models(summary, UNIT_DAYS, as_of_date)
+        n = len(data.customer_ids)
+        if as_of is None:
+            # The fit's own holdout test: the same method on all but the last quarter.
+            holdout = backtest(data.log, n, as_of_day, UNIT_DAYS)
+            models = fit_models(summary, UNIT_DAYS, as_of_date, holdout)
+        else:
+            # A calibration run: the data after the cut-off are this fit's holdout.
+            models = fit_models(summary, UNIT_DAYS, as_of_date)
+            holdout = holdout_check(
+                models.bgnbd, summary, data.log, as_of_day, data.as_of_day, UNIT_DAYS
+            )
+            models = replace(models, quality=with_check(models.bgnbd, models.gamma_gamma, holdout))
         table = score_customers(data.customer_ids, summary, models, data.referred_by, self._policy)
-        holdout = holdout_check(
-            models.bgnbd, summary, data.log, as_of_day, data.as_of_day, UNIT_DAYS
-        )
         rows = [asdict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
         for row in rows:
             for key in ("segment", "tier", "risk", "trend"):
@@ -199,6 +213,7 @@ class ValueService:
             as_of=info.models.as_of,
             margin_assumed=info.margin_assumed,
             recent_transactions=self.store.recent_transactions(resolved),
+            models=info.models,
         )
 
     def top(self, limit: int) -> list[tuple[Any, str, float]]:
@@ -211,6 +226,16 @@ class ValueService:
             cumulative += max(score.realized_value, 0.0)
             result.append((score, name, cumulative / total if total else 0.0))
         return result
+
+    def stored_models(self) -> FittedModels | None:
+        """The latest fit's models without refitting (for /status: cheap and read-only)."""
+        cached = self._cached
+        if cached is not None:
+            return cached.models
+        stored = self.store.latest_fit()
+        if stored is None:
+            return None
+        return FittedModels.from_json_dict(fit_params(stored)["models"])  # type: ignore[arg-type]
 
     def segments(self) -> list[SegmentStats]:
         return self.ensure_fit().segments

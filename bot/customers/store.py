@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
@@ -21,7 +22,15 @@ from bot.storage.models import (
     DataRevision,
     ValueFit,
 )
-from value_engine.models import CustomerScore, PeriodValue, RfmSegment, Risk, Tier, Trend
+from value_engine.models import (
+    CustomerScore,
+    ModelError,
+    PeriodValue,
+    RfmSegment,
+    Risk,
+    Tier,
+    Trend,
+)
 from value_engine.summary import TransactionLog
 
 EPOCH = date(1970, 1, 1)
@@ -107,7 +116,16 @@ class CustomerStore:
             ).first()
 
     def save_fit(self, fit: ValueFit, scores: list[dict[str, object]]) -> ValueFit:
-        """Replace the scored table and record the fit, atomically."""
+        """Replace the scored table and record the fit, atomically.
+
+        A number that is not finite is refused before anything is written: PostgreSQL
+        would store NaN and SQLite would turn it into NULL, and either way managers
+        would be served it until the next fit.
+        """
+        for row in scores:
+            for key, value in row.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise ModelError(f"{key} is not finite for customer {row.get('customer_id')}")
         with Session(self.engine) as session:
             session.add(fit)
             session.flush()

@@ -38,6 +38,7 @@ from bot.render_value import (
 )
 from bot.texts import t
 from knowledge.models import Lang
+from value_engine.models import ModelError
 
 log = logging.getLogger(__name__)
 TOP_MAX = 50
@@ -172,6 +173,10 @@ async def customer_button(
     except (NoDataError, OperationalError):
         await message.answer(t("data_unavailable", lang))
         return
+    except ModelError as exc:
+        log.warning("value model failed: %s", exc)
+        await message.answer(t("value_model_failed", lang))
+        return
     if breakdown is None:
         await message.answer(
             t("unknown_customer", lang, customer_id=_escape(callback_data.customer_id))
@@ -293,6 +298,9 @@ async def _guarded(message: Message, lang: Lang, work: Any) -> Any:
         return await work
     except NoDataError:
         await message.reply(t("no_value_data", lang))
+    except ModelError as exc:
+        log.warning("value model failed: %s", exc)
+        await message.reply(t("value_model_failed", lang))
     except OperationalError:
         log.exception("customer database unavailable")
         await message.reply(t("data_unavailable", lang))

@@ -24,6 +24,7 @@ from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
 
+
 def make_router() -> Router:
     router = Router(name="questions")
     router.message.register(ask_command, Command("ask"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+import logging
 import time
 from importlib.metadata import version
 
@@ -13,6 +15,7 @@ from sqlalchemy import Engine
 
 from bot.access import AccessControl
 from bot.config import Settings
+from bot.customers.service import ValueService
 from bot.health import Check, check_database, check_index, check_state
 from bot.metrics import Metrics
 from bot.quiz.service import QuizService
@@ -20,11 +23,35 @@ from bot.shared_state import SharedState
 from bot.texts import t
 from knowledge.models import Lang
 from knowledge.service import KnowledgeService
+from value_engine.models import FittedModels, PurchaseModel, SpendModel
+
+log = logging.getLogger(__name__)
 
 
 def _line(name: str, check: Check) -> str:
     mark = "✅" if check.ok else "❌"
     return f"{mark} {name}: {html.escape(check.detail)} ({check.ms:.0f} ms)"
+
+
+def _value_model(models: FittedModels | None) -> str:
+    if models is None:
+        return "value model: not fitted yet"
+    purchase = "NBD (no dropout seen)" if models.bgnbd.kind is PurchaseModel.NBD else "BG/NBD"
+    spend = "average spend" if models.gamma_gamma.kind is SpendModel.AVERAGE else "Gamma-Gamma"
+    quality = models.quality
+    verdict = "reliable" if quality.reliable else "⚠️ NOT reliable"
+    notes = f" ({', '.join(n.value for n in quality.notes)})" if quality.notes else ""
+    error = quality.holdout_error
+    check = f", holdout {error * 100:+.1f}%" if error is not None else ""
+    return f"value model: {verdict}{notes}: {purchase}, {spend}{check}, as of {models.as_of}"
+
+
+async def _stored_models(value_service: ValueService) -> str:
+    try:
+        return _value_model(await asyncio.to_thread(value_service.stored_models))
+    except Exception as exc:  # the database is already reported above
+        log.warning("status: cannot read the value model: %s", type(exc).__name__)
+        return "value model: unknown (database unavailable)"
 
 
 def _uptime(seconds: float) -> str:
@@ -42,6 +69,7 @@ async def status(
     shared_state: SharedState,
     metrics: Metrics,
     quiz: QuizService,
+    value_service: ValueService,
 ) -> None:
     if message.from_user is None or not access.is_admin(message.from_user.id):
         await message.answer(t("status_admin_only", lang))
@@ -63,6 +91,7 @@ async def status(
         "refused: " + (", ".join(f"{k} {v}" for k, v in sorted(refused.items())) or "none"),
         f"errors: {int(metrics.total(metrics.errors))}",
         f"access policy: {settings.access_policy}",
+        await _stored_models(value_service),
     ]
     await message.answer("\n".join(lines))
 

@@ -1,0 +1,143 @@
+"""Which purchase and spend models a company's data support, and how far to trust them.
+
+Plausible data can sit outside what BG/NBD and Gamma-Gamma can estimate: when no
+customer has visibly stopped buying, the likelihood is highest at "nobody ever
+drops out", which BG/NBD reaches only in a limit; when few customers bought
+twice, the spread of spend between customers cannot be estimated. The theory
+has an answer for both (the NBD model; the average spend), and the fit says it
+used them, so a manager is told instead of being shown numbers made at an
+optimizer's bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from value_engine.bgnbd import fit_bgnbd
+from value_engine.gamma_gamma import fit_gamma_gamma
+from value_engine.models import (
+    BgNbdParams,
+    FitNote,
+    FitQuality,
+    GammaGammaParams,
+    PurchaseModel,
+    SpendModel,
+)
+from value_engine.nbd import fit_nbd
+from value_engine.search_box import LOG_BOUND
+
+# BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
+# by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
+NO_DROPOUT_LR = 5.99
+MIN_REPEAT_BUYERS = 30  # below this, Gamma-Gamma's three parameters are a guess
+RATES_ALIKE_R = float(np.exp(LOG_BOUND - 1e-3))
+HOLDOUT_TOLERANCE = 0.25  # a model off by more than this on the holdout is not trusted
+HOLDOUT_MIN_PURCHASES = 30  # fewer holdout purchases say nothing either way
+
+
+def fit_purchase_model(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> BgNbdParams:
+    """BG/NBD, or NBD when the data give no evidence that anyone dropped out."""
+    bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
+    nbd = _rates_alike(fit_nbd(frequency, age, weights))
+    if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
+        return nbd
+    return bgnbd
+
+
+def _rates_alike(params: BgNbdParams) -> BgNbdParams:
+    """r at its upper bound is the Poisson limit (every customer buys at the same rate):
+    α follows r, predictions depend on r/α alone and are right, so it is not a failure."""
+    if params.r < RATES_ALIKE_R:
+        return params
+    return replace(params, at_bound=tuple(n for n in params.at_bound if n not in ("r", "alpha")))
+
+
+def fit_spend_model(
+    frequency: ArrayLike,
+    monetary: ArrayLike,
+    weights: ArrayLike | None = None,
+    fallback_mean: float = 0.0,
+) -> GammaGammaParams:
+    """Gamma-Gamma on repeat buyers, or the average spend per repeat purchase.
+
+    `fallback_mean` is the average spend to use when nobody bought twice (the
+    summary's monetary value counts repeat purchases only).
+    """
+    x = np.asarray(frequency, dtype=np.float64)
+    m = np.asarray(monetary, dtype=np.float64)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+    if not np.isfinite(m).all() or np.any(m < 0):
+        raise ValueError("monetary values must be finite numbers >= 0")
+    repeat = (x > 0) & (m > 0)
+    purchases = float((w * x)[repeat].sum())
+    mean = float((w * x * m)[repeat].sum()) / purchases if purchases else fallback_mean
+    buyers = round(float(w[repeat].sum()))
+
+    def average(why: FitNote) -> GammaGammaParams:
+        return GammaGammaParams(
+            p=0.0,
+            q=0.0,
+            v=0.0,
+            customers=buyers,
+            kind=SpendModel.AVERAGE,
+            mean_spend=mean,
+            why_average=why.value,
+        )
+
+    if buyers < MIN_REPEAT_BUYERS:
+        return average(FitNote.FEW_REPEAT_BUYERS)
+    fitted = fit_gamma_gamma(x, m, w)
+    if "q" in fitted.at_bound and fitted.q > 1:
+        # q → ∞ with v/q fixed: every customer's spend level is the same, and
+        # Gamma-Gamma's expected spend tends to the population average.
+        return average(FitNote.SPEND_ALIKE)
+    if fitted.q <= 1 or not np.isfinite(fitted.loglik):
+        # q ≤ 1: spend so heavy-tailed that the population's mean does not exist.
+        return average(FitNote.SPEND_HEAVY_TAILED)
+    return fitted
+
+
+def assess(
+    bgnbd: BgNbdParams,
+    spend: GammaGammaParams | None,
+    holdout_days: int | None = None,
+    holdout_predicted: float | None = None,
+    holdout_actual: int | None = None,
+) -> FitQuality:
+    notes: list[FitNote] = []
+    if bgnbd.kind is PurchaseModel.NBD:
+        notes.append(FitNote.NO_DROPOUT)
+    if spend is not None and spend.kind is SpendModel.AVERAGE:
+        notes.append(FitNote(spend.why_average or FitNote.FEW_REPEAT_BUYERS.value))
+    gamma_gamma = spend if spend is not None and spend.kind is SpendModel.GAMMA_GAMMA else None
+    if not bgnbd.converged or (gamma_gamma and not gamma_gamma.converged):
+        notes.append(FitNote.NOT_CONVERGED)
+    if bgnbd.at_bound or (gamma_gamma and gamma_gamma.at_bound):
+        notes.append(FitNote.AT_BOUND)
+    quality = FitQuality(
+        notes=tuple(notes),
+        holdout_days=holdout_days,
+        holdout_predicted=holdout_predicted,
+        holdout_actual=holdout_actual,
+    )
+    error = quality.holdout_error
+    if (
+        error is not None
+        and (holdout_actual or 0) >= HOLDOUT_MIN_PURCHASES
+        and abs(error) > HOLDOUT_TOLERANCE
+    ):
+        quality = FitQuality(
+            notes=(*notes, FitNote.HOLDOUT_OFF),
+            holdout_days=holdout_days,
+            holdout_predicted=holdout_predicted,
+            holdout_actual=holdout_actual,
+        )
+    return quality
