@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 BOT_TOKEN = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,}")
@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_timeout_seconds: float = 20.0
 
-    admin_ids: list[int] = Field(
-        default_factory=list, description="Telegram user IDs with every role (JSON list)."
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user IDs with every role: 1,2 or [1, 2].",
     )
     value_default_margin: float = Field(
         default=1.0,
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
     # Who gets in. "open": anyone may ask the knowledge base (as staff); "allowlist": only
     # users with a role. Groups always need an admin's /allowgroup (or allowed_group_ids).
     access_policy: Literal["open", "allowlist"] = "allowlist"
-    allowed_group_ids: list[int] = Field(default_factory=list)
+    allowed_group_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     throttle_messages: int = Field(default=20, ge=1, description="per user and window")
     throttle_window_seconds: float = Field(default=60.0, gt=0)
 
@@ -100,6 +101,17 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'cvm.db'}"
+
+    @field_validator("admin_ids", "allowed_group_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """`ADMIN_IDS=1`, `1,2` and `[1, 2]` all mean what an operator would expect."""
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @field_validator(
         "telegram_bot_token", "webhook_secret", "redis_url", "database_url", mode="before"

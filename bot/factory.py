@@ -37,7 +37,7 @@ from bot.routers import quiz as quiz_router
 from bot.routers.quiz import TelegramQuizPresenter
 from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.storage.chats import ChatStore
-from bot.storage.repository import Repository, make_engine
+from bot.storage.repository import Repository, open_database
 from bot.texts import t
 from knowledge.embedding import load_embedder
 from knowledge.llm import LLMComposer
@@ -66,7 +66,9 @@ class Services:
     state: SharedState
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
+    # First: a schema mismatch is refused before the slow work of loading the index.
+    engine = open_database(settings.resolved_database_url, upgrade=upgrade_local)
     embedder = load_embedder(settings.embedder_threads) if settings.dense_retrieval else None
     composer = None
     if settings.llm_base_url and settings.llm_model:
@@ -83,7 +85,6 @@ def build_services(settings: Settings) -> Services:
         composer=composer,
         chroma_url=settings.chroma_url,
     )
-    engine = make_engine(settings.resolved_database_url)
     repo = Repository(engine)
     store = CustomerStore(engine, default_margin=settings.value_default_margin)
     policy = ScoringPolicy(

@@ -84,7 +84,8 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("chromadb", "httpx", "jieba", "aiohttp.access"):
+    # alembic says at INFO what each command already prints in one line.
+    for noisy in ("chromadb", "httpx", "jieba", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     sys.excepthook = _log_crash

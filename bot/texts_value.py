@@ -206,6 +206,11 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "目前還沒有客戶明顯停止購買,因此模型把每位客戶都視為仍然活躍(100%),"
         "並依每位客戶自己的購買頻率推估(NBD 模型)。",
     ),
+    "fitq_dropout_alike": (
+        "Customers do not differ in how likely they are to stop buying, so the model gives "
+        "them all the same chance of stopping after each purchase, {share}.",
+        "客戶之間停止購買的可能性沒有差異,因此模型給所有客戶相同的每次購買後流失機率 {share}。",
+    ),
     "fitq_few_repeat_buyers": (
         "Too few customers have bought again to model each one's spend, so every customer's "
         "spend per purchase is taken as the average, {amount}.",

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from bot.customers.csv_import import import_customers, import_transactions
 from bot.customers.demo import generate
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
-from bot.storage.migrate import current_revision, downgrade, upgrade
-from bot.storage.repository import make_engine
+from bot.storage.migrate import SchemaMismatch, current_revision, downgrade, upgrade
+from bot.storage.repository import make_engine, open_database
 from tests.postgres import postgres_server
 
 pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class _NoCitations:
@@ -75,3 +79,78 @@ def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
     assert all(current_revision(e) == "0005" for e in engines)
     for engine in engines:
         engine.dispose()
+
+
+def _cli_env(pg_engine: Engine, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(
+        DATABASE_URL=pg_engine.url.render_as_string(hide_password=False),
+        DATA_DIR=str(tmp_path / "data"),
+        INDEX_DIR=str(tmp_path / "index"),
+        LOG_LEVEL="WARNING",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    )
+    return env
+
+
+def test_an_older_schema_is_refused_until_cvm_db_upgrade(pg_engine: Engine, tmp_path: Path) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    downgrade(pg_engine, "0004")
+    with pytest.raises(SchemaMismatch, match="revision 0004"):
+        open_database(url)
+    env = _cli_env(pg_engine, tmp_path)
+    refused = subprocess.run(
+        ["cvm", "users", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "run `cvm db upgrade`" in refused.stderr
+    done = subprocess.run(
+        ["cvm", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "database schema: 0004 -> 0005", done.stderr
+    open_database(url).dispose()
+
+
+def test_backup_and_restore_procedure_of_the_deploy_readme(
+    pg_engine: Engine, tmp_path: Path
+) -> None:
+    """deploy/README.md's procedure, run as written: dump, lose data, restore, rebuild."""
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    assert "deploy/backup.sh backup" in readme and "deploy/backup.sh restore" in readme
+    store = CustomerStore(pg_engine)
+    if store.customer_count() == 0:
+        company = generate(customers=50, seed=3)
+        import_customers(pg_engine, company.customers_csv)
+        import_transactions(pg_engine, company.transactions_csv)
+    store.set_role(4242, "manager")
+    with pg_engine.connect() as connection:
+        before = connection.execute(text("SELECT count(*) FROM customer_transaction")).scalar()
+    assert before
+
+    env = _cli_env(pg_engine, tmp_path)
+    dump = tmp_path / "cvm.dump"
+
+    def backup_sh(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(ROOT / "deploy" / "backup.sh"), *args],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+
+    made = backup_sh("backup", str(dump))
+    assert made.returncode == 0, made.stderr
+    assert dump.stat().st_size > 0
+
+    with pg_engine.begin() as connection:  # the accident
+        connection.execute(text("DELETE FROM customer_transaction"))
+    store.set_role(4242, None)
+
+    restored = backup_sh("restore", str(dump))
+    assert restored.returncode == 0, restored.stderr
+    assert "(up to date)" in restored.stdout and "indexed" in restored.stdout
+    assert (tmp_path / "index").is_dir() and any((tmp_path / "index").iterdir())
+    pg_engine.dispose()  # connections from before the restore hold dropped tables' plans
+    with pg_engine.connect() as connection:
+        after = connection.execute(text("SELECT count(*) FROM customer_transaction")).scalar()
+    assert after == before
+    assert CustomerStore(pg_engine).role(4242) == "manager"
+    assert current_revision(pg_engine) == "0005"
+    assert backup_sh("restore", str(tmp_path / "missing.dump")).returncode == 2

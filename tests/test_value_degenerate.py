@@ -36,9 +36,9 @@ from value_engine.bgnbd import (
     simulate,
 )
 from value_engine.clv import discounted_clv
+from value_engine.dropout_limits import fit_nbd
 from value_engine.model_choice import fit_purchase_model, fit_spend_model
 from value_engine.models import BgNbdParams, FitNote, ModelError, PurchaseModel, SpendModel
-from value_engine.nbd import fit_nbd
 from value_engine.scoring import fit_and_predict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +124,35 @@ def test_nbd_is_the_limit_of_bgnbd_as_dropout_vanishes() -> None:
     fitted = fit_nbd(x, big_t)
     limit = BgNbdParams(r=fitted.r, alpha=fitted.alpha, a=1e-9, b=1e6)
     assert fitted.loglik == pytest.approx(float(log_likelihood(limit, x, t_x, big_t).sum()))
+
+
+def test_one_dropout_probability_for_all_is_the_limit_of_bgnbd() -> None:
+    """Spread-free dropout (a, b → ∞, a/(a+b) = p) overflowed BG/NBD's formulas into -inf
+    on a 60-customer summary (the CSV-injection test's); its closed forms match BG/NBD
+    just before the limit."""
+    x = np.array([0.0, 1.0, 5.0, 40.0])
+    t_x = np.array([0.0, 10.0, 30.0, 50.0])
+    big_t = np.array([20.0, 40.0, 52.0, 52.0])
+    common = BgNbdParams(r=2.0, alpha=3.0, a=0.0, b=0.0, kind=PurchaseModel.COMMON_DROPOUT, p=0.3)
+    near = BgNbdParams(r=2.0, alpha=3.0, a=0.3e4, b=0.7e4)
+    assert probability_alive(common, x, t_x, big_t) == pytest.approx(
+        probability_alive(near, x, t_x, big_t), rel=1e-3
+    )
+    assert expected_purchases(common, 26, x, t_x, big_t) == pytest.approx(
+        expected_purchases(near, 26, x, t_x, big_t), rel=1e-3
+    )
+    spend = np.array([10.0, 20.0, 30.0, 40.0])
+    assert discounted_clv(common, spend, x, t_x, big_t, 12, 0.01, step=4.0) == pytest.approx(
+        discounted_clv(near, spend, x, t_x, big_t, 12, 0.01, step=4.0), rel=1e-3
+    )
+    i = np.arange(60)
+    x, t_x, big_t = (i % 5).astype(float), (i % 5) * 4.0, np.full(60, 40.0)
+    assert set(fit_bgnbd(x, t_x, big_t).at_bound) & {"a", "b"}
+    scored = fit_and_predict([str(n) for n in i], x, t_x, big_t, 20.0 + i, 52, 0.002)
+    assert scored.bgnbd.kind is PurchaseModel.COMMON_DROPOUT
+    assert FitNote.DROPOUT_ALIKE in scored.quality.notes and scored.quality.reliable
+    assert 0.3 < scored.bgnbd.p < 0.5
+    assert np.all(np.isfinite(scored.predictions.clv)) and np.all(scored.predictions.clv > 0)
 
 
 def test_too_few_repeat_buyers_get_the_average_spend_with_a_flag() -> None:

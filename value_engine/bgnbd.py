@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from value_engine import dropout_limits
 from value_engine.models import BgNbdParams, PurchaseModel
-from value_engine.nbd import purchase_rate
 from value_engine.search_box import LOG_BOUND, at_bound
 
 FloatArray = NDArray[np.float64]
@@ -267,8 +267,8 @@ def expected_purchases(
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
     if t <= 0:
         return np.zeros(x.shape)
-    if params.kind is PurchaseModel.NBD:
-        return purchase_rate(params, x, big_t) * t
+    if params.kind is not PurchaseModel.BGNBD:
+        return dropout_limits.expected_purchases(params, t, x, t_x, big_t)
     params = replace(params, a=_away_from_one(params.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
     tail = np.exp(_log_tail(params, pair_x, pair_t, np.full(pair_t.shape, float(t))))
@@ -296,8 +296,8 @@ def probability_alive(
 ) -> FloatArray:
     """P(still a customer | x, t_x, T)."""
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
-    if params.kind is PurchaseModel.NBD:
-        return np.ones(x.shape)
+    if params.kind is not PurchaseModel.BGNBD:
+        return dropout_limits.probability_alive(params, x, t_x, big_t)
     return np.asarray(special.expit(-_log_dropout_odds(params, x, t_x, big_t)), dtype=np.float64)
 
 

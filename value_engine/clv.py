@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from value_engine import dropout_limits
 from value_engine.bgnbd import _away_from_one, _log_dropout_odds, _log_tail, conditional_factors
 from value_engine.gamma_gamma import expected_spend
 from value_engine.models import BgNbdParams, GammaGammaParams, PurchaseModel
-from value_engine.nbd import discount_sum, purchase_rate
 
 FloatArray = NDArray[np.float64]
 
@@ -43,9 +43,10 @@ def discounted_clv(
     t_x = np.asarray(recency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
     value = np.asarray(spend, dtype=np.float64) * np.asarray(margin, dtype=np.float64)
-    if bgnbd.kind is PurchaseModel.NBD:
-        per_step = purchase_rate(bgnbd, x, big_t) * step
-        return np.asarray(value * per_step * discount_sum(horizon_steps, discount_rate))
+    if bgnbd.kind is not PurchaseModel.BGNBD:
+        return value * dropout_limits.discounted_purchases(
+            bgnbd, x, t_x, big_t, horizon_steps, discount_rate, step
+        )
     params = replace(bgnbd, a=_away_from_one(bgnbd.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)
     discounted = _discounted_purchases(
@@ -103,13 +104,17 @@ def predict_all(
     big_t = np.asarray(age, dtype=np.float64)
     spend = expected_spend(gamma_gamma, x, monetary)
     value = spend * np.asarray(margin, dtype=np.float64)
-    if bgnbd.kind is PurchaseModel.NBD:
-        rate = purchase_rate(bgnbd, x, big_t)
+    if bgnbd.kind is not PurchaseModel.BGNBD:
         return Predictions(
-            expected_purchases=rate * max(purchase_horizon, 0.0),
-            p_alive=np.ones(x.shape),
+            expected_purchases=dropout_limits.expected_purchases(
+                bgnbd, purchase_horizon, x, t_x, big_t
+            ),
+            p_alive=dropout_limits.probability_alive(bgnbd, x, t_x, big_t),
             expected_spend=spend,
-            clv=value * rate * step * discount_sum(horizon_steps, discount_rate),
+            clv=value
+            * dropout_limits.discounted_purchases(
+                bgnbd, x, t_x, big_t, horizon_steps, discount_rate, step
+            ),
         )
     params = replace(bgnbd, a=_away_from_one(bgnbd.a))
     lead, pair_t, pair_x, inverse = conditional_factors(params, x, t_x, big_t)

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from value_engine.bgnbd import fit_bgnbd
+from value_engine.dropout_limits import fit_common_dropout, fit_nbd
 from value_engine.gamma_gamma import fit_gamma_gamma
 from value_engine.models import (
     BgNbdParams,
@@ -26,7 +27,6 @@ from value_engine.models import (
     PurchaseModel,
     SpendModel,
 )
-from value_engine.nbd import fit_nbd
 from value_engine.search_box import LOG_BOUND
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
@@ -49,6 +49,14 @@ def fit_purchase_model(
     nbd = _rates_alike(fit_nbd(frequency, age, weights))
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
         return nbd
+    if {"a", "b"} & set(bgnbd.at_bound) and bgnbd.a > 1 and bgnbd.b > 1:
+        # a and b running off together at a steady ratio: Beta(a, b) has collapsed onto
+        # p = a/(a+b), the same dropout probability for every customer.
+        common = _rates_alike(
+            fit_common_dropout(frequency, recency, age, weights, bgnbd.a / (bgnbd.a + bgnbd.b))
+        )
+        if common.loglik >= bgnbd.loglik - 1e-6 * abs(bgnbd.loglik):
+            return common
     return bgnbd
 
 
@@ -115,6 +123,8 @@ def assess(
     notes: list[FitNote] = []
     if bgnbd.kind is PurchaseModel.NBD:
         notes.append(FitNote.NO_DROPOUT)
+    if bgnbd.kind is PurchaseModel.COMMON_DROPOUT:
+        notes.append(FitNote.DROPOUT_ALIKE)
     if spend is not None and spend.kind is SpendModel.AVERAGE:
         notes.append(FitNote(spend.why_average or FitNote.FEW_REPEAT_BUYERS.value))
     gamma_gamma = spend if spend is not None and spend.kind is SpendModel.GAMMA_GAMMA else None

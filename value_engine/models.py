@@ -16,11 +16,12 @@ class ModelError(ArithmeticError):
 
 
 class PurchaseModel(StrEnum):
-    """BG/NBD, or its limit when the data show no dropout (a → 0): the NBD model, in
-    which every customer is still active and buys at a gamma-distributed Poisson rate."""
+    """BG/NBD, or one of its limits (see `dropout_limits`): NBD when the data show no
+    dropout, a dropout probability common to every customer when they show no spread."""
 
     BGNBD = "bgnbd"
     NBD = "nbd"
+    COMMON_DROPOUT = "common_dropout"
 
 
 class SpendModel(StrEnum):
@@ -35,13 +36,14 @@ class SpendModel(StrEnum):
 class BgNbdParams:
     r: float
     alpha: float
-    a: float  # 0 for the NBD model
-    b: float  # 0 for the NBD model
+    a: float  # 0 for the limiting models
+    b: float  # 0 for the limiting models
     loglik: float = float("nan")
     customers: int = 0
     converged: bool = True
     kind: PurchaseModel = PurchaseModel.BGNBD
     at_bound: tuple[str, ...] = ()  # parameters the optimizer left at a search bound
+    p: float = 0.0  # the common dropout probability (PurchaseModel.COMMON_DROPOUT)
 
     def as_json_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +55,7 @@ class BgNbdParams:
             "converged": self.converged,
             "kind": self.kind.value,
             "at_bound": list(self.at_bound),
+            "p": self.p,
         }
 
     @classmethod
@@ -66,6 +69,7 @@ class BgNbdParams:
             converged=bool(data.get("converged", True)),
             kind=PurchaseModel(data.get("kind", PurchaseModel.BGNBD.value)),
             at_bound=tuple(data.get("at_bound", ())),
+            p=float(data.get("p", 0.0)),
         )
 
 
@@ -111,10 +115,11 @@ class GammaGammaParams:
 
 
 class FitNote(StrEnum):
-    """What a manager should know about a fit. The first three are the theory's own
+    """What a manager should know about a fit. The first four are the theory's own
     answers to thin or uniform data; the others mean the numbers should not be acted on."""
 
     NO_DROPOUT = "no_dropout"
+    DROPOUT_ALIKE = "dropout_alike"
     FEW_REPEAT_BUYERS = "few_repeat_buyers"
     SPEND_ALIKE = "spend_alike"
     SPEND_HEAVY_TAILED = "spend_heavy_tailed"

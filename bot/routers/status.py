@@ -36,7 +36,11 @@ def _line(name: str, check: Check) -> str:
 def _value_model(models: FittedModels | None) -> str:
     if models is None:
         return "value model: not fitted yet"
-    purchase = "NBD (no dropout seen)" if models.bgnbd.kind is PurchaseModel.NBD else "BG/NBD"
+    purchase = {
+        PurchaseModel.BGNBD: "BG/NBD",
+        PurchaseModel.NBD: "NBD (no dropout seen)",
+        PurchaseModel.COMMON_DROPOUT: "BG/NBD with one dropout probability",
+    }[models.bgnbd.kind]
     spend = "average spend" if models.gamma_gamma.kind is SpendModel.AVERAGE else "Gamma-Gamma"
     quality = models.quality
     verdict = "reliable" if quality.reliable else "⚠️ NOT reliable"

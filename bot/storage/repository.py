@@ -16,9 +16,27 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine, select
 
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import check_schema, is_empty
+from bot.storage.migrate import upgrade as migrate_upgrade
 from bot.storage.models import Exchange, Feedback
 from knowledge.models import Answer, Lang, PriorExchange
+
+
+def open_database(url: str, upgrade: bool = False) -> Engine:
+    """An engine on a database at this version's schema, or SchemaMismatch.
+
+    An empty database gets the schema; an existing one is upgraded only when
+    `upgrade` is set (the terminal chat's own database, `cvm db upgrade`)."""
+    engine = make_engine(url, migrate=False)
+    try:
+        if upgrade or is_empty(engine):
+            migrate_upgrade(engine)
+        else:
+            check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def make_engine(url: str, migrate: bool = True) -> Engine:
@@ -29,7 +47,7 @@ def make_engine(url: str, migrate: bool = True) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     if migrate:
-        upgrade(engine)
+        migrate_upgrade(engine)
     return engine
 
 

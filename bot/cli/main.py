@@ -1,4 +1,4 @@
-"""`cvm`: run the bot, (re)build the index, ask from the shell, read feedback."""
+"""`cvm run`, `cvm index`, `cvm ask`, `cvm feedback`, and the parser that joins every group."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.config import Settings
 from bot.logs import configure_logging
 
@@ -17,23 +19,35 @@ from bot.logs import configure_logging
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper()
+            print(f"cvm: {name}: {error['msg']}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, _log_format(args, settings), settings.secrets)
-    from bot import cli_quiz, cli_value
+    from bot.cli import db, quiz, value
+    from bot.storage.migrate import SchemaMismatch
 
     handler = {
         "run": _run,
         "index": _index,
         "ask": _ask,
         "feedback": _feedback,
-        "import": cli_value.run_import,
-        "demo-data": cli_value.run_demo,
-        "value": cli_value.run_value,
-        "customer": cli_value.run_customer,
-        "users": cli_value.run_users,
-        "quiz": cli_quiz.run_quiz,
+        "import": value.run_import,
+        "demo-data": value.run_demo,
+        "value": value.run_value,
+        "customer": value.run_customer,
+        "users": value.run_users,
+        "quiz": quiz.run_quiz,
+        "db": db.run_db,
     }[args.command]
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except SchemaMismatch as exc:
+        print(f"cvm {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 def _log_format(args: argparse.Namespace, settings: Settings) -> str:
@@ -61,10 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
     feedback.add_argument("--limit", type=int, default=50)
     feedback.add_argument("--json", action="store_true")
-    from bot import cli_quiz, cli_value
+    from bot.cli import db, quiz, value
 
-    cli_value.add_parsers(sub)
-    cli_quiz.add_parsers(sub)
+    value.add_parsers(sub)
+    quiz.add_parsers(sub)
+    db.add_parsers(sub)
     return parser
 
 
@@ -83,9 +98,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         # The person at the terminal runs the bot on their own data: every role is theirs.
         admins = [*settings.admin_ids, TERMINAL_USER_ID]
         settings = settings.model_copy(update={"admin_ids": admins})
-        services = build_services(settings)
+        # The terminal chat's own local database is nobody's record: it may upgrade itself.
+        services = build_services(settings, upgrade_local=settings.database_url is None)
         if services.value.store.customer_count() == 0:
-            from bot.cli_value import load_demo
+            from bot.cli.value import load_demo
 
             print("empty database: loading the demo company (cvm demo-data)...", file=sys.stderr)
             print(load_demo(settings), file=sys.stderr)
@@ -153,9 +169,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.repository import Repository, make_engine
+    from bot.storage.repository import Repository, open_database
 
-    rows = Repository(make_engine(settings.resolved_database_url)).list_feedback(args.limit)
+    rows = Repository(open_database(settings.resolved_database_url)).list_feedback(args.limit)
     for row in rows:
         if args.json:
             print(

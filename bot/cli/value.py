@@ -77,11 +77,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def _value_service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
     from bot.customers.service import ValueService
     from bot.customers.store import CustomerStore
-    from bot.storage.repository import make_engine
+    from bot.storage.repository import open_database
     from value_engine.scoring import ScoringPolicy
 
     store = CustomerStore(
-        make_engine(settings.resolved_database_url), default_margin=settings.value_default_margin
+        open_database(settings.resolved_database_url), default_margin=settings.value_default_margin
     )
     lookup: PassageLookup = _NoLookup()
     if with_knowledge:  # citations need the passages only, not the vector index
@@ -219,6 +219,8 @@ def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) 
     """The fitted models and, in plain words, how far to trust them."""
     if bg.kind is PurchaseModel.NBD:
         lines = [f"NBD (no dropout seen) r={bg.r:.4g} alpha={bg.alpha:.4g}"]
+    elif bg.kind is PurchaseModel.COMMON_DROPOUT:
+        lines = [f"BG/NBD, one dropout p for all, r={bg.r:.4g} alpha={bg.alpha:.4g} p={bg.p:.4g}"]
     else:
         lines = [f"BG/NBD r={bg.r:.4g} alpha={bg.alpha:.4g} a={bg.a:.4g} b={bg.b:.4g}"]
     lines[0] += f" (log-likelihood {bg.loglik:.1f})"
@@ -414,9 +416,9 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_users(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.store import CustomerStore
-    from bot.storage.repository import make_engine
+    from bot.storage.repository import open_database
 
-    store = CustomerStore(make_engine(settings.resolved_database_url))
+    store = CustomerStore(open_database(settings.resolved_database_url))
     if args.users_command == "grant":
         store.set_role(args.telegram_id, args.role)
         print(f"{args.telegram_id}: {args.role}")

@@ -1,0 +1,197 @@
+"""BG/NBD's limits when customers do not differ in how likely they are to drop out.
+
+BG/NBD lets each customer's dropout probability p (after each purchase) vary as
+Beta(a, b). Plausible data can leave nothing to estimate that spread from, and
+the likelihood then keeps rising towards a limit that BG/NBD reaches only with
+a or b infinite, so an optimizer runs into its search bounds and predictions
+built on those numbers overflow. The limits are models of their own:
+
+- nobody visibly drops out (p = 0): Ehrenberg's NBD model. Everyone stays
+  active (P(alive) = 1) and buys as a Poisson process with a Gamma(r, α) rate;
+- everyone shares one dropout probability (a, b → ∞ with a/(a+b) = p): the
+  purchase rate still varies as Gamma(r, α), dropout happens at rate λp.
+
+Both keep BG/NBD's likelihood, constants included (the NBD is the p = 0 case),
+so fits can be compared directly, and both have closed-form predictions:
+with the posterior rate Gamma(r+x, α+T) of a customer still active,
+E[purchases in (T, T+t]] = P(alive) · (1 − ((α+T)/(α+T+pt))^(r+x)) / p,
+which tends to (r+x)/(α+T) · t as p → 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, special
+
+from value_engine.models import BgNbdParams, PurchaseModel
+from value_engine.search_box import LOG_BOUND, at_bound
+
+FloatArray = NDArray[np.float64]
+_OPTIONS = {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9}
+
+
+def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = None) -> BgNbdParams:
+    """Maximum-likelihood (r, α) with p = 0; `frequency` and `age` (T) as for `fit_bgnbd`."""
+    x = np.asarray(frequency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+    xs, index = np.unique(x, return_inverse=True)
+    count_x = np.bincount(index.ravel(), weights=w, minlength=xs.size)
+    total = float(w.sum())
+    wx = w * x
+
+    def value_and_grad(log_params: FloatArray) -> tuple[float, FloatArray]:
+        r, alpha = (float(v) for v in np.exp(log_params))
+        log_at = np.log(alpha + big_t)
+        inv_at = 1.0 / (alpha + big_t)
+        ll = (
+            float(count_x @ (special.gammaln(r + xs) - special.gammaln(r)))
+            + total * r * np.log(alpha)
+            - r * float(w @ log_at)
+            - float(wx @ log_at)
+        )
+        d_r = (
+            float(count_x @ (special.digamma(r + xs) - special.digamma(r)))
+            + total * np.log(alpha)
+            - float(w @ log_at)
+        )
+        d_alpha = total * r / alpha - r * float(w @ inv_at) - float(wx @ inv_at)
+        return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
+
+    scale = float(np.average(big_t, weights=w)) or 1.0
+    result = optimize.minimize(
+        value_and_grad,
+        np.log([1.0, scale]),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * 2,
+        options=_OPTIONS,
+    )
+    r, alpha = (float(v) for v in np.exp(result.x))
+    return BgNbdParams(
+        r=r,
+        alpha=alpha,
+        a=0.0,
+        b=0.0,
+        loglik=-float(result.fun) * total,
+        customers=round(total),
+        converged=bool(result.success),
+        kind=PurchaseModel.NBD,
+        at_bound=at_bound(("r", "alpha"), result.x),
+    )
+
+
+def fit_common_dropout(
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    weights: ArrayLike | None = None,
+    start_p: float = 0.1,
+) -> BgNbdParams:
+    """Maximum-likelihood (r, α, p) with one dropout probability p for everyone."""
+    x = np.asarray(frequency, dtype=np.float64)
+    t_x = np.asarray(recency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
+    total = float(w.sum())
+    repeat = x > 0
+
+    def negative_ll(params: FloatArray) -> float:
+        r, alpha = float(np.exp(params[0])), float(np.exp(params[1]))
+        p = float(special.expit(params[2]))
+        head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+        alive = x * np.log1p(-p) - (r + x) * np.log(alpha + big_t)
+        with np.errstate(divide="ignore"):
+            dead = np.where(
+                repeat,
+                np.log(p) + (x - 1) * np.log1p(-p) - (r + x) * np.log(alpha + t_x),
+                -np.inf,
+            )
+        return -float(w @ (head + np.logaddexp(alive, dead))) / total
+
+    scale = float(np.average(big_t, weights=w)) or 1.0
+    start = np.array([0.0, np.log(scale), float(special.logit(min(max(start_p, 1e-4), 0.9)))])
+    result = optimize.minimize(
+        negative_ll,
+        start,
+        method="L-BFGS-B",
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
+        options=_OPTIONS,
+    )
+    r, alpha = (float(v) for v in np.exp(result.x[:2]))
+    return BgNbdParams(
+        r=r,
+        alpha=alpha,
+        a=0.0,
+        b=0.0,
+        loglik=-float(result.fun) * total,
+        customers=round(total),
+        converged=bool(result.success),
+        kind=PurchaseModel.COMMON_DROPOUT,
+        at_bound=at_bound(("r", "alpha", "p"), result.x),
+        p=float(special.expit(result.x[2])),
+    )
+
+
+def probability_alive(
+    params: BgNbdParams, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
+    """1 for the NBD; otherwise 1/(1 + p/(1−p)·((α+T)/(α+t_x))^(r+x)) for repeat buyers."""
+    x = np.asarray(frequency, dtype=np.float64)
+    if params.kind is PurchaseModel.NBD or params.p <= 0:
+        return np.ones(x.shape)
+    t_x = np.asarray(recency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    log_odds = (
+        np.log(params.p)
+        - np.log1p(-params.p)
+        + (params.r + x) * (np.log(params.alpha + big_t) - np.log(params.alpha + t_x))
+    )
+    return np.asarray(np.where(x > 0, special.expit(-log_odds), 1.0), dtype=np.float64)
+
+
+def active_purchases(
+    params: BgNbdParams, frequency: FloatArray, age: FloatArray, t: float
+) -> FloatArray:
+    """E[purchases in (T, T+t]] for a customer known to be active at T."""
+    rate = (params.r + frequency) / (params.alpha + age)
+    if params.kind is PurchaseModel.NBD or params.p <= 0:
+        return np.asarray(rate * t, dtype=np.float64)
+    p = params.p
+    # 1 − ((α+T)/(α+T+pt))^(r+x) without cancellation: −expm1((r+x)·log1p(−pt/(α+T+pt))).
+    shrink = np.log1p(-p * t / (params.alpha + age + p * t))
+    return np.asarray(-np.expm1((params.r + frequency) * shrink) / p, dtype=np.float64)
+
+
+def expected_purchases(
+    params: BgNbdParams, t: float, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike
+) -> FloatArray:
+    x = np.asarray(frequency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    if t <= 0:
+        return np.zeros(x.shape)
+    alive = probability_alive(params, x, recency, big_t)
+    return np.asarray(alive * active_purchases(params, x, big_t, t), dtype=np.float64)
+
+
+def discounted_purchases(
+    params: BgNbdParams,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    horizon_steps: int,
+    discount_rate: float,
+    step: float,
+) -> FloatArray:
+    """Σ_i (E[N(i·step)] − E[N((i−1)·step)]) / (1+d)^i, BG/NBD's cash-flow convention."""
+    x = np.asarray(frequency, dtype=np.float64)
+    big_t = np.asarray(age, dtype=np.float64)
+    alive = probability_alive(params, x, recency, big_t)
+    total = np.zeros(x.shape)
+    previous = np.zeros(x.shape)
+    for i in range(1, horizon_steps + 1):
+        current = active_purchases(params, x, big_t, i * step)
+        total += (current - previous) / (1.0 + discount_rate) ** i
+        previous = current
+    return np.asarray(alive * total, dtype=np.float64)
