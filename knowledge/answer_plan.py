@@ -532,7 +532,6 @@ def _following(doc: Document, index: int) -> list[int]:
     ][:6]
 
 
-
 def _joined(doc: Document, sentences: tuple[int, ...], limit: int) -> str:
     """An item's first sentences, as many as fit in `limit` characters; the first always
     ("三是後期分析。" brings its explanation when there is room)."""

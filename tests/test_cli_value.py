@@ -45,7 +45,9 @@ def _cvm(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
 def test_fit_summary_json_contract(env: dict[str, str], summary_csv: Path) -> None:
     out = json.loads(_cvm(env, "value", "fit", "--summary", str(summary_csv), "--json").stdout)
     assert set(out) == {"bgnbd", "gamma_gamma", "quality"}
-    assert {"r", "alpha", "a", "b", "loglik", "kind", "converged", "at_bound"} == set(out["bgnbd"])
+    assert {"r", "alpha", "a", "b", "p", "loglik", "kind", "converged", "at_bound"} == set(
+        out["bgnbd"]
+    )
     assert {"p", "q", "v", "loglik", "kind", "mean_spend"} <= set(out["gamma_gamma"])
     # CDNOW has plenty of dropout and repeat buyers: the classic models, trusted.
     assert out["bgnbd"]["kind"] == "bgnbd" and out["gamma_gamma"]["kind"] == "gamma_gamma"

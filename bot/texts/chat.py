@@ -1,10 +1,10 @@
-"""Every user-facing sentence of the bot, in the three reply languages."""
+"""The chat's own sentences: start, help, answers, feedback, errors."""
 
 from __future__ import annotations
 
 from knowledge.models import Lang
 
-_T: dict[str, dict[Lang, str]] = {
+CHAT_TEXTS: dict[str, dict[Lang, str]] = {
     "start": {
         Lang.ZH_HANT: (
             "<b>你好!我是 cvm-bot,客戶價值管理助手。</b>\n\n"
@@ -84,23 +84,3 @@ _T: dict[str, dict[Lang, str]] = {
     },
 }
 
-
-def t(key: str, lang: Lang, **values: object) -> str:
-    text = _T[key][lang]
-    return text.format(**values) if values else text
-
-
-def _merge_value_texts() -> None:
-    from bot.texts_admin import ADMIN_TEXTS
-    from bot.texts_ops import OPS_TEXTS
-    from bot.texts_quiz import QUIZ_TEXTS
-    from bot.texts_value import VALUE_TEXTS
-
-    for extra in (VALUE_TEXTS, QUIZ_TEXTS, ADMIN_TEXTS, OPS_TEXTS):
-        overlap = _T.keys() & extra.keys()
-        if overlap:
-            raise KeyError(f"text keys defined twice: {sorted(overlap)}")
-        _T.update(extra)
-
-
-_merge_value_texts()

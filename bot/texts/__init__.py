@@ -1,0 +1,30 @@
+"""Every user-facing sentence of the bot, in the three reply languages: one module per
+feature, one lookup. Simplified Chinese is derived from Traditional with OpenCC where a
+module writes only English and Traditional, so the two scripts never drift apart."""
+
+from __future__ import annotations
+
+from bot.texts.admin import ADMIN_TEXTS
+from bot.texts.chat import CHAT_TEXTS
+from bot.texts.ops import OPS_TEXTS
+from bot.texts.quiz import QUIZ_TEXTS
+from bot.texts.value import VALUE_TEXTS
+from knowledge.models import Lang
+
+
+def _merged() -> dict[str, dict[Lang, str]]:
+    merged: dict[str, dict[Lang, str]] = {}
+    for part in (CHAT_TEXTS, VALUE_TEXTS, QUIZ_TEXTS, ADMIN_TEXTS, OPS_TEXTS):
+        overlap = merged.keys() & part.keys()
+        if overlap:
+            raise KeyError(f"text keys defined twice: {sorted(overlap)}")
+        merged.update(part)
+    return merged
+
+
+_T = _merged()
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    text = _T[key][lang]
+    return text.format(**values) if values else text
