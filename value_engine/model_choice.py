@@ -2,11 +2,13 @@
 
 Plausible data can sit outside what BG/NBD and Gamma-Gamma can estimate: when no
 customer has visibly stopped buying, the likelihood is highest at "nobody ever
-drops out", which BG/NBD reaches only in a limit; when few customers bought
-twice, the spread of spend between customers cannot be estimated. The theory
-has an answer for both (the NBD model; the average spend), and the fit says it
-used them, so a manager is told instead of being shown numbers made at an
-optimizer's bound.
+drops out", which BG/NBD reaches only in a limit, and when customers do not
+differ in their dropout, only at a or b infinite; when few customers bought
+twice, or their spend levels do not differ, the spread of spend between
+customers cannot be estimated. The theory has an answer for each (the NBD model,
+one dropout probability for all, the average spend), and the fit says which it
+used, so a manager is told instead of being shown numbers made at an optimizer's
+bound.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def fit_purchase_model(
     age: ArrayLike,
     weights: ArrayLike | None = None,
 ) -> BgNbdParams:
-    """BG/NBD, or NBD when the data give no evidence that anyone dropped out."""
+    """BG/NBD; NBD when the data give no evidence that anyone dropped out; one dropout
+    probability for all when BG/NBD's spread of dropout collapses (see `dropout_limits`)."""
     bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
     nbd = _rates_alike(fit_nbd(frequency, age, weights))
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
@@ -120,6 +123,8 @@ def assess(
     holdout_predicted: float | None = None,
     holdout_actual: int | None = None,
 ) -> FitQuality:
+    """The notes a manager must read with the numbers; the holdout figures come from
+    `holdout.backtest` (or a calibration run) when there was history to hold back."""
     notes: list[FitNote] = []
     if bgnbd.kind is PurchaseModel.NBD:
         notes.append(FitNote.NO_DROPOUT)
