@@ -93,7 +93,7 @@ def fit_quality_lines(
             lines.append(t("fitq_dropout_alike", lang, share=pct(bgnbd.p)))
         elif note is FitNote.AT_BOUND:
             names = ", ".join((*bgnbd.at_bound, *(spend.at_bound if spend is not None else ())))
-            lines.append(t("fitq_at_bound", lang, names=names))
+            lines.append(t("fitq_at_bound", lang, names=names or "?"))
         else:
             lines.append(t(f"fitq_{note.value}", lang))
     error = quality.holdout_error

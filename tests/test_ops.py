@@ -193,6 +193,8 @@ async def test_status_is_for_admins_and_reports_health(
     assert "✅ knowledge index:" in status and "passages" in status
     assert "✅ shared state: memory" in status
     assert "updates handled: 1" in status  # the first /status
+    # The value model's state in words: fitted on the demo data, or not yet.
+    assert "value model: reliable" in status or "value model: not fitted yet" in status
 
 
 def test_secrets_are_masked_in_messages_and_tracebacks() -> None:

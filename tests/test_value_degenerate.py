@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,7 +39,14 @@ from value_engine.bgnbd import (
 from value_engine.clv import discounted_clv
 from value_engine.dropout_limits import fit_nbd
 from value_engine.model_choice import fit_purchase_model, fit_spend_model
-from value_engine.models import BgNbdParams, FitNote, ModelError, PurchaseModel, SpendModel
+from value_engine.models import (
+    BgNbdParams,
+    FitNote,
+    FitQuality,
+    ModelError,
+    PurchaseModel,
+    SpendModel,
+)
 from value_engine.scoring import fit_and_predict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,6 +254,21 @@ def _fit_and_check(engine: Engine) -> None:
     assert "No customer has visibly stopped buying" in card
     assert "inf" not in card.replace("Influence", "") and "nan" not in card.lower()
     assert "目前還沒有客戶明顯停止購買" in card_html(breakdown, Lang.ZH_HANT, 1.0)
+    assert breakdown.models is not None
+    doubtful = replace(
+        breakdown.models,
+        bgnbd=replace(breakdown.models.bgnbd, at_bound=("r",)),
+        quality=FitQuality(
+            notes=(FitNote.AT_BOUND, FitNote.HOLDOUT_OFF),
+            holdout_days=91,
+            holdout_predicted=500.0,
+            holdout_actual=300,
+        ),
+    )
+    warned = card_html(replace(breakdown, models=doubtful), Lang.EN, 1.0)
+    assert "⚠️ The value model is not reliable on this data" in warned
+    assert "edge of what can be estimated (r)" in warned
+    assert "predicted 500 repeat purchases; 300 happened (+66.7%)" in warned
 
     # A fit whose scores cannot be stored leaves the previous fit and scores serving.
     before = service.store.latest_fit()

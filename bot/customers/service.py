@@ -99,7 +99,12 @@ class ValueService:
             revision = self.store.revision()
             if not force and as_of is None:
                 stored = self.store.latest_fit()
-                if stored is not None and stored.revision == revision:
+                # A fit stored by a version that did not judge its quality is refitted once.
+                if (
+                    stored is not None
+                    and stored.revision == revision
+                    and "quality" in fit_params(stored)["models"]  # type: ignore[operator]
+                ):
                     self._cached = self._info(stored, refitted=False)
                     return self._cached
             self._cached = self._refit(revision, as_of)

@@ -83,4 +83,3 @@ CHAT_TEXTS: dict[str, dict[Lang, str]] = {
         Lang.EN: "Ask about customer value theory",
     },
 }
-
