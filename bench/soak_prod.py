@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.postgres import free_port  # noqa: E402
 from tests.telegram_server.server import BotApiServer  # noqa: E402
+from tests.webhook_cluster import wait_ready, webhook_env  # noqa: E402
 
 SERVICES = ROOT / "deploy" / "local" / "services.sh"
 TOKEN = "616161:soak-prod-token-abcdefghijklmnopqrstu"
@@ -179,18 +179,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         ports.append(port)
         bot_env = {
             **base,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
+            **webhook_env(name, port, TOKEN, SECRET, register=name == "bot-a"),
             "ACCESS_POLICY": "open",
-            "RUN_MODE": "webhook",
-            "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-            "WEBHOOK_SECRET": SECRET,
-            "WEBHOOK_REGISTER": "true" if name == "bot-a" else "false",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": str(port),
-            "INSTANCE_NAME": name,
             "DATA_DIR": str(work / name),
             "ADMIN_IDS": str(ADMIN),
-            "LOG_FORMAT": "json",
             "THROTTLE_MESSAGES": "1000",
         }
         log = (work / f"{name}.log").open("w")
@@ -199,16 +191,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     try:
         await api.wait_for(lambda s: s.webhook is not None, timeout=300)
         api.webhook_targets = [f"http://127.0.0.1:{p}/telegram/webhook" for p in ports]
-        async with aiohttp.ClientSession() as http:
-            for port in ports:
-                for _ in range(600):
-                    try:
-                        async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.5)
+        await wait_ready(ports, seconds=300)
         started = time.monotonic()
         soak.stop_at = started + args.minutes * 60
         rng = random.Random(7)

@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from tests.postgres import free_port
 from tests.telegram_server.server import BotApiServer, SentMessage
+from tests.webhook_cluster import wait_ready, webhook_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="session")]
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,20 +80,12 @@ async def cluster(
         env = {
             **os.environ,
             **shared_services,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
+            **webhook_env(name, port, TOKEN, SECRET, register=name == "bot-a"),
             "ACCESS_POLICY": "open",
-            "RUN_MODE": "webhook",
-            "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-            "WEBHOOK_SECRET": SECRET,
-            "WEBHOOK_REGISTER": "true" if name == "bot-a" else "false",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": str(port),
-            "INSTANCE_NAME": name,
             "QUIZ_LEASE_SECONDS": "3",
             "DATA_DIR": str(workdir / name),
             "INDEX_DIR": str(index_dir),
             "ADMIN_IDS": f"[{ADMIN}]",
-            "LOG_FORMAT": "json",
         }
         log = workdir / f"{name}.log"
         proc = subprocess.Popen(
@@ -103,18 +96,11 @@ async def cluster(
     try:
         await api.wait_for(lambda s: s.webhook is not None, timeout=180)
         api.webhook_targets = [f"{b.url}/telegram/webhook" for b in bots]
-        async with aiohttp.ClientSession() as http:
-            for b in bots:
-                for _ in range(600):
-                    try:
-                        async with http.get(f"{b.url}/readyz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.2)
-                else:
-                    raise TimeoutError(f"{b.name} never became ready: {b.log.read_text()[-2000:]}")
+        try:
+            await wait_ready([b.port for b in bots])
+        except TimeoutError as exc:
+            logs = "\n".join(b.log.read_text()[-2000:] for b in bots)
+            raise TimeoutError(f"{exc}: {logs}") from None
         yield api, bots
     finally:
         for b in bots:

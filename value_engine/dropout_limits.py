@@ -20,6 +20,8 @@ which tends to (r+x)/(α+T) · t as p → 0.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
@@ -28,7 +30,6 @@ from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.search_box import LOG_BOUND, at_bound
 
 FloatArray = NDArray[np.float64]
-_OPTIONS = {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9}
 
 
 def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = None) -> BgNbdParams:
@@ -60,15 +61,26 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
         return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
 
     scale = float(np.average(big_t, weights=w)) or 1.0
-    result = optimize.minimize(
-        value_and_grad,
-        np.log([1.0, scale]),
-        jac=True,
+    result = _maximize(value_and_grad, np.log([1.0, scale]), jac=True)
+    return _params(result, total, PurchaseModel.NBD, ("r", "alpha"))
+
+
+def _maximize(fun: Any, start: FloatArray, jac: bool) -> optimize.OptimizeResult:
+    """Minimize the negative mean log-likelihood over log-parameters in the search box."""
+    return optimize.minimize(
+        fun,
+        start,
+        jac=jac,
         method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * 2,
-        options=_OPTIONS,
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
+        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
-    r, alpha = (float(v) for v in np.exp(result.x))
+
+
+def _params(
+    result: optimize.OptimizeResult, total: float, kind: PurchaseModel, names: tuple[str, ...]
+) -> BgNbdParams:
+    r, alpha = (float(v) for v in np.exp(result.x[:2]))
     return BgNbdParams(
         r=r,
         alpha=alpha,
@@ -77,8 +89,9 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
         loglik=-float(result.fun) * total,
         customers=round(total),
         converged=bool(result.success),
-        kind=PurchaseModel.NBD,
-        at_bound=at_bound(("r", "alpha"), result.x),
+        kind=kind,
+        at_bound=at_bound(names, result.x),
+        p=float(special.expit(result.x[2])) if kind is PurchaseModel.COMMON_DROPOUT else 0.0,
     )
 
 
@@ -112,26 +125,8 @@ def fit_common_dropout(
 
     scale = float(np.average(big_t, weights=w)) or 1.0
     start = np.array([0.0, np.log(scale), float(special.logit(min(max(start_p, 1e-4), 0.9)))])
-    result = optimize.minimize(
-        negative_ll,
-        start,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * 3,
-        options=_OPTIONS,
-    )
-    r, alpha = (float(v) for v in np.exp(result.x[:2]))
-    return BgNbdParams(
-        r=r,
-        alpha=alpha,
-        a=0.0,
-        b=0.0,
-        loglik=-float(result.fun) * total,
-        customers=round(total),
-        converged=bool(result.success),
-        kind=PurchaseModel.COMMON_DROPOUT,
-        at_bound=at_bound(("r", "alpha", "p"), result.x),
-        p=float(special.expit(result.x[2])),
-    )
+    result = _maximize(negative_ll, start, jac=False)  # p's logit is the third coordinate
+    return _params(result, total, PurchaseModel.COMMON_DROPOUT, ("r", "alpha", "p"))
 
 
 def probability_alive(
