@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Chat, Document, Message, MessageEntity,
 from bot.factory import Services, build_dispatcher
 from bot.runners.terminal import BOT_USER, TerminalSession
 from tests.conftest import MANAGER_ID
+from value_engine.models import ModelError
 
 _ids = itertools.count(10_000)
 MANAGER = User(id=MANAGER_ID, is_bot=False, first_name="Mia", language_code="zh-hant")
@@ -169,3 +170,27 @@ async def test_csv_upload_imports_and_refits(
     assert "Nothing was imported" in failed and "line 2" in failed and "line 3" in failed
     after = demo_services.value.ensure_fit()
     assert after.revision == before.revision + 1 and after.transactions == before.transactions + 1
+
+
+async def test_a_model_that_cannot_give_sound_numbers_shows_none(
+    dp: Dispatcher,
+    recorded: tuple[Bot, TerminalSession],
+    demo_services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 14: a non-finite score is refused before it is stored; the manager is told
+    politely, in their language, and sees no number."""
+
+    def refuse(customer_id: str) -> None:
+        raise ModelError(f"CLV is not finite for customer {customer_id}")
+
+    monkeypatch.setattr(demo_services.value, "breakdown", refuse)
+    bot, session = recorded
+    await dp.feed_update(bot, _message("/customer C-1042", MANAGER))
+    await dp.feed_update(bot, _press("cu:rec:C-1042", MANAGER_EN))
+    card, pressed = _texts(session)
+    assert "價值模型無法算出可靠的數字" in card and "cvm value fit" in card
+    assert "cannot give sound numbers" in pressed
+    assert not _photos(session)
+    for text in (card, pressed):
+        assert "inf" not in text and "nan" not in text.lower() and "Traceback" not in text
