@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     throttle_window_seconds: float = Field(default=60.0, gt=0)
 
     # Run mode and the HTTP server (webhook, /healthz, /readyz, /metrics).
-    run_mode: Literal["polling", "webhook"] = "polling"
+    # terminal: the chat in this terminal on the local database (also: no token, no RUN_MODE).
+    run_mode: Literal["polling", "webhook", "terminal"] = "polling"
     webhook_base_url: str | None = Field(
         default=None, description="Public HTTPS URL Telegram posts to, without the path."
     )
@@ -128,19 +129,19 @@ class Settings(BaseSettings):
         setting to fix. A bot in front of staff and customer data starts safe or not at all.
         """
         token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
-        if token is None:
+        if self.terminal_chat:
             problems = []
-            if "run_mode" in self.model_fields_set:
-                problems.append(
-                    f"RUN_MODE={self.run_mode} needs TELEGRAM_BOT_TOKEN (from @BotFather); "
-                    "unset RUN_MODE to open the terminal chat instead"
-                )
             if self.database_url is not None:
                 problems.append(
                     "the terminal chat (no TELEGRAM_BOT_TOKEN) runs only on its own local "
                     "SQLite database: unset DATABASE_URL, or set TELEGRAM_BOT_TOKEN"
                 )
             return problems
+        if token is None:
+            return [
+                f"RUN_MODE={self.run_mode} needs TELEGRAM_BOT_TOKEN (from @BotFather); "
+                "use RUN_MODE=terminal (cvm run --mode terminal) for the terminal chat"
+            ]
         problems = []
         if not BOT_TOKEN.fullmatch(token):
             problems.append(
@@ -154,6 +155,18 @@ class Settings(BaseSettings):
                 "characters (A-Z, a-z, 0-9, _ and -): without it anyone can post updates"
             )
         return problems
+
+    @property
+    def terminal_chat(self) -> bool:
+        """The terminal chat: asked for, or what `cvm run` does with no token and no mode."""
+        if self.run_mode == "terminal":
+            return True
+        return self.telegram_bot_token is None and "run_mode" not in self.model_fields_set
+
+    @property
+    def terminal_log_file(self) -> Path:
+        """Where the terminal chat keeps its logs, off the person's screen."""
+        return self.data_dir / "logs" / "cvm.log"
 
     @property
     def resolved_http_port(self) -> int | None:

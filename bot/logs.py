@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens
@@ -71,18 +72,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
-    """Every line through one handler: records, Python warnings and a crash at start-up
-    alike are masked, and one JSON object each under LOG_FORMAT=json."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(NoPayloads())
-    handler.addFilter(SecretMask(secrets))
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+def configure_logging(
+    level: str,
+    fmt: str,
+    secrets: Iterable[str],
+    screen_level: str | None = None,
+    log_file: Path | None = None,
+) -> None:
+    """Every line through the same filters: records, Python warnings and a crash at start-up
+    alike are masked, and one JSON object each under LOG_FORMAT=json.
+
+    `screen_level` raises the bar for stderr where a person reads it (the terminal chat,
+    the CLI): a person sees warnings, not libraries' INFO lines. `log_file` keeps
+    everything at `level` in a file instead (text, one line per record)."""
+    text = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    screen = logging.StreamHandler(sys.stderr)
+    screen.setFormatter(JsonFormatter() if fmt == "json" else text)
+    if screen_level is not None:
+        screen.setLevel(screen_level.upper())
+    handlers: list[logging.Handler] = [screen]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        kept = logging.FileHandler(log_file, encoding="utf-8")
+        kept.setFormatter(JsonFormatter() if fmt == "json" else text)
+        handlers.append(kept)
+    for handler in handlers:
+        handler.addFilter(NoPayloads())
+        handler.addFilter(SecretMask(secrets))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(level.upper())
     # alembic says at INFO what each command already prints in one line.
     for noisy in ("chromadb", "httpx", "jieba", "aiohttp.access", "alembic"):

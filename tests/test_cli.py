@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,46 @@ def test_terminal_chat_runs_the_real_handlers(cli_env: dict[str, str]) -> None:
     assert "引用的原文段落" in out  # pressed 1: sources
     assert "謝謝你的回饋!" in out  # pressed 2 (👍 after the keyboard lost its sources button)
     assert "知識庫沒有涵蓋" in out
+
+
+def test_the_terminal_chat_shows_only_the_conversation(tmp_path: Path, index_dir: Path) -> None:
+    """Issue 15: alembic's and aiogram's INFO lines were mixed into the chat. With a fresh
+    data directory, /help and a question show the conversation; the logs go to a file."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "LOG_LEVEL")}
+    env.update(DATA_DIR=str(tmp_path), INDEX_DIR=str(index_dir))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--lang", "en"],
+        env=env, input="/help\nWhat is customer perceived value?\n",
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    log_line = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* +(DEBUG|INFO)\b")
+    screen = done.stdout.splitlines() + done.stderr.splitlines()
+    assert not [line for line in screen if log_line.search(line) or "alembic" in line]
+    assert "Ask about customer value theory" in done.stdout or "/help" in done.stdout
+    assert "[1] 📚 Sources" in done.stdout
+    log_file = tmp_path / "logs" / "cvm.log"
+    assert done.stderr.splitlines()[0] == f"(logs: {log_file})"
+    kept = log_file.read_text(encoding="utf-8")
+    assert "aiogram.event" in kept and "is handled" in kept
+
+
+def test_run_modes_and_version(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(DATA_DIR=str(tmp_path))
+
+    def cvm(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            env=env, input="", capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert re.fullmatch(r"cvm-bot \d+\.\d+\.\d+\n", cvm("--version").stdout)
+    usage = cvm("run", "--help").stdout
+    for mode in ("terminal =", "polling =", "webhook ="):
+        assert mode in " ".join(usage.split())
+    refused = cvm("run", "--mode", "polling")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "cvm run: RUN_MODE=polling needs TELEGRAM_BOT_TOKEN (from @BotFather); "
+        "use RUN_MODE=terminal (cvm run --mode terminal) for the terminal chat"
+    )

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,7 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = ".".join(str(part) for part in error["loc"]).upper()
             print(f"cvm: {name}: {error['msg']}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, _log_format(args, settings), settings.secrets)
+    if args.command == "run" and args.mode:
+        settings = settings.model_copy(update={"run_mode": args.mode})
+    screen_level, log_file = _log_places(args, settings)
+    configure_logging(
+        settings.log_level, _log_format(args, settings), settings.secrets, screen_level, log_file
+    )
     from bot.cli import db, quiz, value
     from bot.storage.migrate import SchemaMismatch
 
@@ -55,14 +61,45 @@ def _log_format(args: argparse.Namespace, settings: Settings) -> str:
     terminal chat, the other commands), unless LOG_FORMAT is set."""
     if "log_format" in settings.model_fields_set:
         return settings.log_format
-    serving = args.command == "run" and settings.telegram_bot_token is not None
-    return settings.log_format if serving else "text"
+    return settings.log_format if _serving(args, settings) else "text"
+
+
+def _serving(args: argparse.Namespace, settings: Settings) -> bool:
+    return bool(args.command == "run" and not settings.terminal_chat)
+
+
+def _log_places(args: argparse.Namespace, settings: Settings) -> tuple[str | None, Path | None]:
+    """(the lowest level shown on stderr, a log file): a service logs everything to stderr;
+    a person at the terminal sees warnings only, and the terminal chat keeps the rest in a
+    file under the data directory (LOG_LEVEL set by hand shows that level on stderr)."""
+    if _serving(args, settings):
+        return None, None
+    chosen = "log_level" in settings.model_fields_set
+    if args.command == "run":
+        return (None if chosen else "WARNING"), settings.terminal_log_file
+    return (None if chosen else "WARNING"), None
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cvm", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"cvm-bot {version('cvm-bot')}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the bot (terminal chat when no token is set)")
+    run = sub.add_parser(
+        "run",
+        help="start the bot (terminal chat when no token is set)",
+        description="Start the bot in one of three modes (the same as RUN_MODE).",
+        epilog=(
+            "modes: terminal = chat with the bot here, on the local database with the demo "
+            "company, no token needed; polling = fetch updates from Telegram "
+            "(TELEGRAM_BOT_TOKEN); webhook = Telegram posts updates to WEBHOOK_BASE_URL "
+            "(TELEGRAM_BOT_TOKEN, WEBHOOK_SECRET). Every setting: .env.example."
+        ),
+    )
+    run.add_argument(
+        "--mode",
+        choices=["terminal", "polling", "webhook"],
+        help="terminal | polling | webhook (default: RUN_MODE, or terminal without a token)",
+    )
     run.add_argument("--api-url", help="Bot API server base URL (default: Telegram's)")
     run.add_argument(
         "--lang", help="terminal chat only: your Telegram language code (e.g. zh-hant, zh, en)"
@@ -92,9 +129,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         for line in refusals:
             print(f"cvm run: {line}", file=sys.stderr)
         return 2
-    if settings.telegram_bot_token is None:
+    if settings.terminal_chat:
         from bot.runners.terminal import TERMINAL_USER_ID, run_terminal
 
+        print(f"(logs: {settings.terminal_log_file})", file=sys.stderr)
         # The person at the terminal runs the bot on their own data: every role is theirs.
         admins = [*settings.admin_ids, TERMINAL_USER_ID]
         settings = settings.model_copy(update={"admin_ids": admins})
@@ -109,6 +147,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         code = args.lang or os.environ.get("LANG", "en").split(".")[0].replace("_", "-")
         asyncio.run(run_terminal(services, language_code=code))
         return 0
+    assert settings.telegram_bot_token is not None  # refusals() checked it
     services = build_services(settings)
     token = settings.telegram_bot_token.get_secret_value()
     if settings.run_mode == "webhook":

@@ -323,7 +323,7 @@ async def run_terminal(
     chat = TerminalChat(dp, bot, session, language_code)
     reader = read_line or _stdin_line
     print(
-        "cvm-bot terminal chat (no Telegram token set). Type a question, /help, "
+        "cvm-bot terminal chat (on this computer, not Telegram). Type a question, /help, "
         "or a number to press a button. Ctrl-D quits.",
         file=out,
         flush=True,
