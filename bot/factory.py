@@ -30,6 +30,7 @@ from bot.middlewares.handler_metrics import HandlerMetrics
 from bot.middlewares.in_flight import InFlight
 from bot.middlewares.language import LanguageMiddleware
 from bot.middlewares.throttle import Throttle
+from bot.progress import progress
 from bot.quiz.service import QuizService
 from bot.quiz.store import QuizStore
 from bot.routers import admin, answer_actions, customers, errors, questions, start, status
@@ -78,13 +79,15 @@ def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
             api_key=settings.llm_api_key.get_secret_value(),
             timeout=settings.llm_timeout_seconds,
         )
-    knowledge = load_service(
-        settings.corpus_dir,
-        settings.resolved_index_dir,
-        embedder,
-        composer=composer,
-        chroma_url=settings.chroma_url,
-    )
+    with progress("knowledge index", "texts embedded") as report:  # only a first start builds
+        knowledge = load_service(
+            settings.corpus_dir,
+            settings.resolved_index_dir,
+            embedder,
+            composer=composer,
+            chroma_url=settings.chroma_url,
+            progress=report,
+        )
     repo = Repository(engine)
     store = CustomerStore(engine, default_margin=settings.value_default_margin)
     policy = ScoringPolicy(

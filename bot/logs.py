@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from bot.progress import PROGRESS_LOGGER
+
 TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens
 MASK = "***"
 
@@ -89,7 +91,7 @@ def configure_logging(
     screen = logging.StreamHandler(sys.stderr)
     screen.setFormatter(JsonFormatter() if fmt == "json" else text)
     if screen_level is not None:
-        screen.setLevel(screen_level.upper())
+        screen.addFilter(_ScreenLevel(logging.getLevelName(screen_level.upper())))
     handlers: list[logging.Handler] = [screen]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -105,8 +107,21 @@ def configure_logging(
     # alembic says at INFO what each command already prints in one line.
     for noisy in ("chromadb", "httpx", "jieba", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Progress lines are for people too: shown whatever the level (see bot.progress).
+    logging.getLogger(PROGRESS_LOGGER).setLevel(logging.INFO)
     logging.captureWarnings(True)
     sys.excepthook = _log_crash
+
+
+class _ScreenLevel(logging.Filter):
+    """A person's screen: records from `minimum` up, and progress lines always."""
+
+    def __init__(self, minimum: int) -> None:
+        super().__init__()
+        self.minimum = minimum
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.minimum or record.name == PROGRESS_LOGGER
 
 
 def _log_crash(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:

@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -137,8 +138,19 @@ def _store(client: ClientAPI, embedder: Embedder, name: str = COLLECTION) -> Chr
     )
 
 
-def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | None) -> BuildReport:
-    """Build into a sibling directory and swap it in, so a crash never leaves half an index."""
+EMBED_BATCH = 32  # texts per progress step; small enough to report every second or two
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build into a sibling directory and swap it in, so a crash never leaves half an index.
+
+    `progress(done, total)` hears about the texts embedded (passages, then sentences):
+    embedding is nearly all of a build's time."""
     started = time.perf_counter()
     chunks = current_chunks(corpus_dir)
     embedder_name = embedder.name if embedder else LEXICAL_ONLY
@@ -149,12 +161,22 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder | None) ->
     if embedder is not None:
         client = _client(staging / "chroma")
         store = _store(client, embedder)
-        store.add_texts(
-            texts=[c.search_text for c in chunks],
-            metadatas=[{"chunk_idx": i, "doc": c.doc_id} for i, c in enumerate(chunks)],
-            ids=[c.chunk_id for c in chunks],
-        )
-        np.save(staging / SENTENCE_VECTORS, embedder.embed_passages(sentences))
+        total = len(chunks) + len(sentences)
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = range(start, min(start + EMBED_BATCH, len(chunks)))
+            store.add_texts(
+                texts=[chunks[i].search_text for i in batch],
+                metadatas=[{"chunk_idx": i, "doc": chunks[i].doc_id} for i in batch],
+                ids=[chunks[i].chunk_id for i in batch],
+            )
+            if progress is not None:
+                progress(batch.stop, total)
+        vectors = []
+        for start in range(0, len(sentences), EMBED_BATCH):
+            vectors.append(embedder.embed_passages(sentences[start : start + EMBED_BATCH]))
+            if progress is not None:
+                progress(len(chunks) + min(start + EMBED_BATCH, len(sentences)), total)
+        np.save(staging / SENTENCE_VECTORS, np.concatenate(vectors) if vectors else np.zeros(0))
         del store, client
         SharedSystemClient.clear_system_cache()  # let the swapped-in directory be opened fresh
     manifest = {
@@ -196,6 +218,7 @@ def open_index(
     *,
     rebuild_if_stale: bool = True,
     chroma_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> KnowledgeIndex:
     """Open the index, (re)building it first when it is missing or the corpus changed.
 
@@ -207,7 +230,7 @@ def open_index(
             log.warning("knowledge index at %s is stale; run `cvm index`", index_dir)
         else:
             log.info("building knowledge index at %s", index_dir)
-            report = build_index(corpus_dir, index_dir, embedder)
+            report = build_index(corpus_dir, index_dir, embedder, progress)
             log.info(
                 "knowledge index built: %d passages in %.1f s (%s)",
                 report.chunks,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -174,8 +175,10 @@ def load_service(
     embedder: Embedder | None,
     composer: Composer | None = None,
     chroma_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> KnowledgeService:
-    index = open_index(corpus_dir, index_dir, embedder, chroma_url=chroma_url)
+    """`progress` hears about an index build, when the index must be built first."""
+    index = open_index(corpus_dir, index_dir, embedder, chroma_url=chroma_url, progress=progress)
     if embedder is None:
         log.warning("knowledge base running on BM25 only (no dense embedder)")
     return KnowledgeService(index, composer)

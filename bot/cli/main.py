@@ -162,11 +162,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.progress import progress
     from knowledge.embedding import load_embedder
     from knowledge.index import build_index
 
     embedder = load_embedder(settings.embedder_threads) if settings.dense_retrieval else None
-    report = build_index(settings.corpus_dir, settings.resolved_index_dir, embedder)
+    with progress("knowledge index", "texts embedded") as step:
+        report = build_index(settings.corpus_dir, settings.resolved_index_dir, embedder, step)
     print(
         f"indexed {report.chunks} passages ({report.sentences} sentences) "
         f"in {report.seconds:.1f} s with {report.embedder} -> {report.path}"

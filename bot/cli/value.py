@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.csv_out import csv_writer
+from bot.progress import progress
 from value_engine.models import (
     BgNbdParams,
     FitQuality,
@@ -112,7 +113,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"cvm import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    report = service.import_file(ImportKind(args.kind), data, None, args.encoding)
+    with progress(f"import {args.kind}", "rows checked and written") as step:
+        report = service.import_file(ImportKind(args.kind), data, None, args.encoding, step)
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:
@@ -121,7 +123,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if not args.no_fit and (report.inserted or report.updated):
         try:
-            info = service.ensure_fit()
+            with progress("value models", "steps") as step:
+                info = service.ensure_fit(progress=step)
             if not args.json:
                 print(f"value models fitted on {info.customers} customers in {info.seconds:.1f} s")
         except NoDataError:
@@ -170,10 +173,14 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
     company = company or generate(customers=settings.demo_customers)
     service = _value_service(settings, with_knowledge=False)
     customers = service.import_file(ImportKind.CUSTOMERS, company.customers_csv)
-    transactions = service.import_file(ImportKind.TRANSACTIONS, company.transactions_csv)
+    with progress("demo transactions", "rows checked and written") as step:
+        transactions = service.import_file(
+            ImportKind.TRANSACTIONS, company.transactions_csv, progress=step
+        )
     if customers.error_count or transactions.error_count:
         raise RuntimeError("demo data failed validation")
-    info = service.ensure_fit()
+    with progress("value models", "steps") as step:
+        info = service.ensure_fit(progress=step)
     return (
         f"demo company: {customers.inserted} new customers, {transactions.inserted} new "
         f"transactions; models fitted on {info.customers} customers in {info.seconds:.1f} s"
@@ -189,7 +196,8 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
 
     service = _value_service(settings, with_knowledge=False)
     try:
-        info = service.ensure_fit(force=True, as_of=args.calibration_end)
+        with progress("value models", "steps") as step:
+            info = service.ensure_fit(force=True, as_of=args.calibration_end, progress=step)
     except NoDataError:
         print("cvm value fit: no transactions in the database (try cvm demo-data)", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ import io
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -32,6 +32,7 @@ from bot.storage.models import Customer
 MAX_ID_CHARS = 64
 MAX_REPORTED = 50
 EPOCH = date(1970, 1, 1)
+Progress = Callable[[int, int], None]  # (done, total), see bot.progress
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -211,14 +212,23 @@ def _rows(text: str) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), strict=True)
 
 
+PROGRESS_EVERY = 20_000  # rows between progress reports
+
+
 def _numbered_rows(
-    rows: Iterator[list[str]], report: ImportReport, max_rows: int | None
+    rows: Iterator[list[str]],
+    report: ImportReport,
+    max_rows: int | None,
+    progress: Progress | None = None,
+    total: int = 0,
 ) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of every non-blank row; stops at the row limit or at malformed
-    CSV, reporting either against its line."""
+    CSV, reporting either against its line. `progress(rows read, total)` now and then."""
     line = 1
     try:
         for row in rows:
+            if progress is not None and line % PROGRESS_EVERY == 0:
+                progress(min(line, total), total)
             # The file's own line where the record starts (a quoted cell may span lines).
             start, line = line + 1, getattr(rows, "line_num", line + 1)
             if not row or not any(cell.strip() for cell in row):
@@ -257,9 +267,12 @@ def import_transactions(
     max_rows: int | None = None,
     now: datetime | None = None,
     encoding: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
+    """`progress(done, total)` counts rows checked, then rows written."""
     started = time.perf_counter()
     report = ImportReport(ImportKind.TRANSACTIONS)
+    lines = data.count(b"\n") + 1
     opened = _open(data, report, encoding)
     if opened is None:
         return report
@@ -279,7 +292,7 @@ def import_transactions(
     # Compact tuples while validating (a million dicts would cost a gigabyte):
     # (ref, customer_id, ts, amount, margin, cost, line)
     records: list[tuple[str, str, datetime, float, float | None, float | None, int]] = []
-    for line, row in _numbered_rows(rows, report, max_rows):
+    for line, row in _numbered_rows(rows, report, max_rows, progress, 2 * lines):
         if len(row) < width:
             report.error(line, "missing_values")
             continue
@@ -352,8 +365,11 @@ def import_transactions(
     insert = _insert_ignoring_duplicates(engine)
     with engine.begin() as connection:
         before = connection.execute(select(func.count()).select_from(table)).scalar_one()
+        total = lines + len(records)
         for start in range(0, len(records), 50_000):
             connection.execute(insert, [_row(r) for r in records[start : start + 50_000]])
+            if progress is not None:
+                progress(lines + min(start + 50_000, len(records)), total)
         after = connection.execute(select(func.count()).select_from(table)).scalar_one()
         report.inserted = int(after - before)
         already = len(records) - report.inserted

@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from bot.customers.csv_import import ImportKind, ImportReport, import_customers, import_transactions
+from bot.customers.csv_import import (
+    ImportKind,
+    ImportReport,
+    Progress,
+    import_customers,
+    import_transactions,
+)
 from bot.customers.store import EPOCH, CustomerStore, fit_params
 from bot.storage.models import ValueFit
 from value_engine.holdout import HoldoutCheck, backtest, holdout_check
@@ -43,6 +49,11 @@ from value_engine.summary import summarize
 
 log = logging.getLogger(__name__)
 UNIT_DAYS = 7.0  # models are fitted in weeks: well-scaled parameters, like the published ones
+FIT_STEPS = 5
+
+
+def _silent(done: int, total: int) -> None:
+    pass
 
 
 class NoDataError(RuntimeError):
@@ -90,7 +101,10 @@ class ValueService:
         self._cached: FitInfo | None = None
 
     # --- fitting --------------------------------------------------------------------------
-    def ensure_fit(self, force: bool = False, as_of: date | None = None) -> FitInfo:
+    def ensure_fit(
+        self, force: bool = False, as_of: date | None = None, progress: Progress | None = None
+    ) -> FitInfo:
+        """`progress(step, 5)` hears about a refit's steps (load, backtest, fit, score, save)."""
         revision = self.store.revision()
         cached = self._cached
         if not force and as_of is None and cached is not None and cached.revision == revision:
@@ -107,12 +121,13 @@ class ValueService:
                 ):
                     self._cached = self._info(stored, refitted=False)
                     return self._cached
-            self._cached = self._refit(revision, as_of)
+            self._cached = self._refit(revision, as_of, progress or _silent)
             return self._cached
 
-    def _refit(self, revision: int, as_of: date | None) -> FitInfo:
+    def _refit(self, revision: int, as_of: date | None, progress: Progress) -> FitInfo:
         started = time.perf_counter()
         data = self.store.load()
+        progress(1, FIT_STEPS)
         if not data.transactions:
             raise NoDataError("no transactions")
         as_of_day = data.as_of_day if as_of is None else (as_of - EPOCH).days
@@ -124,6 +139,7 @@ class ValueService:
         if as_of is None:
             # The fit's own holdout test: the same method on all but the last quarter.
             holdout = backtest(data.log, n, as_of_day, UNIT_DAYS)
+            progress(2, FIT_STEPS)
             models = fit_models(summary, UNIT_DAYS, as_of_date, holdout)
         else:
             # A calibration run: the data after the cut-off are this fit's holdout.
@@ -132,7 +148,9 @@ class ValueService:
                 models.bgnbd, summary, data.log, as_of_day, data.as_of_day, UNIT_DAYS
             )
             models = replace(models, quality=with_check(models.bgnbd, models.gamma_gamma, holdout))
+        progress(3, FIT_STEPS)
         table = score_customers(data.customer_ids, summary, models, data.referred_by, self._policy)
+        progress(4, FIT_STEPS)
         rows = [asdict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
         for row in rows:
             for key in ("segment", "tier", "risk", "trend"):
@@ -160,6 +178,7 @@ class ValueService:
             seconds=time.perf_counter() - started,
         )
         saved = self.store.save_fit(fit, rows)
+        progress(FIT_STEPS, FIT_STEPS)
         log.info(
             "value models fitted on %d customers, %d transactions in %.1f s",
             saved.customers,
@@ -252,11 +271,14 @@ class ValueService:
         data: bytes,
         max_rows: int | None = None,
         encoding: str | None = None,
+        progress: Progress | None = None,
     ) -> ImportReport:
         """`encoding` None: UTF-8, GB18030/GBK or Big5, detected."""
         if kind is ImportKind.CUSTOMERS:
             return import_customers(self.store.engine, data, max_rows, encoding)
-        return import_transactions(self.store.engine, data, max_rows, encoding=encoding)
+        return import_transactions(
+            self.store.engine, data, max_rows, encoding=encoding, progress=progress
+        )
 
     # --- async faces for handlers -----------------------------------------------------------
     async def abreakdown(self, customer_id: str) -> CustomerBreakdown | None:
