@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = ".".join(str(part) for part in error["loc"]).upper()
             print(f"cvm: {name}: {error['msg']}", file=sys.stderr)
         return 2
-    if args.command == "run" and args.mode:
+    if args.command in ("run", "doctor") and args.mode:
         settings = settings.model_copy(update={"run_mode": args.mode})
     screen_level, log_file = _log_places(args, settings)
     configure_logging(
@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "index": _index,
         "ask": _ask,
         "feedback": _feedback,
+        "doctor": _doctor,
         "import": value.run_import,
         "demo-data": value.run_demo,
         "value": value.run_value,
@@ -109,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--file", type=Path, help="one question per line; prints JSON Lines")
+    doctor = sub.add_parser(
+        "doctor", help="check that this configuration will work (exit 1 on any failure)"
+    )
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--mode", choices=["terminal", "polling", "webhook"], help="as cvm run")
     feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
     feedback.add_argument("--limit", type=int, default=50)
     feedback.add_argument("--json", action="store_true")
@@ -207,6 +213,18 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     asyncio.run(ask_all())
     return 0
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.doctor import as_json, diagnose
+
+    findings = diagnose(settings)
+    if args.json:
+        print(as_json(findings))
+    else:
+        for finding in findings:
+            print(finding.line())
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def _feedback(args: argparse.Namespace, settings: Settings) -> int:
