@@ -7,6 +7,7 @@ Traditional characters too), so no system font package and no download is needed
 from __future__ import annotations
 
 import io
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,17 +38,27 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def wrapped(label: str, width: int = 10) -> str:
+    """Long labels on two lines, so neighbours never run into each other ("Realized value"
+    over "Potential value"); Chinese labels are short and have no spaces to break at."""
+    return "\n".join(textwrap.wrap(label, width)) if " " in label else label
+
+
 def breakdown_chart(breakdown: CustomerBreakdown, labels: dict[str, str]) -> bytes:
+    return _png(breakdown_figure(breakdown, labels))
+
+
+def breakdown_figure(breakdown: CustomerBreakdown, labels: dict[str, str]) -> Figure:
     """Left: realized / potential / influence value; right: profit per quarter."""
     font = cjk_font()
-    fig = Figure(figsize=(8, 3.6))
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.84, bottom=0.2, wspace=0.25)
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
     score = breakdown.score
-    names = [labels["realized"], labels["potential"], labels["influence"]]
+    names = [wrapped(labels[key]) for key in ("realized", "potential", "influence")]
     values = [score.realized_value, score.potential_value, score.influence_value]
     bars = left.bar(names, values, color=["#2e7d32", "#1565c0", "#f9a825"])
     left.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontproperties=font, fontsize=8)
+    left.margins(y=0.12)  # room for the numbers above the bars
     left.set_title(labels["composition"], fontproperties=font)
     for tick in left.get_xticklabels():
         tick.set_fontproperties(font)
@@ -67,14 +78,20 @@ def breakdown_chart(breakdown: CustomerBreakdown, labels: dict[str, str]) -> byt
             color="#757575",
         )
     right.set_title(labels["history"], fontproperties=font)
-    right.tick_params(axis="x", labelrotation=45, labelsize=7)
+    right.tick_params(axis="x", labelrotation=90, labelsize=7)  # 12 quarters side by side
     fig.suptitle(f"{breakdown.customer_id} {breakdown.name}", fontproperties=font)
-    return _png(fig)
+    return fig
 
 
 def segments_chart(
     stats: list[SegmentStats], names: dict[str, str], labels: dict[str, str]
 ) -> bytes:
+    return _png(segments_figure(stats, names, labels))
+
+
+def segments_figure(
+    stats: list[SegmentStats], names: dict[str, str], labels: dict[str, str]
+) -> Figure:
     """Share of customers vs share of profit per RFM segment."""
     font = cjk_font()
     fig = Figure(figsize=(8, 4), layout="constrained")
@@ -102,10 +119,14 @@ def segments_chart(
     ax.set_xlabel("%")
     ax.legend(prop=font)
     ax.set_title(labels["title"], fontproperties=font)
-    return _png(fig)
+    return fig
 
 
 def topic_chart(results: list[tuple[str, float]], title: str) -> bytes:
+    return _png(topic_figure(results, title))
+
+
+def topic_figure(results: list[tuple[str, float]], title: str) -> Figure:
     """Share of correct answers per topic, for a quiz report."""
     font = cjk_font()
     fig = Figure(figsize=(7, 0.5 * len(results) + 1.5), layout="constrained")
@@ -119,4 +140,4 @@ def topic_chart(results: list[tuple[str, float]], title: str) -> bytes:
     for tick in ax.get_yticklabels():
         tick.set_fontproperties(font)
     ax.set_title(title, fontproperties=font)
-    return _png(fig)
+    return fig

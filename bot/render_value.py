@@ -214,3 +214,22 @@ def import_html(report: ImportReport, file_name: str, lang: Lang) -> str:
         updated=report.updated,
         skipped=report.skipped_count,
     )
+
+
+def breakdown_chart_labels(lang: Lang) -> dict[str, str]:
+    return {
+        "realized": t("short_realized", lang),
+        "potential": t("short_potential", lang),
+        "influence": t("short_influence", lang),
+        "composition": t("chart_composition", lang),
+        "history": t("chart_history", lang),
+        "no_history": t("chart_no_history", lang),
+    }
+
+
+def segments_chart_labels(lang: Lang) -> dict[str, str]:
+    return {
+        "customers": t("chart_customers", lang),
+        "profit": t("chart_profit", lang),
+        "title": t("segments_title", lang),
+    }

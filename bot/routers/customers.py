@@ -27,11 +27,13 @@ from bot.customers.service import NoDataError, ValueService
 from bot.keyboards import CustomerCb, customer_keyboard
 from bot.render import split_html
 from bot.render_value import (
+    breakdown_chart_labels,
     card_html,
     compare_html,
     import_html,
     recommendations_html,
     segment_name,
+    segments_chart_labels,
     segments_html,
     top_html,
     transactions_html,
@@ -135,15 +137,7 @@ async def _send_breakdown(
         await message.reply(t("unknown_customer", lang, customer_id=_escape(shown_id)))
         return
     await access.audit(message.from_user.id, breakdown.customer_id, "breakdown")
-    labels = {
-        "realized": t("short_realized", lang),
-        "potential": t("short_potential", lang),
-        "influence": t("short_influence", lang),
-        "composition": t("chart_composition", lang),
-        "history": t("chart_history", lang),
-        "no_history": t("chart_no_history", lang),
-    }
-    png = await _run(charts.breakdown_chart, breakdown, labels)
+    png = await _run(charts.breakdown_chart, breakdown, breakdown_chart_labels(lang))
     await message.answer_photo(
         BufferedInputFile(png, filename=f"{breakdown.customer_id}.png"),
     )
@@ -232,12 +226,7 @@ async def segments_command(
     assert message.from_user is not None
     await access.audit(message.from_user.id, None, "segments")
     names = {s.segment.value: segment_name(s.segment.value, lang) for s in stats}
-    labels = {
-        "customers": t("chart_customers", lang),
-        "profit": t("chart_profit", lang),
-        "title": t("segments_title", lang),
-    }
-    png = await _run(charts.segments_chart, stats, names, labels)
+    png = await _run(charts.segments_chart, stats, names, segments_chart_labels(lang))
     await message.answer_photo(BufferedInputFile(png, filename="segments.png"))
     await message.answer(segments_html(stats, lang))
 

@@ -1,0 +1,45 @@
+"""The README's "what you will see": a manager's breakdown card and chart for one demo
+customer, made from the code as it is, so the picture never drifts from the product.
+
+    .venv/bin/python docs/make_pictures.py      # writes docs/breakdown-en.png, docs/card-en.txt
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CUSTOMER = "C-1042"
+
+
+def main() -> None:
+    from bot import charts
+    from bot.config import Settings
+    from bot.customers.csv_import import ImportKind
+    from bot.customers.demo import generate
+    from bot.factory import build_services
+    from bot.render_value import breakdown_chart_labels, card_html
+    from bot.runners.terminal import _plain
+    from knowledge.models import Lang
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]
+        services = build_services(settings)
+        company = generate(customers=settings.demo_customers)
+        services.value.import_file(ImportKind.CUSTOMERS, company.customers_csv)
+        services.value.import_file(ImportKind.TRANSACTIONS, company.transactions_csv)
+        breakdown = services.value.breakdown(CUSTOMER)
+        assert breakdown is not None
+        png = charts.breakdown_chart(breakdown, breakdown_chart_labels(Lang.EN))
+        card = _plain(card_html(breakdown, Lang.EN, settings.value_default_margin))
+    (ROOT / "docs" / "breakdown-en.png").write_bytes(png)
+    (ROOT / "docs" / "card-en.txt").write_text(card + "\n", encoding="utf-8")
+    print("wrote docs/breakdown-en.png and docs/card-en.txt")
+
+
+if __name__ == "__main__":
+    main()
