@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench bench-value bench-soak index lock clean
+.PHONY: install run test test-fast lint bench bench-value bench-soak bench-soak-prod index lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench-value: $(STAMP)
 ## Ten minutes of mixed traffic from 200 simulated users (issue 5's soak targets).
 bench-soak: $(STAMP)
 	$(PY) bench/soak.py
+
+## The same in the production topology: two webhook processes, PostgreSQL and Redis from
+## deploy/local/services.sh, Redis restarted at minute 3 and PostgreSQL at minute 6.
+bench-soak-prod: $(STAMP)
+	$(PY) bench/soak_prod.py
 
 ## Re-pin after editing pyproject.toml: the development lock, then the image's runtime lock
 ## constrained to the same versions.
