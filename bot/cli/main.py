@@ -1,4 +1,5 @@
-"""`cvm run`, `cvm index`, `cvm ask`, `cvm feedback`, and the parser that joins every group."""
+"""`cvm run`, `cvm index`, `cvm ask`, `cvm feedback`, `cvm doctor`, and the parser that joins
+every group."""
 
 from __future__ import annotations
 
