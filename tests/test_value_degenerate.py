@@ -4,8 +4,10 @@ is not finite is ever returned or stored, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import logging
 import math
 import os
 import subprocess
@@ -325,3 +327,40 @@ def test_cvm_value_fit_says_in_plain_words_what_the_model_assumed(
     assert "The model is reliable on this data." in out
     card = cvm("customer", "C0002")
     assert "CLV, next 12 months" in card and "-inf" not in card and "nan" not in card.lower()
+
+
+def test_a_refused_fit_is_one_line_on_every_command_and_never_fails_an_upload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli.main import main
+    from bot.customers.csv_import import ImportKind
+
+    def refuse(self: ValueService, *args: object, **kwargs: object) -> None:
+        raise ModelError("CLV is not finite for customer C0001")
+
+    root = logging.getLogger()  # main() configures logging: put it back afterwards
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(ValueService, "ensure_fit", refuse)
+    people, sales, _ = _no_dropout_csvs(5)
+    (tmp_path / "t.csv").write_bytes(sales)
+    (tmp_path / "c.csv").write_bytes(people)
+    assert main(["import", "customers", str(tmp_path / "c.csv"), "--no-fit"]) == 0
+    for argv in (["customer", "C0001"], ["import", "transactions", str(tmp_path / "t.csv")]):
+        capsys.readouterr()
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert (
+            err.strip() == f"cvm {argv[0]}: no scores stored: CLV is not finite for customer C0001"
+        )
+
+    # A manager's upload in the bot: the import stands, the refused fit is only logged.
+    service = ValueService(
+        CustomerStore(make_engine(f"sqlite:///{tmp_path / 'upload.db'}")), _NoCitations()
+    )
+    service.import_file(ImportKind.CUSTOMERS, people)
+    report = asyncio.run(service.aimport(ImportKind.TRANSACTIONS, sales, None))
+    assert report.committed and report.inserted > 0

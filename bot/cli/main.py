@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from bot.cli import db, quiz, value
     from bot.storage.migrate import SchemaMismatch
+    from value_engine.models import ModelError
 
     handler = {
         "run": _run,
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings)
     except SchemaMismatch as exc:
         print(f"cvm {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ModelError as exc:  # any command that fits: value fit, import, customer, demo-data
+        print(f"cvm {args.command}: no scores stored: {exc}", file=sys.stderr)
         return 2
 
 

@@ -19,7 +19,6 @@ from value_engine.models import (
     BgNbdParams,
     FitQuality,
     GammaGammaParams,
-    ModelError,
     PurchaseModel,
     SpendModel,
 )
@@ -201,9 +200,6 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
     except NoDataError:
         print("cvm value fit: no transactions in the database (try cvm demo-data)", file=sys.stderr)
         return 1
-    except ModelError as exc:
-        print(f"cvm value fit: no scores stored: {exc}", file=sys.stderr)
-        return 2
     if args.json:
         print(json.dumps(info.as_json_dict()))
     else:

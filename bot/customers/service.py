@@ -9,7 +9,6 @@ thread and refits are serialized by a lock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -34,6 +33,7 @@ from value_engine.holdout import HoldoutCheck, backtest, holdout_check
 from value_engine.models import (
     CustomerBreakdown,
     FittedModels,
+    ModelError,
     RfmSegment,
     SegmentStats,
 )
@@ -293,8 +293,14 @@ class ValueService:
     async def aimport(self, kind: ImportKind, data: bytes, max_rows: int | None) -> ImportReport:
         report = await asyncio.to_thread(self.import_file, kind, data, max_rows)
         if report.committed and (report.inserted or report.updated):
-            with contextlib.suppress(NoDataError):
+            # The import stands either way; a refused fit is told to managers when they ask
+            # for a customer (value_model_failed), not as a failed upload.
+            try:
                 await asyncio.to_thread(self.ensure_fit)
+            except NoDataError:
+                pass
+            except ModelError as exc:
+                log.warning("value model refused after an import: %s", exc)
         return report
 
 
