@@ -35,10 +35,13 @@ from bot.quiz.service import QuizService
 from bot.quiz.store import QuizStore
 from bot.routers import admin, answer_actions, customers, errors, questions, start, status
 from bot.routers import quiz as quiz_router
+from bot.routers import surveys as surveys_router
 from bot.routers.quiz import TelegramQuizPresenter
 from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.storage.chats import ChatStore
 from bot.storage.repository import Repository, open_database
+from bot.surveys.service import SurveyService
+from bot.surveys.store import SurveyStore
 from bot.texts import t
 from knowledge.embedding import load_embedder
 from knowledge.llm import LLMComposer
@@ -60,6 +63,7 @@ class Services:
     knowledge: KnowledgeService
     repo: Repository
     value: ValueService
+    surveys: SurveyService
     access: AccessControl
     quiz: QuizService
     engine: Engine
@@ -96,6 +100,7 @@ def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
         referral_share=settings.value_referral_share,
     )
     value = ValueService(store, knowledge.citations(), policy)
+    surveys = SurveyService(SurveyStore(engine), knowledge.citations(), value)
     access = AccessControl(
         store,
         frozenset(settings.admin_ids),
@@ -124,6 +129,7 @@ def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
         knowledge=knowledge,
         repo=repo,
         value=value,
+        surveys=surveys,
         access=access,
         quiz=quiz,
         engine=engine,
@@ -161,6 +167,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
     dp["knowledge"] = services.knowledge
     dp["repo"] = services.repo
     dp["value_service"] = services.value
+    dp["survey_service"] = services.surveys
     dp["access"] = services.access
     dp["quiz"] = services.quiz
     dp["engine"] = services.engine
@@ -187,6 +194,7 @@ def build_dispatcher(services: Services) -> Dispatcher:
         status.make_router(),
         admin.make_router(),
         customers.make_router(),
+        surveys_router.make_router(),
         quiz_router.make_router(),
         answer_actions.make_router(),
         questions.make_router(),
@@ -226,6 +234,7 @@ async def _register_commands(bot: Bot) -> None:
             BotCommand(command="customer", description=t("cmd_customer", lang)),
             BotCommand(command="top", description=t("cmd_top", lang)),
             BotCommand(command="segments", description=t("cmd_segments", lang)),
+            BotCommand(command="survey", description=t("cmd_survey", lang)),
             BotCommand(command="quiz", description=t("cmd_quiz", lang)),
         ]
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)

@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.texts import t
 from knowledge.models import Lang
+from value_engine.survey.models import Instrument
 
 
 class SourcesCb(CallbackData, prefix="src"):
@@ -54,5 +55,34 @@ def customer_keyboard(customer_id: str, lang: Lang) -> InlineKeyboardMarkup | No
             )
     except ValueError:
         return None
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+class SurveyCb(CallbackData, prefix="sv"):
+    action: str  # "show" another instrument, "seg" compare segments, "adv" recommendations
+    instrument: str  # an Instrument value
+
+
+def survey_keyboard(
+    shown: Instrument, available: list[Instrument], lang: Lang, segments: bool
+) -> InlineKeyboardMarkup:
+    """The other instruments, then this one's segment comparison and recommendations."""
+    builder = InlineKeyboardBuilder()
+    for other in available:
+        if other is not shown:
+            builder.button(
+                text=t(f"btn_survey_{other.value}", lang),
+                callback_data=SurveyCb(action="show", instrument=other.value),
+            )
+    if segments:
+        builder.button(
+            text=t("btn_survey_segments", lang),
+            callback_data=SurveyCb(action="seg", instrument=shown.value),
+        )
+    builder.button(
+        text=t("btn_survey_advice", lang),
+        callback_data=SurveyCb(action="adv", instrument=shown.value),
+    )
     builder.adjust(1)
     return builder.as_markup()

@@ -22,7 +22,7 @@ def main() -> None:
     from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
     from bot.factory import build_services
-    from bot.render_value import breakdown_chart_labels, card_html
+    from bot.render.value import breakdown_chart_labels, card_html
     from bot.runners.terminal import _plain
     from knowledge.models import Lang
 

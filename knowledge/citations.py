@@ -25,6 +25,10 @@ class CorpusLookup:
         for chunk, text in zip(self._chunks, self._folded, strict=True):
             if chunk.doc_id.startswith(doc_prefix) and needle in text:
                 return Citation(
-                    doc=chunk.doc_id, title=chunk.title, section=chunk.section, text=chunk.text
+                    doc=chunk.doc_id,
+                    title=chunk.title,
+                    section=chunk.section,
+                    text=chunk.text,
+                    at=text.index(needle),  # script folding keeps one character per character
                 )
         return None

@@ -59,7 +59,8 @@ MANAGER_ID = 601
 
 @pytest.fixture(scope="session")
 def demo_services(services: Services) -> Services:
-    """The shared services with a small demo company loaded and user 601 as a manager."""
+    """The shared services with a small demo company and its surveys loaded, and user 601
+    as a manager."""
     from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
 
@@ -69,6 +70,10 @@ def demo_services(services: Services) -> Services:
     assert value.import_file(ImportKind.TRANSACTIONS, company.transactions_csv).error_count == 0
     value.ensure_fit()
     value.store.set_role(MANAGER_ID, "manager")
+    from bot.surveys.demo import generate as generate_surveys
+
+    for data in generate_surveys(company).files.values():
+        assert services.surveys.import_file(data).error_count == 0
     return services
 
 
@@ -89,3 +94,9 @@ def recorded() -> Iterator[tuple[Bot, TerminalSession]]:
 @pytest.fixture()
 def dispatcher(services: Services):  # type: ignore[no-untyped-def]
     return build_dispatcher(services)
+
+
+@pytest.fixture()
+def dp(demo_services: Services):  # type: ignore[no-untyped-def]
+    """A dispatcher over the demo company, its surveys and manager 601."""
+    return build_dispatcher(demo_services)

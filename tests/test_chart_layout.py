@@ -13,7 +13,7 @@ from matplotlib.text import Text
 
 from bot import charts
 from bot.factory import Services
-from bot.render_value import breakdown_chart_labels, segment_name, segments_chart_labels
+from bot.render.value import breakdown_chart_labels, segment_name, segments_chart_labels
 from bot.routers.quiz import topic_name
 from bot.texts import t
 from knowledge.models import Lang
@@ -81,3 +81,21 @@ def test_the_english_breakdown_labels_used_to_overlap(demo_services: Services) -
     )
     with pytest.raises(AssertionError):
         _assert_reads_well(fig)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_survey_charts_read_well(demo_services: Services, lang: Lang) -> None:
+    from bot.charts import survey as survey_charts
+    from bot.render.survey import survey_chart_labels
+    from value_engine.survey.models import Instrument
+
+    surveys = demo_services.surveys
+    delivered = surveys.result(Instrument.DELIVERED).delivered
+    kano = surveys.result(Instrument.KANO).kano
+    equity = surveys.result(Instrument.EQUITY).equity
+    assert delivered is not None and kano is not None and equity is not None
+    assert delivered.overall.relative_value is not None  # the value map is drawn too
+    labels = survey_chart_labels(lang, delivered.overall.competitor)
+    _assert_reads_well(survey_charts.delivered_figure(delivered, labels))
+    _assert_reads_well(survey_charts.kano_figure(kano, labels))
+    _assert_reads_well(survey_charts.equity_figure(equity, labels))

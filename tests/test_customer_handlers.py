@@ -9,7 +9,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Document, Message, MessageEntity, Update, User
 
-from bot.factory import Services, build_dispatcher
+from bot.factory import Services
 from bot.runners.terminal import BOT_USER, TerminalSession
 from tests.conftest import MANAGER_ID
 from value_engine.models import ModelError
@@ -19,11 +19,6 @@ MANAGER = User(id=MANAGER_ID, is_bot=False, first_name="Mia", language_code="zh-
 MANAGER_EN = User(id=MANAGER_ID, is_bot=False, first_name="Mia", language_code="en")
 STAFF = User(id=777, is_bot=False, first_name="Sam", language_code="en")
 GROUP = Chat(id=-1002, type="supergroup", title="Sales")
-
-
-@pytest.fixture()
-def dp(demo_services: Services) -> Dispatcher:
-    return build_dispatcher(demo_services)
 
 
 def _message(text: str | None, user: User, chat: Chat | None = None, **extra: object) -> Update:

@@ -89,7 +89,7 @@ def _last_id(api: BotApiServer) -> int:
 async def test_commands_registered_per_language(server: BotApiServer) -> None:
     await server.wait_for(lambda s: "zh" in s.commands and "" in s.commands)
     assert [c["command"] for c in server.commands[""]] == [
-        "start", "help", "ask", "customer", "top", "segments", "quiz",
+        "start", "help", "ask", "customer", "top", "segments", "survey", "quiz",
     ]  # fmt: skip
     assert server.commands["zh"][2]["description"] == "問顧客價值理論的問題"
 
@@ -221,6 +221,87 @@ async def test_staff_cannot_see_customers(server: BotApiServer) -> None:
     await server.send_text("/customer C-1042", chat_id=chat, user_id=chat, language_code="en")
     (reply,) = await server.wait_for(_new_reply(chat, before))
     assert "only available to managers" in reply.plain and reply.photo is None
+
+
+def _survey_customer() -> str:
+    """A customer of the 500-customer demo company who answered the delivered-value survey."""
+    from bot.customers.demo import generate
+    from bot.surveys.demo import generate as generate_surveys
+    from value_engine.survey.models import Instrument
+
+    data = generate_surveys(generate(customers=500)).files[Instrument.DELIVERED]
+    return data.decode().splitlines()[1].split(",")[1]
+
+
+async def test_manager_survey_cards_charts_buttons_and_upload(server: BotApiServer) -> None:
+    before = _last_id(server)
+    await server.send_text("/survey", chat_id=MANAGER, user_id=MANAGER, language_code="en")
+    photo, card = await server.wait_for(_new_reply(MANAGER, before, count=2), timeout=60)
+    assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
+    assert photo.filename == "survey-delivered-value.png"
+    assert card.plain.startswith("Customer delivered value")
+    assert "Weakest component: time cost" in card.plain and "Rank correlation" in card.plain
+    assert [b["text"] for b in card.buttons()] == [
+        "📊 Kano", "📊 Equity drivers", "👥 Compare segments", "💡 Recommendations",
+    ]  # fmt: skip
+
+    before = _last_id(server)
+    await server.press(card, "📊 Kano", user_id=MANAGER)
+    kano_photo, kano_card = await server.wait_for(_new_reply(MANAGER, before, count=2))
+    assert kano_photo.filename == "survey-kano.png"
+    assert "1. 準時交貨: M must-be (Q1)" in kano_card.plain
+
+    before = _last_id(server)
+    await server.press(kano_card, "💡 Recommendations", user_id=MANAGER)
+    (advice,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert advice.plain.startswith("What the articles suggest (Kano)")
+    assert "避免不必要的投資" in advice.plain  # the passage the basics advice cites
+
+    before = _last_id(server)
+    await server.press(kano_card, "👥 Compare segments", user_id=MANAGER)
+    (compared,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert compared.plain.startswith("Kano by segment") and "retail" in compared.plain
+
+    before = _last_id(server)
+    await server.send_text(
+        "/survey 資產", chat_id=MANAGER, user_id=MANAGER, language_code="zh-hant"
+    )
+    _, equity = await server.wait_for(_new_reply(MANAGER, before, count=2), timeout=60)
+    assert equity.plain.startswith("顧客資產驅動因素") and "優先改善:服務體驗" in equity.plain
+
+    customer = _survey_customer()
+    before = _last_id(server)
+    await server.send_text(
+        f"/customer {customer}", chat_id=MANAGER, user_id=MANAGER, language_code="en"
+    )
+    _, customer_card = await server.wait_for(_new_reply(MANAGER, before, count=2))
+    assert "Delivered value (survey): Vc" in customer_card.plain
+
+    before = _last_id(server)
+    bad = "respondent_id,feature,functional,dysfunctional\nR1,Live chat,1,5\nR2,Live chat,9,5\n"
+    await server.send_document("kano.csv", bad.encode(), chat_id=MANAGER, user_id=MANAGER)
+    (failed,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert "Nothing was imported" in failed.plain and "line 3: unknown Kano answer" in failed.plain
+    before = _last_id(server)
+    fixed = "受訪者編號,功能,正向,反向\nR1,線上客服,喜歡,不喜歡\nR2,線上客服,理所當然,不喜歡\n"
+    await server.send_document(
+        "kano.csv", fixed.encode("gbk"), chat_id=MANAGER, user_id=MANAGER, language_code="en"
+    )
+    (done,) = await server.wait_for(_new_reply(MANAGER, before))
+    assert "Imported the Kano survey" in done.plain and "2 new respondents" in done.plain
+
+
+async def test_survey_is_for_managers_in_private_only(server: BotApiServer) -> None:
+    staff = 9102
+    before = _last_id(server)
+    await server.send_text("/survey", chat_id=staff, user_id=staff, language_code="en")
+    (reply,) = await server.wait_for(_new_reply(staff, before))
+    assert "only available to managers" in reply.plain and reply.photo is None
+    group = -100777
+    before = _last_id(server)
+    await server.send_text("/survey", chat_id=group, user_id=MANAGER, chat_type="supergroup")
+    (reply,) = await server.wait_for(_new_reply(group, before))
+    assert "never shown in group chats" in reply.plain and reply.photo is None
 
 
 async def test_group_quiz_with_two_players(server: BotApiServer, bot_env: dict[str, str]) -> None:

@@ -37,7 +37,7 @@ def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def test_migrations_up_and_down_on_postgres(pg_engine: Engine) -> None:
-    assert current_revision(pg_engine) == "0005"
+    assert current_revision(pg_engine) == "0006"
     downgrade(pg_engine, "base")
     assert set(inspect(pg_engine).get_table_names()) <= {"alembic_version"}
     upgrade(pg_engine)
@@ -76,7 +76,7 @@ def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
     url = pg_engine.url.render_as_string(hide_password=False)
     with ThreadPoolExecutor(max_workers=4) as pool:
         engines = list(pool.map(lambda _: make_engine(url), range(4)))
-    assert all(current_revision(e) == "0005" for e in engines)
+    assert all(current_revision(e) == "0006" for e in engines)
     for engine in engines:
         engine.dispose()
 
@@ -106,7 +106,7 @@ def test_an_older_schema_is_refused_until_cvm_db_upgrade(pg_engine: Engine, tmp_
     done = subprocess.run(
         ["cvm", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
     )
-    assert done.stdout.strip() == "database schema: 0004 -> 0005", done.stderr
+    assert done.stdout.strip() == "database schema: 0004 -> 0006", done.stderr
     open_database(url).dispose()
 
 
@@ -152,5 +152,5 @@ def test_backup_and_restore_procedure_of_the_deploy_readme(
         after = connection.execute(text("SELECT count(*) FROM customer_transaction")).scalar()
     assert after == before
     assert CustomerStore(pg_engine).role(4242) == "manager"
-    assert current_revision(pg_engine) == "0005"
+    assert current_revision(pg_engine) == "0006"
     assert backup_sh("restore", str(tmp_path / "missing.dump")).returncode == 2

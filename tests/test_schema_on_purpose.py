@@ -58,7 +58,8 @@ def test_commands_and_the_bot_refuse_an_older_schema_and_name_the_command(
         f"database: 0003; this version: {head_revision()} (run `cvm db upgrade`)"
     )
     history = _cvm(old_local, "db", "history").stdout.splitlines()
-    assert [line.split()[0] for line in history] == ["0001", "0002", "0003", "0004", "0005"]
+    revisions = [line.split()[0] for line in history]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006"]
     assert history[2].endswith("<- the database")
     upgraded = _cvm(old_local, "db", "upgrade")
     assert upgraded.stdout.strip() == f"database schema: 0003 -> {head_revision()}"

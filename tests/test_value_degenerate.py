@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from bot.customers.csv_import import import_customers, import_transactions
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
-from bot.render_value import card_html
+from bot.render.value import card_html
 from bot.storage.models import ValueFit
 from bot.storage.repository import make_engine
 from knowledge.models import Lang

@@ -244,6 +244,7 @@ class Citation:
     title: str
     section: str
     text: str
+    at: int = 0  # where in `text` the quote the rule cites begins
 
 
 @dataclass(frozen=True, slots=True)

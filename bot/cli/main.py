@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         settings.log_level, _log_format(args, settings), settings.secrets, screen_level, log_file
     )
-    from bot.cli import db, quiz, value
+    from bot.cli import db, quiz, survey, value
     from bot.storage.migrate import SchemaMismatch
     from value_engine.models import ModelError
 
@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "users": value.run_users,
         "quiz": quiz.run_quiz,
         "db": db.run_db,
+        "survey": survey.run_survey,
     }[args.command]
     try:
         return handler(args, settings)
@@ -123,9 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     feedback = sub.add_parser("feedback", help="list the feedback users gave on answers")
     feedback.add_argument("--limit", type=int, default=50)
     feedback.add_argument("--json", action="store_true")
-    from bot.cli import db, quiz, value
+    from bot.cli import db, quiz, survey, value
 
     value.add_parsers(sub)
+    survey.add_parsers(sub)
     quiz.add_parsers(sub)
     db.add_parsers(sub)
     return parser

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.cli import survey
 from bot.config import Settings
 from bot.csv_out import csv_writer
 from bot.progress import progress
@@ -26,8 +27,10 @@ from value_engine.recommendations import PassageLookup
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    imp = sub.add_parser("import", help="import customers or transactions from a CSV file")
-    imp.add_argument("kind", choices=["customers", "transactions"])
+    imp = sub.add_parser(
+        "import", help="import customers, transactions or survey answers from a CSV file"
+    )
+    imp.add_argument("kind", choices=["customers", "transactions", "survey"])
     imp.add_argument("file", type=Path)
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument("--no-fit", action="store_true", help="do not refit the value models")
@@ -36,6 +39,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         choices=["utf-8", "gbk", "gb18030", "big5"],
         help="the file's encoding (default: detected among these)",
     )
+    survey.add_import_options(imp)
 
     demo = sub.add_parser("demo-data", help="generate and import a synthetic company")
     demo.add_argument("--customers", type=int, default=None)
@@ -106,6 +110,11 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.csv_import import ImportKind
     from bot.customers.service import NoDataError
 
+    if args.kind == "survey":
+        return survey.run_import(args, settings)
+    if args.instrument or args.scale or args.competitor:
+        print("cvm import: --instrument, --scale and --competitor are for surveys", file=sys.stderr)
+        return 2
     service = _value_service(settings, with_knowledge=False)
     try:
         data = args.file.read_bytes()
@@ -117,7 +126,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:
-        _print_report(report, args.file.name)
+        print_report(report, args.file.name)
     if report.error_count:
         return 1
     if not args.no_fit and (report.inserted or report.updated):
@@ -131,12 +140,12 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.render_value import import_html
-    from bot.runners.terminal import _plain
+def print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.render import plain
+    from bot.render.value import import_html
     from knowledge.models import Lang
 
-    print(_plain(import_html(report, name, Lang.EN)))
+    print(plain(import_html(report, name, Lang.EN)))
     if report.error_count:
         for issue in report.errors[15:]:
             print(f"  line {issue.line}: {issue.code} {issue.value}")
@@ -148,6 +157,7 @@ def _print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.demo import generate
+    from bot.surveys.demo import generate as generate_surveys
 
     company = generate(
         customers=args.customers or settings.demo_customers, years=args.years, seed=args.seed
@@ -156,7 +166,10 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "customers.csv").write_bytes(company.customers_csv)
         (args.out / "transactions.csv").write_bytes(company.transactions_csv)
-        print(f"wrote {args.out / 'customers.csv'} and {args.out / 'transactions.csv'}")
+        surveys = generate_surveys(company)
+        for instrument, data in surveys.files.items():
+            (args.out / f"survey_{instrument.value}.csv").write_bytes(data)
+        print(f"wrote customers.csv, transactions.csv and the demo surveys to {args.out}")
     if args.no_import:
         return 0
     loaded = load_demo(settings, company)
@@ -165,9 +178,13 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyped-def]
-    """Import the demo company and fit; used by `cvm demo-data` and by `cvm run` on an empty DB."""
+    """Import the demo company and its surveys, and fit; used by `cvm demo-data` and by
+    `cvm run` on an empty database."""
     from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.surveys.demo import generate as generate_surveys
+    from bot.surveys.service import SurveyService
+    from bot.surveys.store import SurveyStore
 
     company = company or generate(customers=settings.demo_customers)
     service = _value_service(settings, with_knowledge=False)
@@ -180,9 +197,17 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
         raise RuntimeError("demo data failed validation")
     with progress("value models", "steps") as step:
         info = service.ensure_fit(progress=step)
+    surveys = SurveyService(SurveyStore(service.store.engine), service._lookup, service)
+    answered = 0
+    for data in generate_surveys(company).files.values():
+        report = surveys.import_file(data)
+        if report.error_count:
+            raise RuntimeError("demo survey failed validation")
+        answered += report.inserted
     return (
         f"demo company: {customers.inserted} new customers, {transactions.inserted} new "
-        f"transactions; models fitted on {info.customers} customers in {info.seconds:.1f} s"
+        f"transactions, {answered} new survey respondents; models fitted on "
+        f"{info.customers} customers in {info.seconds:.1f} s"
     )
 
 
@@ -236,7 +261,7 @@ def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) 
 
 
 def quality_lines(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> list[str]:
-    from bot.render_value import fit_quality_lines
+    from bot.render.value import fit_quality_lines
     from knowledge.models import Lang
 
     lines = fit_quality_lines(quality, bg, gg, Lang.EN, holdout=True)
@@ -392,8 +417,8 @@ def _score_summary(args: argparse.Namespace) -> int:
 
 def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.service import NoDataError
-    from bot.render_value import card_html, recommendations_html
-    from bot.runners.terminal import _plain
+    from bot.render import plain
+    from bot.render.value import card_html, recommendations_html
     from knowledge.script import lang_from_code
 
     service = _value_service(settings)
@@ -412,9 +437,9 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.models import Lang
 
     lang = lang_from_code(args.lang) or Lang.EN
-    print(_plain(card_html(breakdown, lang, settings.value_default_margin)))
+    print(plain(card_html(breakdown, lang, settings.value_default_margin)))
     print()
-    print(_plain(recommendations_html(breakdown, lang)))
+    print(plain(recommendations_html(breakdown, lang)))
     return 0
 
 

@@ -39,6 +39,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class ImportKind(StrEnum):
     CUSTOMERS = "customers"
     TRANSACTIONS = "transactions"
+    SURVEY = "survey"
 
 
 # Accepted header names (lower-cased, trimmed) for each field.
@@ -103,6 +104,9 @@ class ImportReport:
     skipped_count: int = 0
     committed: bool = False
     seconds: float = 0.0
+    instrument: str = ""  # surveys: delivered-value, kano or equity
+    scale: int = 0  # surveys: the rating scale's top (1..scale)
+    scale_inferred: bool = False  # surveys: the scale was read off the answers
 
     def error(self, line: int, code: str, value: str = "") -> None:
         self.error_count += 1
@@ -115,7 +119,7 @@ class ImportReport:
             self.skipped.append(RowIssue(line, code, value[:80]))
 
     def as_json_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "kind": self.kind.value,
             "encoding": self.encoding,
             "rows": self.rows,
@@ -129,6 +133,9 @@ class ImportReport:
                 {"line": i.line, "code": i.code, "value": i.value} for i in self.skipped
             ],
         }
+        if self.kind is ImportKind.SURVEY:
+            data.update(instrument=self.instrument, scale=self.scale)
+        return data
 
 
 def detect_kind(data: bytes) -> ImportKind | None:
@@ -163,14 +170,14 @@ def _columns(header: list[str], kind: ImportKind, report: ImportReport) -> dict[
     return found
 
 
-def _clean_id(raw: str) -> str | None:
+def clean_id(raw: str) -> str | None:
     value = raw.strip()
     if not value or len(value) > MAX_ID_CHARS or _CONTROL.search(value):
         return None
     return value
 
 
-def _number(raw: str) -> float | None:
+def parse_number(raw: str) -> float | None:
     text = raw.strip().replace(",", "")
     if not text:
         return None
@@ -208,14 +215,14 @@ def parse_timestamp(raw: str) -> datetime | None:
     return moment
 
 
-def _rows(text: str) -> Iterable[list[str]]:
+def csv_rows(text: str) -> Iterable[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), strict=True)
 
 
 PROGRESS_EVERY = 20_000  # rows between progress reports
 
 
-def _numbered_rows(
+def numbered_rows(
     rows: Iterator[list[str]],
     report: ImportReport,
     max_rows: int | None,
@@ -251,7 +258,7 @@ def _open(
     except EncodingProblem as problem:
         report.error(problem.line, problem.code)
         return None
-    rows = iter(_rows(text))
+    rows = iter(csv_rows(text))
     try:
         header = next(rows)
     except (StopIteration, csv.Error):
@@ -292,11 +299,11 @@ def import_transactions(
     # Compact tuples while validating (a million dicts would cost a gigabyte):
     # (ref, customer_id, ts, amount, margin, cost, line)
     records: list[tuple[str, str, datetime, float, float | None, float | None, int]] = []
-    for line, row in _numbered_rows(rows, report, max_rows, progress, 2 * lines):
+    for line, row in numbered_rows(rows, report, max_rows, progress, 2 * lines):
         if len(row) < width:
             report.error(line, "missing_values")
             continue
-        customer_id = _clean_id(row[i_cust])
+        customer_id = clean_id(row[i_cust])
         if customer_id is None:
             report.error(line, "bad_customer_id", row[i_cust])
             continue
@@ -314,7 +321,7 @@ def import_transactions(
         if ts > latest:
             report.error(line, "future_date", raw_ts)
             continue
-        amount = _number(row[i_amount])
+        amount = parse_number(row[i_amount])
         if amount is None:
             report.error(line, "bad_amount", row[i_amount])
             continue
@@ -323,12 +330,12 @@ def import_transactions(
             continue
         margin = cost = None
         if i_margin is not None and row[i_margin].strip():
-            margin = _number(row[i_margin])
+            margin = parse_number(row[i_margin])
             if margin is None:
                 report.error(line, "bad_margin", row[i_margin])
                 continue
         if i_cost is not None and row[i_cost].strip():
-            cost = _number(row[i_cost])
+            cost = parse_number(row[i_cost])
             if cost is None or cost < 0:
                 report.error(line, "bad_cost", row[i_cost])
                 continue
@@ -412,9 +419,9 @@ def import_customers(
         existing = {c.id: c for c in session.exec(sqlmodel_select(Customer))}
     parsed: dict[str, dict[str, str | None]] = {}
     lines: dict[str, int] = {}
-    for line, row in _numbered_rows(rows, report, max_rows):
+    for line, row in numbered_rows(rows, report, max_rows):
         cells = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
-        customer_id = _clean_id(cells["id"] or "")
+        customer_id = clean_id(cells["id"] or "")
         if customer_id is None:
             report.error(line, "bad_customer_id", cells["id"] or "")
             continue

@@ -11,7 +11,7 @@ gives the same company, byte for byte.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -33,6 +33,11 @@ class DemoCompany:
     customers: int
     transactions: int
     as_of: date
+    # The truths the company was drawn from, for the demo surveys and for tests.
+    ids: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    dropout: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per-purchase chance
+    churned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # dropped out
 
 
 def generate(
@@ -55,6 +60,7 @@ def generate(
     day_idx: list[np.ndarray] = [joined.copy()]
     clock = joined.astype(np.float64)
     active = np.ones(customers, dtype=bool)
+    churned = np.zeros(customers, dtype=bool)
     while active.any():
         idx = np.flatnonzero(active)
         clock[idx] += rng.exponential(1.0, idx.size) / lam[idx]
@@ -62,6 +68,7 @@ def generate(
         cust_idx.append(bought)
         day_idx.append(np.floor(clock[bought]).astype(np.int64))
         survives = rng.random(bought.size) >= drop[bought]
+        churned[bought[~survives]] = True
         active[:] = False
         active[bought[survives]] = True
     cust = np.concatenate(cust_idx)
@@ -145,4 +152,8 @@ def generate(
         customers=customers,
         transactions=int(all_cust.size),
         as_of=as_of,
+        ids=tuple(ids),
+        segments=tuple(SEGMENTS[s] for s in segment),
+        dropout=drop,
+        churned=churned,
     )

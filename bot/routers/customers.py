@@ -26,7 +26,8 @@ from bot.customers.requests import CustomerRequest, parse_customer_request
 from bot.customers.service import NoDataError, ValueService
 from bot.keyboards import CustomerCb, customer_keyboard
 from bot.render import split_html
-from bot.render_value import (
+from bot.render.survey import customer_survey_line
+from bot.render.value import (
     breakdown_chart_labels,
     card_html,
     compare_html,
@@ -38,9 +39,12 @@ from bot.render_value import (
     top_html,
     transactions_html,
 )
+from bot.surveys.csv_import import detect_instrument
+from bot.surveys.service import SurveyService
 from bot.texts import t
 from knowledge.models import Lang
 from value_engine.models import ModelError
+from value_engine.survey.models import Instrument, RespondentValue, SurveyError
 
 log = logging.getLogger(__name__)
 TOP_MAX = 50
@@ -79,7 +83,7 @@ async def _run(func: Any, *args: Any) -> Any:
     return await asyncio.to_thread(func, *args)
 
 
-async def _allowed(message: Message, lang: Lang, access: AccessControl) -> bool:
+async def manager_in_private(message: Message, lang: Lang, access: AccessControl) -> bool:
     user_id = message.from_user.id if message.from_user else None
     if not await access.is_manager(user_id):
         await message.reply(t("not_manager", lang))
@@ -96,15 +100,18 @@ async def customer_command(
     lang: Lang,
     access: AccessControl,
     value_service: ValueService,
+    survey_service: SurveyService,
     settings: Settings,
 ) -> None:
-    if not await _allowed(message, lang, access):
+    if not await manager_in_private(message, lang, access):
         return
     customer_id = (command.args or "").strip()
     if not customer_id:
         await message.reply(t("customer_usage", lang))
         return
-    await _send_breakdown(message, customer_id, lang, access, value_service, settings)
+    await _send_breakdown(
+        message, customer_id, lang, access, value_service, survey_service, settings
+    )
 
 
 async def customer_words(
@@ -113,11 +120,14 @@ async def customer_words(
     lang: Lang,
     access: AccessControl,
     value_service: ValueService,
+    survey_service: SurveyService,
     settings: Settings,
 ) -> None:
-    if not await _allowed(message, lang, access):
+    if not await manager_in_private(message, lang, access):
         return
-    await _send_breakdown(message, request.customer_id, lang, access, value_service, settings)
+    await _send_breakdown(
+        message, request.customer_id, lang, access, value_service, survey_service, settings
+    )
 
 
 async def _send_breakdown(
@@ -126,6 +136,7 @@ async def _send_breakdown(
     lang: Lang,
     access: AccessControl,
     value_service: ValueService,
+    survey_service: SurveyService,
     settings: Settings,
 ) -> None:
     assert message.from_user is not None
@@ -141,10 +152,27 @@ async def _send_breakdown(
     await message.answer_photo(
         BufferedInputFile(png, filename=f"{breakdown.customer_id}.png"),
     )
-    await message.answer(
-        card_html(breakdown, lang, settings.value_default_margin),
-        reply_markup=customer_keyboard(breakdown.customer_id, lang),
-    )
+    card = card_html(breakdown, lang, settings.value_default_margin)
+    perceived = await _perceived_value(survey_service, breakdown.customer_id)
+    if perceived is not None:
+        card += "\n\n" + customer_survey_line(perceived[0], perceived[1], lang)
+    await message.answer(card, reply_markup=customer_keyboard(breakdown.customer_id, lang))
+
+
+async def _perceived_value(
+    survey_service: SurveyService, customer_id: str
+) -> tuple[RespondentValue, int] | None:
+    """The customer's own survey answers, if any; the card is shown without them when the
+    survey cannot be read, since the purchase-model breakdown stands on its own."""
+    try:
+        value = await survey_service.acustomer_value(customer_id)
+        if value is None:
+            return None
+        info = (await survey_service.aavailable()).get(Instrument.DELIVERED)
+    except (OperationalError, SurveyError) as exc:
+        log.warning("survey answers of %s not shown: %s", customer_id, exc)
+        return None
+    return (value, info.scale_high) if info is not None else None
 
 
 async def customer_button(
@@ -200,7 +228,7 @@ async def top_command(
     access: AccessControl,
     value_service: ValueService,
 ) -> None:
-    if not await _allowed(message, lang, access):
+    if not await manager_in_private(message, lang, access):
         return
     raw = (command.args or "10").strip()
     if not raw.isdigit() or not 1 <= int(raw) <= TOP_MAX:
@@ -218,7 +246,7 @@ async def top_command(
 async def segments_command(
     message: Message, lang: Lang, access: AccessControl, value_service: ValueService
 ) -> None:
-    if not await _allowed(message, lang, access):
+    if not await manager_in_private(message, lang, access):
         return
     stats = await _guarded(message, lang, value_service.asegments())
     if stats is _FAILED:
@@ -237,9 +265,10 @@ async def upload(
     lang: Lang,
     access: AccessControl,
     value_service: ValueService,
+    survey_service: SurveyService,
     settings: Settings,
 ) -> None:
-    if not await _allowed(message, lang, access):
+    if not await manager_in_private(message, lang, access):
         return
     document = message.document
     assert document is not None and message.from_user is not None
@@ -257,6 +286,9 @@ async def upload(
     if len(data) > limit * 1024 * 1024:
         await message.reply(t("upload_too_big", lang, limit=limit))
         return
+    if detect_instrument(data) is not None:
+        await _import_survey(message, name, data, lang, access, survey_service, settings)
+        return
     kind = detect_kind(data)
     if kind is None:
         await message.reply(t("upload_unknown_kind", lang))
@@ -271,6 +303,26 @@ async def upload(
     if report.committed and (report.inserted or report.updated) and kind is ImportKind.TRANSACTIONS:
         text += "\n" + t("import_refitted", lang)
     for part in split_html(text):
+        await message.reply(part)
+
+
+async def _import_survey(
+    message: Message,
+    name: str,
+    data: bytes,
+    lang: Lang,
+    access: AccessControl,
+    survey_service: SurveyService,
+    settings: Settings,
+) -> None:
+    assert message.from_user is not None
+    try:
+        report = await survey_service.aimport(data, settings.upload_max_rows)
+    except OperationalError:
+        await message.reply(t("data_unavailable", lang))
+        return
+    await access.audit(message.from_user.id, None, f"import survey {report.instrument} {name[:80]}")
+    for part in split_html(import_html(report, name, lang)):
         await message.reply(part)
 
 

@@ -9,10 +9,8 @@ shown as numbered choices; typing the number presses the button.
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
-import re
 import sys
 import uuid
 from collections.abc import AsyncGenerator, Callable
@@ -39,11 +37,11 @@ from aiogram.types import (
 )
 
 from bot.factory import Services, build_dispatcher
+from bot.render import plain
 
 TERMINAL_TOKEN = "1000000:TERMINAL-local-session"
 TERMINAL_USER_ID = 1
 BOT_USER = {"id": 1000000, "is_bot": True, "first_name": "cvm-bot", "username": "cvm_bot"}
-_TAG = re.compile(r"<[^>]+>")
 _TEXT_FIELDS = frozenset({"text", "caption", "description"})  # user text: never decoded
 
 
@@ -189,7 +187,7 @@ class TerminalSession(BaseSession):
             "date": int(datetime.now(UTC).timestamp()),
             "chat": {"id": params.get("chat_id", 1), "type": "private"},
             "from": BOT_USER,
-            "text": _plain(params.get("text", "")),
+            "text": plain(params.get("text", "")),
             **({"reply_markup": params["reply_markup"]} if params.get("reply_markup") else {}),
         }
 
@@ -205,7 +203,7 @@ class TerminalSession(BaseSession):
 
     def _print_message(self, text: str, markup: dict[str, Any] | None, message_id: int) -> None:
         self._write("")
-        for line in _plain(text).split("\n"):
+        for line in plain(text).split("\n"):
             self._write(f"  {line}")
         self._print_keyboard(markup, message_id)
 
@@ -222,10 +220,6 @@ class TerminalSession(BaseSession):
 
     def _write(self, line: str) -> None:
         print(line, file=self._out, flush=True)
-
-
-def _plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
 
 
 class TerminalChat:

@@ -211,3 +211,35 @@ class QuizAnswer(SQLModel, table=True):
     seconds: float
     points: int
     answered_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
+
+
+class SurveyInstrumentRow(SQLModel, table=True):
+    """One imported survey instrument: its items in a fixed order and its rating scale.
+
+    Items are only ever appended, so each response can store its answers as a list
+    aligned with them: one row per respondent keeps a 100,000-respondent survey a few
+    seconds to import and to read back whole, which is how the analyses use it.
+    """
+
+    __tablename__ = "survey_instrument"
+
+    instrument: str = Field(primary_key=True, max_length=32)
+    scale_high: int
+    items_json: str  # Kano features, delivered-value components or "group:driver" names
+    competitor: str | None = Field(default=None, max_length=200)
+    revision: int = 0  # bumped by every import that changes an answer (caches key on it)
+    updated_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
+
+
+class SurveyResponse(SQLModel, table=True):
+    __tablename__ = "survey_response"
+
+    instrument: str = Field(primary_key=True, max_length=32)
+    respondent_id: str = Field(primary_key=True, max_length=64)
+    customer_id: str | None = Field(default=None, max_length=64, index=True)
+    segment: str | None = Field(default=None, max_length=200)
+    outcome: float | None = None  # equity: the outcome rating (e.g. repurchase intention)
+    # {"r": ratings, "w": importance weights, "c": competitor ratings}, aligned with the
+    # instrument's items, null where not answered; Kano answers as functional*10+dysfunctional.
+    answers_json: str
+    imported_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)

@@ -150,8 +150,8 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "kind_customers": ("customers", "客戶資料"),
     "kind_transactions": ("transactions", "交易資料"),
     "upload_not_csv": (
-        "Please send a CSV file (customers or transactions).",
-        "請傳送 CSV 檔(客戶或交易資料)。",
+        "Please send a CSV file (customers, transactions or survey answers).",
+        "請傳送 CSV 檔(客戶、交易或調查回覆)。",
     ),
     "upload_too_big": (
         "That file is too big (limit {limit} MB). Please split it or use <code>cvm import</code>.",
@@ -159,9 +159,12 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     "upload_unknown_kind": (
         "I can't tell what this file is. A transactions file needs the columns "
-        "customer_id, timestamp, amount; a customers file needs customer_id (or id).",
+        "customer_id, timestamp, amount; a customers file needs customer_id (or id); a "
+        "survey needs the layouts in the README (e.g. respondent_id, feature, functional, "
+        "dysfunctional for Kano).",
         "無法判斷檔案類型。交易檔需要 customer_id、timestamp、amount 欄位;"
-        "客戶檔需要 customer_id(或 id)欄位。",
+        "客戶檔需要 customer_id(或 id)欄位;調查檔請依 README 的格式"
+        "(例如 Kano 需要 respondent_id、feature、functional、dysfunctional)。",
     ),
     "line": ("line", "第"),
     "err_missing_columns": ("missing columns: {value}", "缺少欄位:{value}"),

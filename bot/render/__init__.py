@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
 from html import escape
 
 from bot.texts import t
 from knowledge.models import Answer, Lang, Source
 
 TELEGRAM_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as plain text, for the terminal chat and the CLI."""
+    return html.unescape(_TAG.sub("", text))
 
 
 def answer_html(answer: Answer) -> str:

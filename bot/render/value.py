@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.customers.csv_import import ImportReport
+from bot.customers.csv_import import ImportKind, ImportReport
 from bot.texts import t
 from knowledge.models import Lang
 from knowledge.script import to_script
@@ -116,11 +116,25 @@ def recommendations_html(b: CustomerBreakdown, lang: Lang) -> str:
     if not b.recommendations:
         lines.append(t("no_recommendations", lang))
     for n, rec in enumerate(b.recommendations, 1):
-        lines += ["", *_recommendation_lines(n, rec, lang)]
+        lines += ["", *recommendation_lines(n, rec, lang)]
     return "\n".join(lines)
 
 
-def _recommendation_lines(n: int, rec: Recommendation, lang: Lang) -> list[str]:
+def quoted_excerpt(text: str, at: int, width: int = 160, before: int = 20) -> str:
+    """The part of a passage around the quoted sentence, so the reader sees the words the
+    advice rests on, not the passage's opening."""
+    if len(text) <= width:
+        return text
+    start = max(0, min(at - before, len(text) - width))
+    # Start at the beginning of the quote's sentence when it is close by.
+    stop = max(text.rfind(mark, start, at) for mark in "。!?\n")
+    if stop >= 0 and at - stop <= before:
+        start = stop + 1
+    end = min(len(text), start + width)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+def recommendation_lines(n: int, rec: Recommendation, lang: Lang) -> list[str]:
     code = LANG_CODES[lang]
     lines = [f"{n}. <b>{escape(rec.action[code])}</b>", f"   <i>{escape(rec.reason[code])}</i>"]
     if rec.citation is not None:
@@ -130,7 +144,7 @@ def _recommendation_lines(n: int, rec: Recommendation, lang: Lang) -> list[str]:
             if lang is not Lang.EN
             else f"{c.title} — {c.section}"
         )
-        excerpt = c.text if len(c.text) <= 160 else c.text[:157] + "…"
+        excerpt = quoted_excerpt(c.text, c.at)
         if lang is not Lang.EN:
             excerpt = to_script(excerpt, lang)
         lines.append(f"   📚 {t('source', lang)}: {escape(title)}")
@@ -203,6 +217,22 @@ def import_html(report: ImportReport, file_name: str, lang: Lang) -> str:
         if report.error_count > 15:
             lines.append(t("more_errors", lang, n=report.error_count - 15))
         return "\n".join(lines)
+    if report.kind is ImportKind.SURVEY:
+        done = t(
+            "import_survey_done",
+            lang,
+            instrument=t("inst_" + report.instrument, lang),
+            file=name,
+            encoding=report.encoding,
+            scale=f"1–{report.scale}" if report.scale else "1–5",
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            skipped=report.skipped_count,
+        )
+        if report.scale_inferred:
+            done += "\n" + t("import_scale_inferred", lang, scale=report.scale)
+        return done
     return t(
         "import_done",
         lang,

@@ -1,0 +1,304 @@
+"""Survey results to Telegram HTML (and, through the terminal's plain-text filter, to the
+CLI), in the reader's language; feature, driver and segment names are escaped data."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.render.value import money, pct, recommendation_lines
+from bot.surveys.service import SurveyResult
+from bot.texts import t
+from knowledge.models import Lang
+from value_engine.survey.advice import COMPONENT_NAMES, GROUP_NAMES
+from value_engine.survey.models import (
+    DeliveredReport,
+    EquityReport,
+    Instrument,
+    KanoReport,
+    RespondentValue,
+    SurveyError,
+)
+
+_LANG_INDEX = {Lang.EN: 0, Lang.ZH_HANT: 1, Lang.ZH_HANS: 2}
+
+
+def instrument_name(instrument: Instrument, lang: Lang) -> str:
+    return t(f"inst_{instrument.value}", lang)
+
+
+def component_name(component: str, lang: Lang) -> str:
+    names = COMPONENT_NAMES.get(component)
+    return names[_LANG_INDEX[lang]] if names else component
+
+
+def group_name(group: str, lang: Lang) -> str:
+    names = GROUP_NAMES.get(group)
+    return names[_LANG_INDEX[lang]] if names else group
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _header(title: str, n: int, segment: str | None, lang: Lang, high: int | None) -> list[str]:
+    facts = [t("survey_respondents", lang, n=n)]
+    if segment:
+        facts.append(t("survey_segment", lang, segment=escape(segment)))
+    if high:
+        facts.append(t("survey_scale", lang, high=high))
+    return [f"<b>{escape(title)}</b>", " · ".join(facts)]
+
+
+def survey_html(result: SurveyResult, lang: Lang) -> str:
+    if result.delivered is not None:
+        return delivered_html(result.delivered, lang)
+    if result.kano is not None:
+        return kano_html(result.kano, result.segment, lang)
+    assert result.equity is not None
+    return equity_html(result.equity, result.segment, lang)
+
+
+def delivered_html(report: DeliveredReport, lang: Lang) -> str:
+    o = report.overall
+    high = report.scale.high
+    lines = _header(t("dv_title", lang), o.n, o.segment, lang, high)
+    lines += [
+        t("dv_formula", lang),
+        t(
+            "dv_totals",
+            lang,
+            rc=_num(o.total_value),
+            cc=_num(o.total_cost),
+            vc=f"{o.delivered:+.2f}",
+            ratio=_num(o.ratio),
+        ),
+        t("dv_weakest", lang, name=component_name(o.weakest, lang)),
+    ]
+    for kind, title in (("value", "dv_values"), ("cost", "dv_costs")):
+        lines += ["", t(title, lang)]
+        for c in (c for c in o.components if c.kind == kind):
+            key = "dv_component" if c.competitor is None else "dv_component_vs"
+            lines.append(
+                "• "
+                + t(
+                    key,
+                    lang,
+                    name=component_name(c.component, lang),
+                    mean=_num(c.mean),
+                    theirs=_num(c.competitor or 0.0),
+                    weight=f"{c.weight:.1f}",
+                )
+            )
+    if o.map_position is not None and o.competitor:
+        lines += [
+            "",
+            t(
+                "dv_map",
+                lang,
+                competitor=escape(o.competitor),
+                rv=_num(o.relative_value or 0.0),
+                rcost=_num(o.relative_cost or 0.0),
+                position=t(f"dv_map_{o.map_position}", lang),
+            ),
+        ]
+    lines += ["", f"<b>{t('dv_link_title', lang)}</b>"]
+    link = report.link
+    if link is None or link.rho_p_alive is None:
+        lines.append(t("dv_link_none", lang))
+    else:
+        lines.append(
+            t(
+                "dv_link_rho",
+                lang,
+                n=link.n,
+                rho_alive=f"{link.rho_p_alive:+.2f}",
+                p_alive=_p_value(link.p_value_p_alive),
+                rho_clv="–" if link.rho_clv is None else f"{link.rho_clv:+.2f}",
+            )
+        )
+        significant = (link.p_value_p_alive or 1.0) < 0.05 and link.rho_p_alive > 0
+        lines.append(t("dv_link_yes" if significant else "dv_link_no", lang))
+        for q in link.quintiles:
+            lines.append(
+                "• "
+                + t(
+                    "dv_link_row",
+                    lang,
+                    q=q.quintile,
+                    vc=f"{q.delivered:+.2f}",
+                    alive=pct(q.p_alive),
+                    clv=money(q.clv),
+                    risk=pct(q.at_risk),
+                )
+            )
+    return "\n".join(lines)
+
+
+def _p_value(p: float | None) -> str:
+    if p is None:
+        return "p –"
+    return "p &lt; 0.001" if p < 0.001 else f"p = {p:.3f}"  # HTML: the "<" is escaped
+
+
+def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
+    lines = _header(t("kano_title", lang), report.respondents, segment, lang, None)
+    lines += [t("kano_levels", lang), ""]
+    for n, f in enumerate(report.features, 1):
+        level = f" ({f.level})" if f.level else ""
+        lines.append(
+            t(
+                "kano_row",
+                lang,
+                n=n,
+                feature=escape(f.feature),
+                category=f"{f.category.value} {t('kano_cat_' + f.category.value, lang)}",
+                level=level,
+                better=_num(f.better),
+                worse=_num(f.worse),
+            )
+        )
+    lines += ["", f"<i>{t('kano_explain', lang)}</i>"]
+    return "\n".join(lines)
+
+
+def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
+    lines = _header(t("eq_title", lang), report.n, segment, lang, report.scale.high)
+    lines.append(
+        t(
+            "eq_model",
+            lang,
+            r2=pct(report.r2),
+            outcome=t(f"eq_outcome_{report.outcome}", lang),
+            n=report.n,
+            method=t(f"eq_method_{report.method}", lang),
+        )
+    )
+    lines.append("")
+    for n, d in enumerate(report.drivers, 1):
+        lines.append(
+            t(
+                "eq_row",
+                lang,
+                n=n,
+                group=group_name(d.group, lang),
+                driver=escape(d.driver),
+                share=pct(d.share),
+                performance=_num(d.performance),
+                priority=t(f"prio_{d.priority.value}", lang),
+            )
+        )
+    shares = report.group_shares
+    parts = [f"{group_name(g, lang)} {pct(v)}" for g, v in shares.items()]
+    lines += ["", t("eq_groups", lang, shares=" · ".join(parts))]
+    if report.fix_first:
+        names = ", ".join(escape(d.driver) for d in report.fix_first)
+        lines.append(t("eq_fix_first", lang, drivers=names))
+    if report.constant:
+        lines.append(t("eq_constant", lang, drivers=", ".join(escape(c) for c in report.constant)))
+    return "\n".join(lines)
+
+
+def compare_html(
+    instrument: Instrument, rows: list[tuple[str, SurveyResult | SurveyError]], lang: Lang
+) -> str:
+    lines = [
+        f"<b>{t('survey_compare_title', lang, instrument=instrument_name(instrument, lang))}</b>"
+    ]
+    if not rows:
+        lines.append(t("survey_compare_none", lang))
+    for segment, found in rows:
+        name = escape(segment)
+        if isinstance(found, SurveyError):
+            lines.append(
+                "• "
+                + t(
+                    "survey_compare_failed",
+                    lang,
+                    segment=name,
+                    reason=survey_error_text(found, lang),
+                )
+            )
+        elif found.delivered is not None:
+            o = found.delivered.overall
+            lines.append(
+                "• "
+                + t(
+                    "survey_compare_dv",
+                    lang,
+                    segment=name,
+                    n=o.n,
+                    vc=f"{o.delivered:+.2f}",
+                    rc=_num(o.total_value),
+                    cc=_num(o.total_cost),
+                    weakest=component_name(o.weakest, lang),
+                )
+            )
+        elif found.kano is not None:
+            letters = " ".join(f.category.value for f in found.kano.features)
+            lines.append(
+                "• "
+                + t(
+                    "survey_compare_kano",
+                    lang,
+                    segment=name,
+                    n=found.kano.respondents,
+                    categories=letters,
+                )
+            )
+        elif found.equity is not None:
+            top = ", ".join(escape(d.driver) for d in found.equity.drivers[:3])
+            lines.append(
+                "• "
+                + t(
+                    "survey_compare_eq",
+                    lang,
+                    segment=name,
+                    n=found.equity.n,
+                    r2=pct(found.equity.r2),
+                    drivers=top,
+                )
+            )
+    return "\n".join(lines)
+
+
+def survey_advice_html(result: SurveyResult, lang: Lang) -> str:
+    title = t("survey_advice_title", lang, instrument=instrument_name(result.instrument, lang))
+    lines = [f"<b>{title}</b>"]
+    if not result.advice:
+        lines.append(t("survey_no_advice", lang))
+    for n, rec in enumerate(result.advice, 1):
+        lines += ["", *recommendation_lines(n, rec, lang)]
+    return "\n".join(lines)
+
+
+def survey_error_text(problem: SurveyError, lang: Lang) -> str:
+    values = {k: escape(str(v)) for k, v in problem.values.items()}
+    return t(f"survey_err_{problem.code}", lang, **values)
+
+
+def customer_survey_line(value: RespondentValue, high: int, lang: Lang) -> str:
+    return t(
+        "dv_customer",
+        lang,
+        vc=f"{value.delivered:+.2f}",
+        high=high,
+        rc=_num(value.total_value),
+        cc=_num(value.total_cost),
+        weakest=component_name(value.weakest, lang),
+    )
+
+
+def survey_chart_labels(lang: Lang, competitor: str | None = None) -> dict[str, str]:
+    keys = [
+        "chart_dv_title", "chart_dv_ours", "chart_dv_values", "chart_dv_costs",
+        "chart_map_title", "chart_map_x", "chart_map_y", "chart_map_fair", "chart_map_all",
+        "chart_kano_title", "chart_kano_x", "chart_kano_y", "chart_kano_A", "chart_kano_O",
+        "chart_kano_M", "chart_kano_I", "chart_ipa_title", "chart_ipa_x", "chart_ipa_y",
+        "chart_ipa_fix_first", "chart_ipa_keep_up", "chart_ipa_low_priority",
+        "chart_ipa_possible_overkill",
+    ]  # fmt: skip
+    labels = {key.removeprefix("chart_"): t(key, lang) for key in keys}
+    labels["dv_theirs"] = t("chart_dv_theirs", lang, competitor=competitor or "")
+    for component in COMPONENT_NAMES:
+        labels[f"component_{component}"] = component_name(component, lang)
+    return labels

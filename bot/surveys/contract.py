@@ -1,0 +1,117 @@
+"""The JSON that `cvm survey report --json` prints: a stable contract other tools rely on.
+
+The "kano" list and the "equity" object are exactly the layouts documented in the README
+(and in issue 12); anything more about an instrument sits beside them under
+"<instrument>_details", so a consumer of the contract never meets a key it did not expect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.surveys.service import SurveyResult
+from value_engine.models import Recommendation
+from value_engine.survey.models import DeliveredSummary, RetentionLink
+
+
+def _advice(items: tuple[Recommendation, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "strategy": r.strategy,
+            "action": r.action,
+            "reason": r.reason,
+            "source": None
+            if r.citation is None
+            else {"doc": r.citation.doc, "title": r.citation.title, "section": r.citation.section},
+        }
+        for r in items
+    ]
+
+
+def _summary(s: DeliveredSummary) -> dict[str, Any]:
+    return {
+        "segment": s.segment,
+        "n": s.n,
+        "total_value": s.total_value,
+        "total_cost": s.total_cost,
+        "delivered_value": s.delivered,
+        "ratio": s.ratio,
+        "weakest": s.weakest,
+        "components": [
+            {
+                "component": c.component,
+                "kind": c.kind,
+                "mean": c.mean,
+                "weight": c.weight,
+                "competitor": c.competitor,
+            }
+            for c in s.components
+        ],
+        "competitor": s.competitor,
+        "relative_value": s.relative_value,
+        "relative_cost": s.relative_cost,
+        "map_position": s.map_position,
+    }
+
+
+def _link(link: RetentionLink | None) -> dict[str, Any] | None:
+    if link is None:
+        return None
+    return {
+        "n": link.n,
+        "spearman_p_alive": link.rho_p_alive,
+        "p_value_p_alive": link.p_value_p_alive,
+        "spearman_clv": link.rho_clv,
+        "p_value_clv": link.p_value_clv,
+        "quintiles": [
+            {
+                "quintile": q.quintile,
+                "n": q.n,
+                "delivered_value": q.delivered,
+                "p_alive": q.p_alive,
+                "clv": q.clv,
+                "high_risk_share": q.at_risk,
+            }
+            for q in link.quintiles
+        ],
+    }
+
+
+def as_json(result: SurveyResult) -> dict[str, Any]:
+    if result.kano is not None:
+        return {
+            "kano": [f.as_json_dict() for f in result.kano.features],
+            "kano_details": {
+                "respondents": result.kano.respondents,
+                "segment": result.segment,
+                "levels": {"M": "Q1", "O": "Q2", "A": "Q3"},
+                "advice": _advice(result.advice),
+            },
+        }
+    if result.equity is not None:
+        e = result.equity
+        return {
+            "equity": e.as_json_dict(),
+            "equity_details": {
+                "segment": result.segment,
+                "method": e.method,
+                "outcome": e.outcome,
+                "scale": [e.scale.low, e.scale.high],
+                "groups": e.group_shares,
+                "priorities": {d.driver: d.priority.value for d in e.drivers},
+                "fix_first": [d.driver for d in e.fix_first],
+                "constant": e.constant,
+                "advice": _advice(result.advice),
+            },
+        }
+    assert result.delivered is not None
+    d = result.delivered
+    return {
+        "delivered_value": {
+            "scale": [d.scale.low, d.scale.high],
+            "overall": _summary(d.overall),
+            "segments": [_summary(s) for s in d.segments],
+            "retention": _link(d.link),
+        },
+        "delivered_value_details": {"advice": _advice(result.advice)},
+    }

@@ -1,0 +1,558 @@
+"""Validated, all-or-nothing imports of survey answers, with the transaction import's rules.
+
+Every row is checked first (answers on the scale, no missing answer, known customers,
+Kano answers the table knows, each respondent once); any bad row is reported with its line
+and reason and nothing is written. A respondent already in the database gets the file's
+answers (items the file does not ask about are kept), so importing a file twice changes
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, select, tuple_, update
+
+from bot.customers.csv_import import (
+    ImportKind,
+    ImportReport,
+    Progress,
+    clean_id,
+    csv_rows,
+    numbered_rows,
+    parse_number,
+)
+from bot.customers.encodings import EncodingProblem, decode
+from bot.customers.store import CUSTOMER
+from bot.surveys import layouts
+from bot.surveys.store import INSTRUMENT, RESPONSE
+from value_engine.survey.models import COST_COMPONENTS, VALUE_COMPONENTS, Instrument
+
+MAX_SCALE = 100
+COMMON_SCALES = (5, 7, 10)  # the scale read off the answers when the file declares none
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+WRITE_CHUNK = 5_000
+Answers = dict[str, list[float | None]]  # as stored: see SurveyResponse.answers_json
+
+# Kano answers as codes 1..5, from the codes themselves or their usual labels.
+KANO_LABELS: dict[str, int] = {}
+for _code, _labels in {
+    1: ("like", "i like it", "like it", "喜歡", "喜欢", "我喜歡", "我喜欢", "很喜歡", "很喜欢"),
+    2: (
+        "must-be",
+        "must be",
+        "mustbe",
+        "expect",
+        "i expect it",
+        "expected",
+        "理所當然",
+        "理所当然",
+        "應該的",
+        "应该的",
+        "必須",
+        "必须",
+        "必須的",
+        "必须的",
+    ),
+    3: ("neutral", "i am neutral", "indifferent", "無所謂", "无所谓", "中立", "沒感覺", "没感觉"),
+    4: (
+        "live with",
+        "live-with",
+        "livewith",
+        "i can live with it",
+        "tolerate",
+        "can tolerate",
+        "能忍受",
+        "可以忍受",
+        "勉強接受",
+        "勉强接受",
+    ),
+    5: ("dislike", "i dislike it", "dislike it", "不喜歡", "不喜欢", "我不喜歡", "我不喜欢"),
+}.items():
+    KANO_LABELS[str(_code)] = _code
+    for _label in _labels:
+        KANO_LABELS[_label] = _code
+
+
+def kano_code(raw: str) -> int | None:
+    text = raw.strip().lower()
+    if text.endswith(".0"):
+        text = text[:-2]
+    return KANO_LABELS.get(text)
+
+
+@dataclass(slots=True)
+class _Respondent:
+    line: int
+    customer_id: str | None
+    segment: str | None
+    outcome: float | None = None
+    ratings: dict[str, float] = field(default_factory=dict)  # item -> rating (Kano: f*10+d)
+    weights: dict[str, float] = field(default_factory=dict)
+    competitor: dict[str, float] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # item -> line (Kano rows)
+
+
+@dataclass(slots=True)
+class _Parsed:
+    items: list[str] = field(default_factory=list)
+    respondents: dict[str, _Respondent] = field(default_factory=dict)
+    declared_scale: int | None = None
+    competitor_name: str | None = None
+
+
+def detect_instrument(data: bytes) -> Instrument | None:
+    head = data[:4096]
+    cut = head.rfind(b"\n") + 1 if len(data) > len(head) else len(head)
+    try:
+        text, _ = decode(head[: cut or len(head)])
+    except EncodingProblem:
+        return None
+    header = next(csv.reader(text.splitlines()[:1] or [""]), [])
+    return layouts.detect(header)
+
+
+def import_survey(
+    engine: Engine,
+    data: bytes,
+    instrument: Instrument | None = None,
+    scale: int | None = None,
+    competitor: str | None = None,
+    max_rows: int | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """`instrument` None: recognised from the header. `scale` None: the file's `scale`
+    column, else the scale already stored for the instrument, else read off the answers."""
+    started = time.perf_counter()
+    report = ImportReport(ImportKind.SURVEY)
+    try:
+        text, report.encoding = decode(data, encoding)
+    except EncodingProblem as problem:
+        report.error(problem.line, problem.code)
+        return report
+    rows = iter(csv_rows(text))
+    try:
+        header = next(rows)
+    except (StopIteration, csv.Error):
+        report.error(0, "empty_file")
+        return report
+    chosen = instrument or layouts.detect(header)
+    if chosen is None:
+        report.error(1, "unknown_survey")
+        return report
+    report.instrument = chosen.value
+    layout = layouts.layout(header, chosen)
+    if layout.missing:
+        report.error(1, "missing_columns", ", ".join(layout.missing))
+        return report
+    if layout.unknown and chosen is not Instrument.KANO:
+        report.error(1, "unknown_columns", ", ".join(layout.unknown[:5]))
+        return report
+    with engine.connect() as connection:
+        known = dict(connection.execute(select(CUSTOMER.c.id, CUSTOMER.c.segment)).all())
+        stored = connection.execute(
+            select(INSTRUMENT.c.scale_high, INSTRUMENT.c.items_json, INSTRUMENT.c.competitor).where(
+                INSTRUMENT.c.instrument == chosen.value
+            )
+        ).first()
+    lines = data.count(b"\n") + 1
+    parsed = _Parsed(competitor_name=competitor)
+    reader = numbered_rows(rows, report, max_rows, progress, 2 * lines)
+    if chosen is Instrument.KANO:
+        _parse_kano(reader, layout, known, parsed, report)
+    else:
+        _parse_wide(reader, layout, known, parsed, report)
+    # Ratings off the scale are reported with the other bad rows, in the file's order.
+    report.scale = _scale(scale, parsed, stored, report)
+    if report.scale and chosen is not Instrument.KANO:
+        _check_scale(parsed, report)
+    report.errors.sort(key=lambda issue: issue.line)
+    if report.error_count:
+        return _done(report, started)
+    _write(engine, chosen, parsed, stored, report, progress, lines)
+    return _done(report, started)
+
+
+def _done(report: ImportReport, started: float) -> ImportReport:
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _respondent_fields(
+    row: list[str],
+    line: int,
+    layout: layouts.Layout,
+    known: dict[str, str | None],
+    report: ImportReport,
+) -> tuple[str, str | None, str | None] | None:
+    """(respondent id, customer id, segment), or None with the row's error reported."""
+    cols = layout.columns
+    respondent = clean_id(row[cols["respondent_id"]])
+    if respondent is None:
+        report.error(line, "bad_respondent_id", row[cols["respondent_id"]])
+        return None
+    customer = None
+    if "customer_id" in cols and row[cols["customer_id"]].strip():
+        customer = clean_id(row[cols["customer_id"]])
+        if customer is None:
+            report.error(line, "bad_customer_id", row[cols["customer_id"]])
+            return None
+        if customer not in known:
+            report.error(line, "unknown_customer", customer)
+            return None
+    segment = row[cols["segment"]].strip()[:200] if "segment" in cols else ""
+    if _CONTROL.search(segment):
+        report.error(line, "control_characters", respondent)
+        return None
+    if not segment and customer is not None:
+        segment = known.get(customer) or ""
+    return respondent, customer, segment or None
+
+
+def _declared(
+    row: list[str], line: int, layout: layouts.Layout, parsed: _Parsed, report: ImportReport
+) -> bool:
+    """The file's own scale and competitor name columns: one value for the whole file."""
+    cols = layout.columns
+    if "scale" in cols and row[cols["scale"]].strip():
+        value = parse_number(row[cols["scale"]])
+        if value is None or value != int(value) or not 2 <= value <= MAX_SCALE:
+            report.error(line, "bad_scale", row[cols["scale"]])
+            return False
+        if parsed.declared_scale not in (None, int(value)):
+            report.error(line, "scale_conflict", row[cols["scale"]])
+            return False
+        parsed.declared_scale = int(value)
+    if "competitor" in cols and row[cols["competitor"]].strip():
+        name = row[cols["competitor"]].strip()[:200]
+        if parsed.competitor_name not in (None, name):
+            report.error(line, "competitor_conflict", name)
+            return False
+        parsed.competitor_name = name
+    return True
+
+
+def _same_person(old: _Respondent, customer: str | None, segment: str | None) -> bool:
+    return old.customer_id == customer and old.segment == segment
+
+
+def _parse_kano(
+    reader: Iterator[tuple[int, list[str]]],
+    layout: layouts.Layout,
+    known: dict[str, str | None],
+    parsed: _Parsed,
+    report: ImportReport,
+) -> None:
+    cols = layout.columns
+    width = max(cols.values()) + 1
+    items: dict[str, None] = {}
+    for line, row in reader:
+        if len(row) < width:
+            report.error(line, "missing_values")
+            continue
+        who = _respondent_fields(row, line, layout, known, report)
+        if who is None or not _declared(row, line, layout, parsed, report):
+            continue
+        respondent, customer, segment = who
+        feature = row[cols["feature"]].strip()
+        if not feature:
+            report.error(line, "missing_feature")
+            continue
+        if len(feature) > 120 or _CONTROL.search(feature):
+            report.error(line, "bad_feature", feature)
+            continue
+        codes = []
+        for key in ("functional", "dysfunctional"):
+            raw = row[cols[key]]
+            code = kano_code(raw)
+            if code is None:
+                report.error(
+                    line,
+                    "missing_answer" if not raw.strip() else "bad_kano_answer",
+                    raw.strip() or key,
+                )
+                break
+            codes.append(code)
+        if len(codes) < 2:
+            continue
+        value = float(codes[0] * 10 + codes[1])
+        current = parsed.respondents.get(respondent)
+        if current is None:
+            current = parsed.respondents[respondent] = _Respondent(line, customer, segment)
+        elif not _same_person(current, customer, segment):
+            report.error(line, "respondent_conflict", respondent)
+            continue
+        if feature in current.ratings:
+            if current.ratings[feature] == value:
+                report.skip(line, "duplicate_row", str(current.lines[feature]))
+            else:
+                report.error(line, "duplicate_answer", f"{respondent} / {feature}")
+            continue
+        current.ratings[feature] = value
+        current.lines[feature] = line
+        items.setdefault(feature)
+    parsed.items = list(items)
+
+
+def _wide_items(layout: layouts.Layout) -> list[tuple[str, int]]:
+    if layout.instrument is Instrument.DELIVERED:
+        order = [*VALUE_COMPONENTS, *COST_COMPONENTS]
+        return [(c, layout.ratings[c]) for c in order if c in layout.ratings]
+    return [(f"{group}:{driver}", i) for (group, driver), i in layout.drivers.items()]
+
+
+def _rating(raw: str) -> float | None:
+    value = parse_number(raw)
+    return value if value is not None and value >= 1 else None
+
+
+def _parse_wide(
+    reader: Iterator[tuple[int, list[str]]],
+    layout: layouts.Layout,
+    known: dict[str, str | None],
+    parsed: _Parsed,
+    report: ImportReport,
+) -> None:
+    cols = layout.columns
+    items = _wide_items(layout)
+    parsed.items = [name for name, _ in items]
+    width = 1 + max(
+        [
+            *cols.values(),
+            *(i for _, i in items),
+            *layout.weights.values(),
+            *layout.competitor.values(),
+        ]
+    )
+    equity = layout.instrument is Instrument.EQUITY
+    for line, row in reader:
+        if len(row) < width:
+            report.error(line, "missing_values")
+            continue
+        who = _respondent_fields(row, line, layout, known, report)
+        if who is None or not _declared(row, line, layout, parsed, report):
+            continue
+        respondent, customer, segment = who
+        record = _Respondent(line, customer, segment)
+        bad = False
+        for name, i in items:
+            raw = row[i].strip()
+            value = _rating(raw) if raw else None
+            if value is None:
+                report.error(
+                    line,
+                    "missing_answer" if not raw else "bad_rating",
+                    f"{name}: {raw}" if raw else name,
+                )
+                bad = True
+                break
+            record.ratings[name] = value
+        if bad:
+            continue
+        for component, i in layout.weights.items():
+            raw = row[i].strip()
+            weight = parse_number(raw) if raw else 1.0
+            if weight is None or weight <= 0:
+                report.error(line, "bad_weight", f"{component}: {raw}")
+                bad = True
+                break
+            record.weights[component] = weight
+        if bad:
+            continue
+        answered = {c: row[i].strip() for c, i in layout.competitor.items()}
+        if any(answered.values()):
+            for component, raw in answered.items():
+                value = _rating(raw) if raw else None
+                if value is None:
+                    report.error(
+                        line,
+                        "missing_answer" if not raw else "bad_rating",
+                        f"competitor:{component}",
+                    )
+                    bad = True
+                    break
+                record.competitor[component] = value
+            if bad:
+                continue
+        if equity:
+            raw = row[cols["outcome"]].strip() if "outcome" in cols else ""
+            if raw:
+                record.outcome = parse_number(raw)
+                if record.outcome is None:
+                    report.error(line, "bad_outcome", raw)
+                    continue
+            elif customer is None:  # a customer's outcome can be their CLV instead
+                report.error(line, "missing_outcome")
+                continue
+        previous = parsed.respondents.get(respondent)
+        if previous is not None:
+            if _same_answers(previous, record):
+                report.skip(line, "duplicate_row", str(previous.line))
+            else:
+                report.error(line, "duplicate_respondent", respondent)
+            continue
+        parsed.respondents[respondent] = record
+
+
+def _same_answers(a: _Respondent, b: _Respondent) -> bool:
+    return (a.customer_id, a.segment, a.outcome, a.ratings, a.weights, a.competitor) == (
+        b.customer_id,
+        b.segment,
+        b.outcome,
+        b.ratings,
+        b.weights,
+        b.competitor,
+    )
+
+
+def _scale(
+    requested: int | None,
+    parsed: _Parsed,
+    stored: object,
+    report: ImportReport,
+) -> int:
+    if report.instrument == Instrument.KANO.value:
+        return 0  # Kano answers are codes, not ratings
+    stored_scale = getattr(stored, "scale_high", None)
+    chosen = requested or parsed.declared_scale
+    if chosen is not None and stored_scale is not None and chosen != stored_scale:
+        report.error(0, "scale_changed", f"1-{stored_scale} → 1-{chosen}")
+        return 0
+    if chosen is None:
+        chosen = stored_scale
+    if chosen is None:
+        top = max(
+            (max(r.ratings.values(), default=0) for r in parsed.respondents.values()), default=0
+        )
+        chosen = next((s for s in COMMON_SCALES if top <= s), None)
+        if chosen is None:
+            report.error(0, "declare_scale", f"{top:g}")
+            return 0
+        report.scale_inferred = True
+    return chosen
+
+
+def _check_scale(parsed: _Parsed, report: ImportReport) -> None:
+    top = report.scale
+    for record in parsed.respondents.values():
+        for name, value in (*record.ratings.items(), *record.competitor.items()):
+            if not 1 <= value <= top:
+                report.error(record.line, "out_of_scale", f"{name}: {value:g} (1-{top})")
+                break
+
+
+def _answers(record: _Respondent, items: list[str], instrument: Instrument) -> Answers:
+    answers: Answers = {"r": [record.ratings.get(i) for i in items]}
+    if instrument is Instrument.DELIVERED:
+        answers["w"] = [record.weights.get(i, 1.0) for i in items]
+        answers["c"] = [record.competitor.get(i) for i in items]
+    return answers
+
+
+def _merged(old: Answers, new: Answers, length: int) -> Answers:
+    """The new answers, with what the respondent answered before kept where the file is blank
+    (a Kano survey sent in two files, one per group of features)."""
+    merged: Answers = {}
+    for key, values in new.items():
+        before = old.get(key, [])
+        before = before + [None] * (length - len(before))
+        merged[key] = [v if v is not None else b for v, b in zip(values, before, strict=True)]
+    return merged
+
+
+def _write(
+    engine: Engine,
+    instrument: Instrument,
+    parsed: _Parsed,
+    stored: object,
+    report: ImportReport,
+    progress: Progress | None,
+    lines: int,
+) -> None:
+    items: list[str] = json.loads(getattr(stored, "items_json", None) or "[]")
+    for item in parsed.items:
+        if item not in items:
+            items.append(item)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as connection:
+        existing = {
+            row.respondent_id: row
+            for row in connection.execute(
+                select(
+                    RESPONSE.c.respondent_id,
+                    RESPONSE.c.customer_id,
+                    RESPONSE.c.segment,
+                    RESPONSE.c.outcome,
+                    RESPONSE.c.answers_json,
+                ).where(RESPONSE.c.instrument == instrument.value)
+            )
+        }
+        inserts: list[dict[str, object]] = []
+        replaced: list[str] = []
+        for respondent, record in parsed.respondents.items():
+            answers = _answers(record, items, instrument)
+            old = existing.get(respondent)
+            if old is not None:
+                answers = _merged(json.loads(old.answers_json), answers, len(items))
+                before = json.loads(old.answers_json)
+                padded = {k: v + [None] * (len(items) - len(v)) for k, v in before.items()}
+                if padded == answers and (old.customer_id, old.segment, old.outcome) == (
+                    record.customer_id,
+                    record.segment,
+                    record.outcome,
+                ):
+                    report.skip(record.line, "unchanged", respondent)
+                    continue
+                replaced.append(respondent)
+            inserts.append(
+                {
+                    "instrument": instrument.value,
+                    "respondent_id": respondent,
+                    "customer_id": record.customer_id,
+                    "segment": record.segment,
+                    "outcome": record.outcome,
+                    "answers_json": json.dumps(answers, separators=(",", ":")),
+                    "imported_at": now,
+                }
+            )
+        for start in range(0, len(replaced), WRITE_CHUNK):
+            chunk = replaced[start : start + WRITE_CHUNK]
+            connection.execute(
+                delete(RESPONSE).where(
+                    tuple_(RESPONSE.c.instrument, RESPONSE.c.respondent_id).in_(
+                        [(instrument.value, r) for r in chunk]
+                    )
+                )
+            )
+        total = lines + len(inserts)
+        for start in range(0, len(inserts), WRITE_CHUNK * 10):
+            connection.execute(RESPONSE.insert(), inserts[start : start + WRITE_CHUNK * 10])
+            if progress is not None:
+                progress(lines + min(start + WRITE_CHUNK * 10, len(inserts)), total)
+        report.updated = len(replaced)
+        report.inserted = len(inserts) - len(replaced)
+        changed = bool(inserts) or stored is None
+        values = {
+            "scale_high": report.scale or getattr(stored, "scale_high", None) or 0,
+            "items_json": json.dumps(items, ensure_ascii=False),
+            "competitor": parsed.competitor_name or getattr(stored, "competitor", None),
+            "updated_at": now,
+        }
+        if stored is None:
+            connection.execute(
+                INSTRUMENT.insert(), {"instrument": instrument.value, "revision": 1, **values}
+            )
+        elif changed or values["items_json"] != getattr(stored, "items_json", None):
+            connection.execute(
+                update(INSTRUMENT)
+                .where(INSTRUMENT.c.instrument == instrument.value)
+                .values(revision=INSTRUMENT.c.revision + 1, **values)
+            )
+    report.committed = True

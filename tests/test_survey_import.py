@@ -1,0 +1,275 @@
+"""Survey imports (issue 12): the layouts, the validation discipline of the transaction
+import (every bad row reported, nothing written), encodings, idempotent re-import, and the
+demo company's surveys recovering the truths they were drawn from."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.customers.csv_import import import_customers, import_transactions
+from bot.customers.demo import generate
+from bot.customers.service import ValueService
+from bot.customers.store import CustomerStore
+from bot.storage.repository import make_engine
+from bot.surveys import demo as survey_demo
+from bot.surveys.csv_import import detect_instrument, import_survey
+from bot.surveys.service import SurveyService
+from bot.surveys.store import RESPONSE, SurveyStore
+from value_engine.survey.models import Instrument
+
+CUSTOMERS = "customer_id,name,segment\nC-1,甲,retail\nC-2,乙,online\nC-3,丙,retail\n"
+
+
+class _NoCitations:
+    def find(self, doc_prefix: str, quote: str) -> None:
+        return None
+
+
+@pytest.fixture()
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
+    assert import_customers(engine, CUSTOMERS.encode()).inserted == 3
+    return engine
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(RESPONSE)).scalar_one())
+
+
+KANO = (
+    "respondent_id,customer_id,feature,functional,dysfunctional\n"
+    "R1,C-1,Fast delivery,1,5\n"
+    "R1,C-1,Gift wrap,like,neutral\n"
+    "R2,,Fast delivery,must-be,dislike\n"
+    "R2,,Gift wrap,3,3\n"
+)
+
+
+def test_layouts_are_recognised_from_the_header() -> None:
+    assert detect_instrument(KANO.encode()) is Instrument.KANO
+    assert detect_instrument(b"respondent_id,value:product,cost:time\nR1,4,2\n") is (
+        Instrument.DELIVERED
+    )
+    assert detect_instrument("受訪者編號,產品價值,時間成本\nR1,4,2\n".encode()) is (
+        Instrument.DELIVERED
+    )
+    assert detect_instrument(b"respondent_id,outcome,value:quality,brand:awareness\n") is (
+        Instrument.EQUITY
+    )
+    assert detect_instrument(b"customer_id,timestamp,amount\n") is None
+
+
+def test_a_good_kano_file_imports_and_a_second_import_changes_nothing(engine: Engine) -> None:
+    first = import_survey(engine, KANO.encode())
+    assert first.committed and first.instrument == "kano"
+    assert (first.rows, first.inserted, first.updated) == (4, 2, 0)
+    again = import_survey(engine, KANO.encode())
+    assert (again.inserted, again.updated, again.skipped_count) == (0, 0, 2)
+    changed = import_survey(engine, KANO.replace("R2,,Gift wrap,3,3", "R2,,Gift wrap,1,3").encode())
+    assert (changed.inserted, changed.updated) == (0, 1)
+    service = SurveyService(SurveyStore(engine), _NoCitations())
+    kano = service.result(Instrument.KANO).kano
+    assert kano is not None and kano.respondents == 2
+    wrap = next(f for f in kano.features if f.feature == "Gift wrap")
+    assert wrap.counts["A"] == 2  # R1 like/neutral and R2's changed answer
+    # The customer's segment comes from the customer record when the file gives none.
+    with engine.connect() as conn:
+        segment = conn.execute(
+            select(RESPONSE.c.segment).where(RESPONSE.c.respondent_id == "R1")
+        ).scalar_one()
+    assert segment == "retail"
+
+
+def test_every_bad_row_is_reported_and_nothing_is_written(engine: Engine) -> None:
+    bad = (
+        "respondent_id,customer_id,feature,functional,dysfunctional\n"
+        "R1,C-1,Fast delivery,1,5\n"  # fine
+        "R2,C-404,Fast delivery,1,5\n"  # unknown customer
+        "R3,,Fast delivery,maybe,5\n"  # unknown Kano answer
+        "R4,,Fast delivery,1,\n"  # missing answer
+        "R1,C-1,Fast delivery,2,5\n"  # a second, different answer
+        "R5,,,1,5\n"  # no feature
+        "R1,C-2,Gift wrap,1,5\n"  # R1 was customer C-1
+        "R1,C-1,Fast delivery,1,5\n"  # an exact duplicate: skipped, not an error
+    )
+    report = import_survey(engine, bad.encode())
+    assert not report.committed and _count(engine) == 0
+    assert [(e.line, e.code) for e in report.errors] == [
+        (3, "unknown_customer"),
+        (4, "bad_kano_answer"),
+        (5, "missing_answer"),
+        (6, "duplicate_answer"),
+        (7, "missing_feature"),
+        (8, "respondent_conflict"),
+    ]
+
+
+DELIVERED = (
+    "respondent_id,customer_id,segment,value:product,value:service,cost:monetary,cost:time,"
+    "weight:product,competitor:product,competitor:service,competitor:monetary,competitor:time\n"
+    "R1,C-1,,5,4,2,4,3,4,4,2,2\n"
+    "R2,,walk-in,4,4,3,3,1,,,,\n"
+)
+
+
+def test_delivered_value_rows_are_checked_against_the_scale(engine: Engine) -> None:
+    bad = DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\nR4,,walk-in,4,,2,2,1,,,,\nR5,,x,4,4,2,2,0,,,,\n"
+    report = import_survey(engine, bad.encode(), scale=5)
+    assert [(e.line, e.code) for e in report.errors] == [
+        (4, "out_of_scale"),
+        (5, "missing_answer"),
+        (6, "bad_weight"),
+    ]
+    report = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode(), scale=5)
+    assert [(e.line, e.code) for e in report.errors] == [(4, "out_of_scale")]
+    assert _count(engine) == 0
+    # Without a declared scale, a 6 means the survey is on 1..7.
+    inferred = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode())
+    assert inferred.committed and inferred.scale == 7 and inferred.scale_inferred
+    # The same survey on another scale later is refused, not mixed.
+    other = import_survey(engine, DELIVERED.encode(), scale=10)
+    assert [e.code for e in other.errors] == ["scale_changed"]
+
+
+def test_delivered_value_from_a_gbk_file_with_chinese_headers(engine: Engine) -> None:
+    text = (
+        "受訪者編號,客戶編號,產品價值,服務價值,貨幣成本,時間成本,競爭者\n"
+        "R1,C-1,5,4,2,4,對手公司\n"
+        "R2,C-3,4,4,3,3,對手公司\n"
+    )
+    report = import_survey(engine, text.encode("gbk"))
+    assert report.committed and report.encoding == "gbk" and report.inserted == 2
+    service = SurveyService(SurveyStore(engine), _NoCitations())
+    found = service.result(Instrument.DELIVERED).delivered
+    assert found is not None
+    assert found.overall.total_value == pytest.approx(4.25)
+    assert found.overall.total_cost == pytest.approx(3.0)
+    assert [r.weakest for r in found.respondents] == ["time", "monetary"]
+    assert service.available()[Instrument.DELIVERED].competitor == "對手公司"
+    assert service.customer_value("C-3") is not None and service.customer_value("C-2") is None
+
+
+def test_utf8_bom_equity_file_and_its_errors(engine: Engine) -> None:
+    header = "respondent_id,customer_id,outcome,value:quality,brand:awareness,retention:loyalty\n"
+    rows = (f"R{i},,{1 + i % 5},{1 + i % 4},{1 + i % 3},{1 + i % 2}\n" for i in range(30))
+    good = header + "".join(rows)
+    report = import_survey(engine, "\ufeff".encode() + good.encode())
+    assert report.committed and report.instrument == "equity" and report.inserted == 30
+    bad = header + "Q1,,,3,3,3\nQ2,C-1,,3,3,3\nQ3,,x,3,3,3\nQ4,,3,3,3,3\nQ4,,4,3,3,3\n"
+    report = import_survey(engine, bad.encode())
+    assert [(e.line, e.code) for e in report.errors] == [
+        (2, "missing_outcome"),  # Q2 may leave it blank: a customer's outcome can be CLV
+        (4, "bad_outcome"),
+        (6, "duplicate_respondent"),
+    ]
+    assert _count(engine) == 30
+    unknown = import_survey(engine, b"respondent_id,outcome,value:quality,colour\nR1,3,3,3\n")
+    assert [e.code for e in unknown.errors] == ["unknown_columns"]
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, SurveyService]:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'd.db'}")
+    company = generate(customers=3000)
+    import_customers(engine, company.customers_csv)
+    import_transactions(engine, company.transactions_csv)
+    value = ValueService(CustomerStore(engine), _NoCitations())
+    value.ensure_fit()
+    service = SurveyService(SurveyStore(engine), _NoCitations(), value)
+    for data in survey_demo.generate(company).files.values():
+        assert service.import_file(data).error_count == 0
+    return engine, service
+
+
+def test_the_demo_kano_survey_recovers_every_planted_category(
+    demo_engine: tuple[Engine, SurveyService],
+) -> None:
+    kano = demo_engine[1].result(Instrument.KANO).kano
+    assert kano is not None
+    assert {f.feature: f.category.value for f in kano.features} == survey_demo.KANO_FEATURES
+
+
+def test_the_demo_equity_survey_recovers_the_planted_drivers(
+    demo_engine: tuple[Engine, SurveyService],
+) -> None:
+    equity = demo_engine[1].result(Instrument.EQUITY).equity
+    assert equity is not None and equity.n == 600
+    planted = sorted(survey_demo.EQUITY_DRIVERS, key=lambda d: -d[2])
+    assert {d.driver for d in equity.drivers[:3]} == {d[1] for d in planted[:3]}
+    no_effect = next(d for d in equity.drivers if d.driver == "品牌道德")
+    assert no_effect.share < 0.06
+    assert [d.driver for d in equity.fix_first] == ["服務體驗"]
+    assert sum(d.weight for d in equity.drivers) == pytest.approx(equity.r2, abs=1e-12)
+
+
+def test_the_demo_delivered_value_predicts_retention_as_planted(
+    demo_engine: tuple[Engine, SurveyService],
+) -> None:
+    found = demo_engine[1].result(Instrument.DELIVERED).delivered
+    assert found is not None and found.overall.weakest == "time"
+    link = found.link
+    assert link is not None and link.n == 600
+    assert link.rho_p_alive is not None and link.rho_p_alive > 0.3
+    assert link.p_value_p_alive is not None and link.p_value_p_alive < 1e-6
+    assert link.quintiles[0].at_risk > link.quintiles[-1].at_risk
+    assert found.overall.map_position == "worse"  # the competitor gives the same for less
+
+
+def _cvm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+
+
+def test_cli_import_and_the_json_contracts(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "WARNING",
+    }
+    assert _cvm(env, "db", "upgrade").returncode == 0
+    assert _cvm(env, "survey", "report").returncode == 1  # nothing imported yet
+    kano = tmp_path / "kano.csv"
+    kano.write_text(KANO.replace("C-1", ""), encoding="utf-8")
+    imported = _cvm(env, "import", "survey", str(kano), "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["instrument"] == "kano"
+    report = _cvm(env, "survey", "report", "--instrument", "kano", "--json")
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert [f["feature"] for f in data["kano"]] == ["Fast delivery", "Gift wrap"]
+    fast = data["kano"][0]
+    assert set(fast) == {"feature", "category", "counts", "better", "worse", "level"}
+    assert set(fast["counts"]) == {"A", "O", "M", "I", "R", "Q"}
+    assert fast["category"] == "M" and fast["level"] == "Q1"  # tie O/M: must-be first
+
+    equity = tmp_path / "equity.csv"
+    rows = "".join(f"R{i},{1 + (i * 7) % 5},{1 + i % 5},{1 + (i * 3) % 5}\n" for i in range(40))
+    equity.write_text("respondent_id,outcome,value:quality,brand:awareness\n" + rows)
+    assert _cvm(env, "import", "survey", str(equity)).returncode == 0
+    report = _cvm(env, "survey", "report", "--instrument", "equity", "--json")
+    data = json.loads(report.stdout)["equity"]
+    assert set(data) == {"r2", "n", "drivers"} and data["n"] == 40
+    assert sum(d["weight"] for d in data["drivers"]) == pytest.approx(data["r2"], abs=1e-12)
+    for d in data["drivers"]:
+        assert set(d) == {"driver", "group", "weight", "share", "performance"}
+        assert d["share"] == pytest.approx(d["weight"] / data["r2"])
+    assert {d["group"] for d in data["drivers"]} == {"value", "brand"}
+    text = _cvm(env, "survey", "report", "--instrument", "equity", "--lang", "zh-Hant")
+    assert text.returncode == 0 and "顧客資產驅動因素" in text.stdout
+    missing = _cvm(env, "survey", "report", "--instrument", "delivered-value")
+    assert missing.returncode == 1 and "not been imported" in missing.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent_id,feature,functional,dysfunctional\nR9,X,1,7\n")
+    refused = _cvm(env, "import", "survey", str(bad))
+    assert refused.returncode == 1 and "line 2: unknown Kano answer" in refused.stdout
