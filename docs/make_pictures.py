@@ -1,7 +1,9 @@
-"""The README's "what you will see": a manager's breakdown card and chart for one demo
-customer, made from the code as it is, so the picture never drifts from the product.
+"""The README's pictures: a manager's breakdown card and chart for one demo customer, and
+the demo company's Kano survey chart, made from the code as it is, so the pictures never
+drift from the product.
 
-    .venv/bin/python docs/make_pictures.py      # writes docs/breakdown-en.png, docs/card-en.txt
+    .venv/bin/python docs/make_pictures.py
+    # writes docs/breakdown-en.png, docs/card-en.txt and docs/survey-kano-en.png
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ def main() -> None:
     from bot.customers.demo import generate
     from bot.factory import build_services
     from bot.render.value import breakdown_chart_labels, card_html
-    from bot.runners.terminal import _plain
+    from bot.charts import survey as survey_charts
+    from bot.render import plain
+    from bot.render.survey import survey_chart_labels
+    from bot.surveys.demo import generate as generate_surveys
+    from value_engine.survey.models import Instrument
     from knowledge.models import Lang
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,10 +41,16 @@ def main() -> None:
         breakdown = services.value.breakdown(CUSTOMER)
         assert breakdown is not None
         png = charts.breakdown_chart(breakdown, breakdown_chart_labels(Lang.EN))
-        card = _plain(card_html(breakdown, Lang.EN, settings.value_default_margin))
+        card = plain(card_html(breakdown, Lang.EN, settings.value_default_margin))
+        surveys = generate_surveys(company)
+        services.surveys.import_file(surveys.files[Instrument.KANO])
+        kano = services.surveys.result(Instrument.KANO).kano
+        assert kano is not None
+        kano_png = survey_charts.kano_chart(kano, survey_chart_labels(Lang.EN))
     (ROOT / "docs" / "breakdown-en.png").write_bytes(png)
     (ROOT / "docs" / "card-en.txt").write_text(card + "\n", encoding="utf-8")
-    print("wrote docs/breakdown-en.png and docs/card-en.txt")
+    (ROOT / "docs" / "survey-kano-en.png").write_bytes(kano_png)
+    print("wrote docs/breakdown-en.png, docs/card-en.txt and docs/survey-kano-en.png")
 
 
 if __name__ == "__main__":

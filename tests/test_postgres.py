@@ -68,6 +68,35 @@ def test_imports_fit_and_breakdown_on_postgres(pg_engine: Engine, tmp_path: Path
     assert service.store.audit_log(1)[0].user_id == 5_000_000_000
 
 
+def test_survey_imports_and_analyses_on_postgres(pg_engine: Engine) -> None:
+    from bot.surveys.demo import generate as generate_surveys
+    from bot.surveys.service import SurveyService
+    from bot.surveys.store import SurveyStore
+    from value_engine.survey.models import Instrument
+
+    company = generate(customers=300, seed=9)  # imported by the test above, or now
+    import_customers(pg_engine, company.customers_csv)
+    import_transactions(pg_engine, company.transactions_csv)
+    value = ValueService(CustomerStore(pg_engine), _NoCitations())
+    surveys = SurveyService(SurveyStore(pg_engine), _NoCitations(), value)
+    files = generate_surveys(company).files
+    for data in files.values():
+        assert surveys.import_file(data).committed
+    again = surveys.import_file(files[Instrument.KANO])
+    assert again.inserted == 0 and again.updated == 0
+    # One changed answer replaces that respondent's row (a delete by composite key).
+    header, first, *rest = files[Instrument.KANO].decode().splitlines()
+    changed = first.rsplit(",", 2)[0] + ",1,1"
+    report = surveys.import_file("\n".join([header, changed, *rest]).encode())
+    assert (report.inserted, report.updated) == (0, 1)
+    kano = surveys.result(Instrument.KANO).kano
+    assert kano is not None and sum(kano.features[0].counts.values()) == kano.respondents
+    delivered = surveys.result(Instrument.DELIVERED).delivered
+    assert delivered is not None and delivered.link is not None
+    equity = surveys.result(Instrument.EQUITY).equity
+    assert equity is not None and sum(d.weight for d in equity.drivers) == pytest.approx(equity.r2)
+
+
 def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
     """Two bot processes on one empty database: without a lock both create the tables."""
     from concurrent.futures import ThreadPoolExecutor

@@ -269,7 +269,37 @@ def test_cli_import_and_the_json_contracts(tmp_path: Path) -> None:
     assert text.returncode == 0 and "顧客資產驅動因素" in text.stdout
     missing = _cvm(env, "survey", "report", "--instrument", "delivered-value")
     assert missing.returncode == 1 and "not been imported" in missing.stderr
+    delivered = tmp_path / "dv.csv"
+    delivered.write_text(DELIVERED.replace("R1,C-1,", "R1,,shop"), encoding="utf-8")
+    assert _cvm(env, "import", "survey", str(delivered)).returncode == 0
+    data = json.loads(_cvm(env, "survey", "report", "--json").stdout)
+    assert {"kano", "equity", "delivered_value"} <= set(data)  # every imported survey
+    dv = data["delivered_value"]
+    assert dv["scale"] == [1, 5] and dv["retention"] is None  # nobody is a known customer
+    assert [r["respondent_id"] for r in dv["respondents"]] == ["R1", "R2"]
+    # R1: value (3 x 5 + 4) / 4 with product weighted 3, cost (2 + 4) / 2
+    assert dv["respondents"][0]["delivered_value"] == pytest.approx(19 / 4 - 3.0)
+    assert {s["segment"] for s in dv["segments"]} == {"shop", "walk-in"}
     bad = tmp_path / "bad.csv"
     bad.write_text("respondent_id,feature,functional,dysfunctional\nR9,X,1,7\n")
     refused = _cvm(env, "import", "survey", str(bad))
     assert refused.returncode == 1 and "line 2: unknown Kano answer" in refused.stdout
+
+
+def test_every_survey_error_code_has_a_text_in_every_language() -> None:
+    import re
+
+    from bot.texts import _T
+
+    root = Path(__file__).resolve().parents[1]
+    source = (root / "bot/surveys/csv_import.py").read_text()
+    rows = set(re.findall(r'report\.error\(\s*[^,]+,\s*"([a-z_]+)"', source))
+    rows |= set(re.findall(r'"(missing_answer|bad_kano_answer|bad_rating)"', source))
+    engine = "".join(
+        (root / f"value_engine/survey/{name}.py").read_text()
+        for name in ("kano", "drivers", "delivered")
+    ) + (root / "bot/surveys/service.py").read_text()
+    analyses = set(re.findall(r'SurveyError\("([a-z_]+)"', engine))
+    assert len(rows) > 20 and len(analyses) > 5
+    for key in [f"err_{c}" for c in rows] + [f"survey_err_{c}" for c in analyses]:
+        assert key in _T and len(_T[key]) == 3, key

@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -418,8 +419,12 @@ def _score_summary(args: argparse.Namespace) -> int:
 def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.service import NoDataError
     from bot.render import plain
+    from bot.render.survey import customer_survey_line
     from bot.render.value import card_html, recommendations_html
+    from bot.surveys.service import SurveyService
+    from bot.surveys.store import SurveyStore
     from knowledge.script import lang_from_code
+    from value_engine.survey.models import Instrument
 
     service = _value_service(settings)
     try:
@@ -431,13 +436,20 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cvm customer: no customer {args.customer_id!r}", file=sys.stderr)
         return 1
     service.store.audit(0, breakdown.customer_id, "breakdown (cli)")
+    surveys = SurveyService(SurveyStore(service.store.engine), service._lookup, service)
+    perceived = surveys.customer_value(breakdown.customer_id)
     if args.json:
-        print(json.dumps(breakdown.as_json_dict(), ensure_ascii=False, default=str))
+        data = breakdown.as_json_dict()
+        data["delivered_value"] = None if perceived is None else asdict(perceived)
+        print(json.dumps(data, ensure_ascii=False, default=str))
         return 0
     from knowledge.models import Lang
 
     lang = lang_from_code(args.lang) or Lang.EN
     print(plain(card_html(breakdown, lang, settings.value_default_margin)))
+    if perceived is not None:
+        high = surveys.available()[Instrument.DELIVERED].scale_high
+        print(plain(customer_survey_line(perceived, high, lang)))
     print()
     print(plain(recommendations_html(breakdown, lang)))
     return 0

@@ -249,10 +249,11 @@ def numbered_rows(
         report.error(getattr(rows, "line_num", line + 1), "bad_csv", str(exc))
 
 
-def _open(
+def read_header(
     data: bytes, report: ImportReport, encoding: str | None
-) -> tuple[Iterator[list[str]], dict[str, int]] | None:
-    """Decode, read the header and map the columns; None (with the reason reported) if not."""
+) -> tuple[Iterator[list[str]], list[str]] | None:
+    """Decode and read the header row; None (with the reason reported) if not. The rows
+    after it are read lazily, so a bad line is reported with its own number."""
     try:
         text, report.encoding = decode(data, encoding)
     except EncodingProblem as problem:
@@ -264,6 +265,17 @@ def _open(
     except (StopIteration, csv.Error):
         report.error(0, "empty_file")
         return None
+    return rows, header
+
+
+def _open(
+    data: bytes, report: ImportReport, encoding: str | None
+) -> tuple[Iterator[list[str]], dict[str, int]] | None:
+    """Decode, read the header and map the columns; None (with the reason reported) if not."""
+    opened = read_header(data, report, encoding)
+    if opened is None:
+        return None
+    rows, header = opened
     columns = _columns(header, report.kind, report)
     return None if columns is None else (rows, columns)
 

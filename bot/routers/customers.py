@@ -40,7 +40,7 @@ from bot.render.value import (
     transactions_html,
 )
 from bot.surveys.csv_import import detect_instrument
-from bot.surveys.service import SurveyService
+from bot.surveys.service import NoSurveyError, SurveyService
 from bot.texts import t
 from knowledge.models import Lang
 from value_engine.models import ModelError
@@ -169,7 +169,7 @@ async def _perceived_value(
         if value is None:
             return None
         info = (await survey_service.aavailable()).get(Instrument.DELIVERED)
-    except (OperationalError, SurveyError) as exc:
+    except (OperationalError, SurveyError, NoSurveyError) as exc:
         log.warning("survey answers of %s not shown: %s", customer_id, exc)
         return None
     return (value, info.scale_high) if info is not None else None

@@ -112,6 +112,19 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
             "overall": _summary(d.overall),
             "segments": [_summary(s) for s in d.segments],
             "retention": _link(d.link),
+            "respondents": [
+                {
+                    "respondent_id": r.respondent_id,
+                    "customer_id": r.customer_id,
+                    "segment": r.segment,
+                    "total_value": r.total_value,
+                    "total_cost": r.total_cost,
+                    "delivered_value": r.delivered,
+                    "ratio": r.ratio,
+                    "weakest": r.weakest,
+                }
+                for r in d.respondents
+            ],
         },
         "delivered_value_details": {"advice": _advice(result.advice)},
     }

@@ -24,9 +24,9 @@ from bot.customers.csv_import import (
     ImportReport,
     Progress,
     clean_id,
-    csv_rows,
     numbered_rows,
     parse_number,
+    read_header,
 )
 from bot.customers.encodings import EncodingProblem, decode
 from bot.customers.store import CUSTOMER
@@ -132,17 +132,10 @@ def import_survey(
     column, else the scale already stored for the instrument, else read off the answers."""
     started = time.perf_counter()
     report = ImportReport(ImportKind.SURVEY)
-    try:
-        text, report.encoding = decode(data, encoding)
-    except EncodingProblem as problem:
-        report.error(problem.line, problem.code)
+    opened = read_header(data, report, encoding)
+    if opened is None:
         return report
-    rows = iter(csv_rows(text))
-    try:
-        header = next(rows)
-    except (StopIteration, csv.Error):
-        report.error(0, "empty_file")
-        return report
+    rows, header = opened
     chosen = instrument or layouts.detect(header)
     if chosen is None:
         report.error(1, "unknown_survey")
