@@ -138,15 +138,22 @@ class ImportReport:
         return data
 
 
-def detect_kind(data: bytes) -> ImportKind | None:
-    """Which import a file is, from its header: transactions have an amount column."""
+def sniff_header(data: bytes) -> list[str] | None:
+    """The header row of a CSV file from its first 4 KB, before deciding how to import it."""
     head = data[:4096]
     cut = head.rfind(b"\n") + 1 if len(data) > len(head) else len(head)  # whole lines only
     try:
         text, _ = decode(head[: cut or len(head)])
     except EncodingProblem:
         return None
-    header = next(csv.reader(io.StringIO(text)), [])
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def detect_kind(data: bytes) -> ImportKind | None:
+    """Which import a file is, from its header: transactions have an amount column."""
+    header = sniff_header(data)
+    if header is None:
+        return None
     names = {h.strip().lower() for h in header}
     if names & set(ALIASES["amount"]):
         return ImportKind.TRANSACTIONS

@@ -9,15 +9,11 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, select, tuple_, update
+from sqlalchemy import Engine, Row, select
 
 from bot.customers.csv_import import (
     ImportKind,
@@ -27,95 +23,24 @@ from bot.customers.csv_import import (
     numbered_rows,
     parse_number,
     read_header,
+    sniff_header,
 )
-from bot.customers.encodings import EncodingProblem, decode
 from bot.customers.store import CUSTOMER
 from bot.surveys import layouts
-from bot.surveys.store import INSTRUMENT, RESPONSE
+from bot.surveys.answers import kano_code
+from bot.surveys.parsed import ParsedRespondent, ParsedSurvey
+from bot.surveys.store import INSTRUMENT
+from bot.surveys.writer import write
 from value_engine.survey.models import COST_COMPONENTS, VALUE_COMPONENTS, Instrument
 
 MAX_SCALE = 100
 COMMON_SCALES = (5, 7, 10)  # the scale read off the answers when the file declares none
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-WRITE_CHUNK = 5_000
-Answers = dict[str, list[float | None]]  # as stored: see SurveyResponse.answers_json
-
-# Kano answers as codes 1..5, from the codes themselves or their usual labels.
-KANO_LABELS: dict[str, int] = {}
-for _code, _labels in {
-    1: ("like", "i like it", "like it", "喜歡", "喜欢", "我喜歡", "我喜欢", "很喜歡", "很喜欢"),
-    2: (
-        "must-be",
-        "must be",
-        "mustbe",
-        "expect",
-        "i expect it",
-        "expected",
-        "理所當然",
-        "理所当然",
-        "應該的",
-        "应该的",
-        "必須",
-        "必须",
-        "必須的",
-        "必须的",
-    ),
-    3: ("neutral", "i am neutral", "indifferent", "無所謂", "无所谓", "中立", "沒感覺", "没感觉"),
-    4: (
-        "live with",
-        "live-with",
-        "livewith",
-        "i can live with it",
-        "tolerate",
-        "can tolerate",
-        "能忍受",
-        "可以忍受",
-        "勉強接受",
-        "勉强接受",
-    ),
-    5: ("dislike", "i dislike it", "dislike it", "不喜歡", "不喜欢", "我不喜歡", "我不喜欢"),
-}.items():
-    KANO_LABELS[str(_code)] = _code
-    for _label in _labels:
-        KANO_LABELS[_label] = _code
-
-
-def kano_code(raw: str) -> int | None:
-    text = raw.strip().lower()
-    if text.endswith(".0"):
-        text = text[:-2]
-    return KANO_LABELS.get(text)
-
-
-@dataclass(slots=True)
-class _Respondent:
-    line: int
-    customer_id: str | None
-    segment: str | None
-    outcome: float | None = None
-    ratings: dict[str, float] = field(default_factory=dict)  # item -> rating (Kano: f*10+d)
-    weights: dict[str, float] = field(default_factory=dict)
-    competitor: dict[str, float] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)  # item -> line (Kano rows)
-
-
-@dataclass(slots=True)
-class _Parsed:
-    items: list[str] = field(default_factory=list)
-    respondents: dict[str, _Respondent] = field(default_factory=dict)
-    declared_scale: int | None = None
-    competitor_name: str | None = None
 
 
 def detect_instrument(data: bytes) -> Instrument | None:
-    head = data[:4096]
-    cut = head.rfind(b"\n") + 1 if len(data) > len(head) else len(head)
-    try:
-        text, _ = decode(head[: cut or len(head)])
-    except EncodingProblem:
-        return None
-    header = next(csv.reader(text.splitlines()[:1] or [""]), [])
-    return layouts.detect(header)
+    header = sniff_header(data)
+    return None if header is None else layouts.detect(header)
 
 
 def import_survey(
@@ -151,12 +76,10 @@ def import_survey(
     with engine.connect() as connection:
         known = dict(connection.execute(select(CUSTOMER.c.id, CUSTOMER.c.segment)).all())
         stored = connection.execute(
-            select(INSTRUMENT.c.scale_high, INSTRUMENT.c.items_json, INSTRUMENT.c.competitor).where(
-                INSTRUMENT.c.instrument == chosen.value
-            )
+            select(INSTRUMENT.c.scale_high).where(INSTRUMENT.c.instrument == chosen.value)
         ).first()
     lines = data.count(b"\n") + 1
-    parsed = _Parsed(competitor_name=competitor)
+    parsed = ParsedSurvey(competitor_name=competitor)
     reader = numbered_rows(rows, report, max_rows, progress, 2 * lines)
     if chosen is Instrument.KANO:
         _parse_kano(reader, layout, known, parsed, report)
@@ -169,7 +92,7 @@ def import_survey(
     report.errors.sort(key=lambda issue: issue.line)
     if report.error_count:
         return _done(report, started)
-    _write(engine, chosen, parsed, stored, report, progress, lines)
+    write(engine, chosen, parsed, report, progress, lines)
     return _done(report, started)
 
 
@@ -210,7 +133,7 @@ def _respondent_fields(
 
 
 def _declared(
-    row: list[str], line: int, layout: layouts.Layout, parsed: _Parsed, report: ImportReport
+    row: list[str], line: int, layout: layouts.Layout, parsed: ParsedSurvey, report: ImportReport
 ) -> bool:
     """The file's own scale and competitor name columns: one value for the whole file."""
     cols = layout.columns
@@ -232,7 +155,7 @@ def _declared(
     return True
 
 
-def _same_person(old: _Respondent, customer: str | None, segment: str | None) -> bool:
+def _same_person(old: ParsedRespondent, customer: str | None, segment: str | None) -> bool:
     return old.customer_id == customer and old.segment == segment
 
 
@@ -240,7 +163,7 @@ def _parse_kano(
     reader: Iterator[tuple[int, list[str]]],
     layout: layouts.Layout,
     known: dict[str, str | None],
-    parsed: _Parsed,
+    parsed: ParsedSurvey,
     report: ImportReport,
 ) -> None:
     cols = layout.columns
@@ -278,7 +201,7 @@ def _parse_kano(
         value = float(codes[0] * 10 + codes[1])
         current = parsed.respondents.get(respondent)
         if current is None:
-            current = parsed.respondents[respondent] = _Respondent(line, customer, segment)
+            current = parsed.respondents[respondent] = ParsedRespondent(line, customer, segment)
         elif not _same_person(current, customer, segment):
             report.error(line, "respondent_conflict", respondent)
             continue
@@ -310,7 +233,7 @@ def _parse_wide(
     reader: Iterator[tuple[int, list[str]]],
     layout: layouts.Layout,
     known: dict[str, str | None],
-    parsed: _Parsed,
+    parsed: ParsedSurvey,
     report: ImportReport,
 ) -> None:
     cols = layout.columns
@@ -333,7 +256,7 @@ def _parse_wide(
         if who is None or not _declared(row, line, layout, parsed, report):
             continue
         respondent, customer, segment = who
-        record = _Respondent(line, customer, segment)
+        record = ParsedRespondent(line, customer, segment)
         bad = False
         for name, i in items:
             raw = row[i].strip()
@@ -394,7 +317,7 @@ def _parse_wide(
         parsed.respondents[respondent] = record
 
 
-def _same_answers(a: _Respondent, b: _Respondent) -> bool:
+def _same_answers(a: ParsedRespondent, b: ParsedRespondent) -> bool:
     return (a.customer_id, a.segment, a.outcome, a.ratings, a.weights, a.competitor) == (
         b.customer_id,
         b.segment,
@@ -407,13 +330,13 @@ def _same_answers(a: _Respondent, b: _Respondent) -> bool:
 
 def _scale(
     requested: int | None,
-    parsed: _Parsed,
-    stored: object,
+    parsed: ParsedSurvey,
+    stored: Row[tuple[int]] | None,
     report: ImportReport,
 ) -> int:
     if report.instrument == Instrument.KANO.value:
         return 0  # Kano answers are codes, not ratings
-    stored_scale = getattr(stored, "scale_high", None)
+    stored_scale = stored.scale_high if stored is not None else None
     chosen = requested or parsed.declared_scale
     if chosen is not None and stored_scale is not None and chosen != stored_scale:
         report.error(0, "scale_changed", f"1-{stored_scale} → 1-{chosen}")
@@ -432,120 +355,10 @@ def _scale(
     return chosen
 
 
-def _check_scale(parsed: _Parsed, report: ImportReport) -> None:
+def _check_scale(parsed: ParsedSurvey, report: ImportReport) -> None:
     top = report.scale
     for record in parsed.respondents.values():
         for name, value in (*record.ratings.items(), *record.competitor.items()):
             if not 1 <= value <= top:
                 report.error(record.line, "out_of_scale", f"{name}: {value:g} (1-{top})")
                 break
-
-
-def _answers(record: _Respondent, items: list[str], instrument: Instrument) -> Answers:
-    answers: Answers = {"r": [record.ratings.get(i) for i in items]}
-    if instrument is Instrument.DELIVERED:
-        answers["w"] = [record.weights.get(i, 1.0) for i in items]
-        answers["c"] = [record.competitor.get(i) for i in items]
-    return answers
-
-
-def _merged(old: Answers, new: Answers, length: int) -> Answers:
-    """The new answers, with what the respondent answered before kept where the file is blank
-    (a Kano survey sent in two files, one per group of features)."""
-    merged: Answers = {}
-    for key, values in new.items():
-        before = old.get(key, [])
-        before = before + [None] * (length - len(before))
-        merged[key] = [v if v is not None else b for v, b in zip(values, before, strict=True)]
-    return merged
-
-
-def _write(
-    engine: Engine,
-    instrument: Instrument,
-    parsed: _Parsed,
-    stored: object,
-    report: ImportReport,
-    progress: Progress | None,
-    lines: int,
-) -> None:
-    items: list[str] = json.loads(getattr(stored, "items_json", None) or "[]")
-    for item in parsed.items:
-        if item not in items:
-            items.append(item)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with engine.begin() as connection:
-        existing = {
-            row.respondent_id: row
-            for row in connection.execute(
-                select(
-                    RESPONSE.c.respondent_id,
-                    RESPONSE.c.customer_id,
-                    RESPONSE.c.segment,
-                    RESPONSE.c.outcome,
-                    RESPONSE.c.answers_json,
-                ).where(RESPONSE.c.instrument == instrument.value)
-            )
-        }
-        inserts: list[dict[str, object]] = []
-        replaced: list[str] = []
-        for respondent, record in parsed.respondents.items():
-            answers = _answers(record, items, instrument)
-            old = existing.get(respondent)
-            if old is not None:
-                answers = _merged(json.loads(old.answers_json), answers, len(items))
-                before = json.loads(old.answers_json)
-                padded = {k: v + [None] * (len(items) - len(v)) for k, v in before.items()}
-                if padded == answers and (old.customer_id, old.segment, old.outcome) == (
-                    record.customer_id,
-                    record.segment,
-                    record.outcome,
-                ):
-                    report.skip(record.line, "unchanged", respondent)
-                    continue
-                replaced.append(respondent)
-            inserts.append(
-                {
-                    "instrument": instrument.value,
-                    "respondent_id": respondent,
-                    "customer_id": record.customer_id,
-                    "segment": record.segment,
-                    "outcome": record.outcome,
-                    "answers_json": json.dumps(answers, separators=(",", ":")),
-                    "imported_at": now,
-                }
-            )
-        for start in range(0, len(replaced), WRITE_CHUNK):
-            chunk = replaced[start : start + WRITE_CHUNK]
-            connection.execute(
-                delete(RESPONSE).where(
-                    tuple_(RESPONSE.c.instrument, RESPONSE.c.respondent_id).in_(
-                        [(instrument.value, r) for r in chunk]
-                    )
-                )
-            )
-        total = lines + len(inserts)
-        for start in range(0, len(inserts), WRITE_CHUNK * 10):
-            connection.execute(RESPONSE.insert(), inserts[start : start + WRITE_CHUNK * 10])
-            if progress is not None:
-                progress(lines + min(start + WRITE_CHUNK * 10, len(inserts)), total)
-        report.updated = len(replaced)
-        report.inserted = len(inserts) - len(replaced)
-        changed = bool(inserts) or stored is None
-        values = {
-            "scale_high": report.scale or getattr(stored, "scale_high", None) or 0,
-            "items_json": json.dumps(items, ensure_ascii=False),
-            "competitor": parsed.competitor_name or getattr(stored, "competitor", None),
-            "updated_at": now,
-        }
-        if stored is None:
-            connection.execute(
-                INSTRUMENT.insert(), {"instrument": instrument.value, "revision": 1, **values}
-            )
-        elif changed or values["items_json"] != getattr(stored, "items_json", None):
-            connection.execute(
-                update(INSTRUMENT)
-                .where(INSTRUMENT.c.instrument == instrument.value)
-                .values(revision=INSTRUMENT.c.revision + 1, **values)
-            )
-    report.committed = True
