@@ -172,8 +172,8 @@ class Soak:
 
 async def run(minutes: float, users: int, think: float) -> dict[str, Any]:
     from bot.config import Settings
-    from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
     from bot.factory import build_dispatcher, build_services
 
     workdir = Path(tempfile.mkdtemp(prefix="cvm-soak-"))

@@ -170,8 +170,8 @@ def part_customer(args: argparse.Namespace) -> dict[str, object]:
     from aiogram.types import Chat, Message, MessageEntity, Update, User
 
     from bot.config import Settings
-    from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
     from bot.factory import build_dispatcher, build_services
     from bot.runners.terminal import TERMINAL_TOKEN, TerminalSession
 

@@ -20,17 +20,17 @@ CUSTOMER = "C-1042"
 
 def main() -> None:
     from bot import charts
-    from bot.config import Settings
-    from bot.customers.csv_import import ImportKind
-    from bot.customers.demo import generate
-    from bot.factory import build_services
-    from bot.render.value import breakdown_chart_labels, card_html
     from bot.charts import survey as survey_charts
+    from bot.config import Settings
+    from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
+    from bot.factory import build_services
     from bot.render import plain
     from bot.render.survey import survey_chart_labels
+    from bot.render.value import breakdown_chart_labels, card_html
     from bot.surveys.demo import generate as generate_surveys
-    from value_engine.survey.models import Instrument
     from knowledge.models import Lang
+    from value_engine.survey.models import Instrument
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), _env_file=None)  # type: ignore[call-arg]

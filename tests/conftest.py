@@ -61,8 +61,8 @@ MANAGER_ID = 601
 def demo_services(services: Services) -> Services:
     """The shared services with a small demo company and its surveys loaded, and user 601
     as a manager."""
-    from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
 
     company = generate(customers=800, seed=11)
     value = services.value

@@ -56,3 +56,20 @@ def test_value_score_out_escapes_customer_ids(tmp_path: Path) -> None:
     )  # fmt: skip
     ids = [row[0] for row in csv.reader(out.open(encoding="utf-8"))][1:3]
     assert ids == ["'" + HOSTILE[0] + "0", "'" + HOSTILE[1] + "1"]
+
+
+def test_the_column_writer_applies_the_same_rule_as_safe_cell(tmp_path: Path) -> None:
+    """`write_columns` (a million scored customers at a time) must agree with `safe_cell`
+    on every kind of cell, numbers and near-numbers included."""
+    import numpy as np
+
+    from bot.csv_out import write_columns
+
+    cells = [*HOSTILE, "-12.50", "+3", "-1e5", " -7 ", "C-1042", "", "-", "@", "-x1"]
+    cells += ["客戶,甲", '"q"']
+    out = tmp_path / "cols.csv"
+    write_columns(out, {"id": cells, "value": np.linspace(0, 1, len(cells)) / 3})
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert rows[0] == ["id", "value"]
+    assert [r[0] for r in rows[1:]] == [safe_cell(c) for c in cells]
+    assert rows[2][1] == f"{1 / (len(cells) - 1) / 3:.6f}"  # rounded to 6 decimals

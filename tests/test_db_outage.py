@@ -35,8 +35,8 @@ def pg_services(
         update={"database_url": SecretStr(pg.url), "data_dir": tmp_path_factory.mktemp("outage")}
     )
     built = build_services(settings)
-    from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
 
     company = generate(customers=200, seed=5)
     built.value.import_file(ImportKind.CUSTOMERS, company.customers_csv)

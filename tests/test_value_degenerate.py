@@ -302,7 +302,7 @@ def degenerate_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     people, sales, _ = _no_dropout_csvs(300, seed=5)
     (tmp_path / "customers.csv").write_bytes(people)
     (tmp_path / "transactions.csv").write_bytes(sales)
-    env = {**os.environ, "CVM_DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
     yield env
 
@@ -333,7 +333,7 @@ def test_a_refused_fit_is_one_line_on_every_command_and_never_fails_an_upload(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli.main import main
-    from bot.customers.csv_import import ImportKind
+    from bot.customers.import_report import ImportKind
 
     def refuse(self: ValueService, *args: object, **kwargs: object) -> None:
         raise ModelError("CLV is not finite for customer C0001")

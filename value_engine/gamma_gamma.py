@@ -51,7 +51,7 @@ def fit_gamma_gamma(
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
     keep = (x > 0) & (m > 0)
     x, m, w = x[keep], m[keep], w[keep]
-    if x.size < 3:
+    if float(w.sum()) < 3:  # rows may be groups of customers (value_engine.sufficient)
         raise ValueError("Gamma-Gamma needs at least 3 repeat customers with positive spend")
     # Terms in x alone are computed per distinct x; the ones in m fold into constants,
     # leaving one logarithm and one division per customer and evaluation.

@@ -30,6 +30,7 @@ from value_engine.models import (
     SpendModel,
 )
 from value_engine.search_box import LOG_BOUND
+from value_engine.sufficient import group
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
 # by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
@@ -47,9 +48,16 @@ def fit_purchase_model(
     weights: ArrayLike | None = None,
 ) -> BgNbdParams:
     """BG/NBD; NBD when the data give no evidence that anyone dropped out; one dropout
-    probability for all when BG/NBD's spread of dropout collapses (see `dropout_limits`)."""
+    probability for all when BG/NBD's spread of dropout collapses (see `dropout_limits`).
+
+    Every model is fitted on the distinct (x, t_x, T) with their counts (`sufficient`)."""
+    groups = group(frequency, recency, age, weights=weights)
+    frequency, recency, age = groups.columns
+    weights = groups.count
     bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
-    nbd = _rates_alike(fit_nbd(frequency, age, weights))
+    by_age = group(frequency, age, weights=weights)  # NBD needs no recency: fewer groups
+    nbd_x, nbd_age = by_age.columns
+    nbd = _rates_alike(fit_nbd(nbd_x, nbd_age, by_age.count))
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
         return nbd
     if {"a", "b"} & set(bgnbd.at_bound) and bgnbd.a > 1 and bgnbd.b > 1:
@@ -105,7 +113,9 @@ def fit_spend_model(
 
     if buyers < MIN_REPEAT_BUYERS:
         return average(FitNote.FEW_REPEAT_BUYERS)
-    fitted = fit_gamma_gamma(x, m, w)
+    groups = group(x[repeat], m[repeat], weights=w[repeat])  # the distinct (x, m) once each
+    grouped_x, grouped_m = groups.columns
+    fitted = fit_gamma_gamma(grouped_x, grouped_m, groups.count)
     if "q" in fitted.at_bound and fitted.q > 1:
         # q → ∞ with v/q fixed: every customer's spend level is the same, and
         # Gamma-Gamma's expected spend tends to the population average.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,7 +62,9 @@ def fit_models(
     )
 
 
-def _require_finite(columns: dict[str, NDArray[np.float64]], customer_ids: list[str]) -> None:
+def _require_finite(
+    columns: dict[str, NDArray[np.float64]], customer_ids: Sequence[str]
+) -> None:
     for name, column in columns.items():
         if not np.all(np.isfinite(column)):
             bad = int(np.flatnonzero(~np.isfinite(column))[0])
@@ -85,7 +88,7 @@ class SummaryScores:
 
 
 def fit_and_predict(
-    customer_ids: list[str],
+    customer_ids: Sequence[str],
     frequency: ArrayLike,
     recency: ArrayLike,
     age: ArrayLike,

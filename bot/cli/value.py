@@ -7,16 +7,19 @@ import csv
 import json
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from bot.cli import survey
 from bot.config import Settings
-from bot.csv_out import csv_writer
+from bot.csv_out import write_columns
 from bot.progress import progress
+from value_engine.blas import one_blas_thread
 from value_engine.models import (
     BgNbdParams,
     FitQuality,
@@ -108,7 +111,7 @@ class _NoLookup:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.customers.csv_import import ImportKind
+    from bot.customers.import_report import ImportKind
     from bot.customers.service import NoDataError
 
     if args.kind == "survey":
@@ -181,8 +184,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
 def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyped-def]
     """Import the demo company and its surveys, and fit; used by `cvm demo-data` and by
     `cvm run` on an empty database."""
-    from bot.customers.csv_import import ImportKind
     from bot.customers.demo import generate
+    from bot.customers.import_report import ImportKind
     from bot.surveys.demo import generate as generate_surveys
     from bot.surveys.service import SurveyService
     from bot.surveys.store import SurveyStore
@@ -280,8 +283,81 @@ def read_summary(path: Path) -> dict[str, np.ndarray | list[str]]:
 
     Every row is checked before any work is done, and the first bad one is named by its
     line: a model fitted on NaN, a negative spend or a customer counted twice gives
-    numbers no one should act on.
+    numbers no one should act on. The file is read column by column (pyarrow) and checked
+    with array operations; only a file with a problem is read again row by row, to name
+    the line.
     """
+    fast = _read_summary_columns(path)
+    return fast if fast is not None else _read_summary_rows(path)
+
+
+SUMMARY_COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
+
+
+def _read_summary_columns(path: Path) -> dict[str, np.ndarray | list[str]] | None:
+    """The summary when every row is good, else None (the row reader names the problem)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pa_csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = [name.strip() for name in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    wanted = {"customer_id", "frequency", "recency", "T"}
+    if not wanted <= set(header) or len(set(header)) != len(header):
+        return None
+    types = {name: pa.float64() for name in SUMMARY_COLUMNS[1:] if name in header}
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={"customer_id": pa.string(), **types},
+                include_columns=[n for n in SUMMARY_COLUMNS if n in header],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, OSError):
+        return None
+    if table.num_rows == 0 or any(table.column(n).null_count for n in table.column_names):
+        return None
+    ids = pc.utf8_trim_whitespace(table.column("customer_id"))
+    if pc.min(pc.utf8_length(ids)).as_py() == 0 or pc.count_distinct(ids).as_py() != len(ids):
+        return None
+    cols = {name: table.column(name).to_numpy() for name in types}
+    x, t_x, big_t = cols["frequency"], cols["recency"], cols["T"]
+    with_m = "monetary_value" in cols
+    m = cols["monetary_value"] if with_m else np.zeros_like(x)
+    good = (
+        np.isfinite(x).all()
+        and np.isfinite(t_x).all()
+        and np.isfinite(big_t).all()
+        and np.isfinite(m).all()
+        and (x >= 0).all()
+        and (t_x >= 0).all()
+        and (m >= 0).all()
+        and (x == np.floor(x)).all()
+        and (big_t > 0).all()
+        and (t_x <= big_t).all()
+        and not ((x == 0) & (t_x != 0)).any()
+        and not (with_m and ((x > 0) & (m <= 0)).any())
+    )
+    if not good:
+        return None
+    return {
+        "frequency": x,
+        "recency": t_x,
+        "T": big_t,
+        "monetary_value": m,
+        "customer_id": ids,  # an Arrow array: indexable, no million Python strings
+        "has_monetary": np.array([with_m]),
+    }
+
+
+def _read_summary_rows(path: Path) -> dict[str, np.ndarray | list[str]]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -356,12 +432,13 @@ def _fit_summary(args: argparse.Namespace) -> int:
 
     try:
         data = read_summary(args.summary)
-        bgnbd = fit_purchase_model(data["frequency"], data["recency"], data["T"])
-        spend = (
-            fit_spend_model(data["frequency"], data["monetary_value"])
-            if bool(np.asarray(data["has_monetary"])[0])
-            else None
-        )
+        with one_blas_thread():
+            bgnbd = fit_purchase_model(data["frequency"], data["recency"], data["T"])
+            spend = (
+                fit_spend_model(data["frequency"], data["monetary_value"])
+                if bool(np.asarray(data["has_monetary"])[0])
+                else None
+            )
     except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value fit: {exc}", file=sys.stderr)
         return 2
@@ -387,29 +464,33 @@ def _score_summary(args: argparse.Namespace) -> int:
         data = read_summary(args.summary)
         if not bool(np.asarray(data["has_monetary"])[0]):
             raise SummaryError("scoring needs a monetary_value column")
-        ids = list(data["customer_id"])
-        scored = fit_and_predict(
-            ids,
-            data["frequency"],
-            data["recency"],
-            data["T"],
-            data["monetary_value"],
-            args.horizon,
-            args.discount_rate,
-        )
+        ids = cast(Sequence[str], data["customer_id"])  # a list, or an Arrow string array
+        with one_blas_thread():
+            scored = fit_and_predict(
+                ids,
+                data["frequency"],
+                data["recency"],
+                data["T"],
+                data["monetary_value"],
+                args.horizon,
+                args.discount_rate,
+            )
     except (SummaryError, ValueError, ArithmeticError, RuntimeError) as exc:
         print(f"cvm value score: {exc}", file=sys.stderr)
         return 2
     predicted = scored.predictions
     purchases, alive = predicted.expected_purchases, predicted.p_alive
     spend, clv = predicted.expected_spend, predicted.clv
-    with args.out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv_writer(handle)
-        writer.writerow(["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"])
-        for i, cid in enumerate(ids):
-            writer.writerow(
-                [cid, f"{purchases[i]:.6f}", f"{alive[i]:.6f}", f"{spend[i]:.6f}", f"{clv[i]:.6f}"]
-            )
+    write_columns(
+        args.out,
+        {
+            "customer_id": ids,
+            "expected_purchases": purchases,
+            "p_alive": alive,
+            "expected_spend": spend,
+            "clv": clv,
+        },
+    )
     print(f"scored {len(ids)} customers -> {args.out}")
     for line in quality_lines(scored.bgnbd, scored.spend, scored.quality):
         print(line)

@@ -16,9 +16,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, Insert, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,20 +24,14 @@ from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from bot.customers.encodings import EncodingProblem, decode
+from bot.customers.import_report import MAX_REPORTED, ImportKind, ImportReport, RowIssue
 from bot.customers.store import CUSTOMER, REVISION, TRANSACTION
 from bot.storage.models import Customer
 
 MAX_ID_CHARS = 64
-MAX_REPORTED = 50
 EPOCH = date(1970, 1, 1)
 Progress = Callable[[int, int], None]  # (done, total), see bot.progress
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class ImportKind(StrEnum):
-    CUSTOMERS = "customers"
-    TRANSACTIONS = "transactions"
-    SURVEY = "survey"
 
 
 # Accepted header names (lower-cased, trimmed) for each field.
@@ -82,60 +74,6 @@ OPTIONAL = {
     ImportKind.CUSTOMERS: ("name", "segment", "region", "channel", "referred_by"),
     ImportKind.TRANSACTIONS: ("gross_margin", "cost", "transaction_id"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RowIssue:
-    line: int  # line number in the file (header is line 1); 0: the file as a whole
-    code: str  # e.g. "bad_date", "unknown_customer" (texts are looked up by code)
-    value: str = ""
-
-
-@dataclass(slots=True)
-class ImportReport:
-    kind: ImportKind
-    encoding: str = ""
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    skipped: list[RowIssue] = field(default_factory=list)
-    errors: list[RowIssue] = field(default_factory=list)
-    error_count: int = 0
-    skipped_count: int = 0
-    committed: bool = False
-    seconds: float = 0.0
-    instrument: str = ""  # surveys: delivered-value, kano or equity
-    scale: int = 0  # surveys: the rating scale's top (1..scale)
-    scale_inferred: bool = False  # surveys: the scale was read off the answers
-
-    def error(self, line: int, code: str, value: str = "") -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED:
-            self.errors.append(RowIssue(line, code, value[:80]))
-
-    def skip(self, line: int, code: str, value: str = "") -> None:
-        self.skipped_count += 1
-        if len(self.skipped) < MAX_REPORTED:
-            self.skipped.append(RowIssue(line, code, value[:80]))
-
-    def as_json_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "kind": self.kind.value,
-            "encoding": self.encoding,
-            "rows": self.rows,
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "skipped": self.skipped_count,
-            "errors": self.error_count,
-            "committed": self.committed,
-            "error_rows": [{"line": i.line, "code": i.code, "value": i.value} for i in self.errors],
-            "skipped_rows": [
-                {"line": i.line, "code": i.code, "value": i.value} for i in self.skipped
-            ],
-        }
-        if self.kind is ImportKind.SURVEY:
-            data.update(instrument=self.instrument, scale=self.scale)
-        return data
 
 
 def sniff_header(data: bytes) -> list[str] | None:

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 
 from bot.customers.csv_import import (
-    ImportKind,
-    ImportReport,
     Progress,
     import_customers,
     import_transactions,
 )
+from bot.customers.import_report import ImportKind, ImportReport
 from bot.customers.store import EPOCH, CustomerStore, fit_params
 from bot.storage.models import ValueFit
 from value_engine.holdout import HoldoutCheck, backtest, holdout_check

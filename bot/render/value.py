@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.customers.csv_import import ImportKind, ImportReport
+from bot.customers.import_report import ImportKind, ImportReport
 from bot.texts import t
 from knowledge.models import Lang
 from knowledge.script import to_script

@@ -21,7 +21,8 @@ from sqlalchemy.exc import OperationalError
 from bot import charts
 from bot.access import AccessControl
 from bot.config import Settings
-from bot.customers.csv_import import ImportKind, detect_kind
+from bot.customers.csv_import import detect_kind
+from bot.customers.import_report import ImportKind
 from bot.customers.requests import CustomerRequest, parse_customer_request
 from bot.customers.service import NoDataError, ValueService
 from bot.keyboards import CustomerCb, customer_keyboard

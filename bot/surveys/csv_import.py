@@ -16,8 +16,6 @@ from collections.abc import Iterator
 from sqlalchemy import Engine, Row, select
 
 from bot.customers.csv_import import (
-    ImportKind,
-    ImportReport,
     Progress,
     clean_id,
     numbered_rows,
@@ -25,6 +23,7 @@ from bot.customers.csv_import import (
     read_header,
     sniff_header,
 )
+from bot.customers.import_report import ImportKind, ImportReport
 from bot.customers.store import CUSTOMER
 from bot.surveys import layouts
 from bot.surveys.answers import kano_code

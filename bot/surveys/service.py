@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.customers.csv_import import ImportReport, Progress
+from bot.customers.csv_import import Progress
+from bot.customers.import_report import ImportReport
 from bot.customers.service import NoDataError, ValueService
 from bot.surveys.csv_import import import_survey
 from bot.surveys.store import InstrumentInfo, Responses, SurveyStore

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.customers.csv_import import ImportReport, Progress
+from bot.customers.csv_import import Progress
+from bot.customers.import_report import ImportReport
 from bot.surveys.parsed import ParsedRespondent, ParsedSurvey
 from bot.surveys.store import INSTRUMENT, RESPONSE
 from value_engine.survey.models import Instrument

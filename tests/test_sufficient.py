@@ -1,0 +1,79 @@
+"""Fitting on sufficient statistics (issue 13, item 2): the distinct (x, t_x, T) and
+(x, m) with their counts give the per-customer fit's parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from value_engine.bgnbd import WARM_START_ABOVE, fit_bgnbd, simulate
+from value_engine.dropout_limits import fit_nbd
+from value_engine.gamma_gamma import fit_gamma_gamma, simulate_spend
+from value_engine.model_choice import fit_purchase_model, fit_spend_model
+from value_engine.models import BgNbdParams, GammaGammaParams
+from value_engine.sufficient import group
+
+
+def _summary(n: int, seed: int = 3) -> tuple[np.ndarray, ...]:
+    """Recorded by the day over up to three years, in weeks, like the benchmarks' data."""
+    rng = np.random.default_rng(seed)
+    days = rng.integers(1, 3 * 365, n)
+    x, t_x = simulate(BgNbdParams(r=0.55, alpha=9.0, a=0.9, b=4.5), days / 7.0, rng)
+    t_x = np.floor(t_x * 7.0) / 7.0
+    m = np.round(simulate_spend(GammaGammaParams(p=6.0, q=4.0, v=300.0), x, rng), 2)
+    return x, t_x, days / 7.0, m
+
+
+def test_groups_are_the_distinct_rows_with_their_counts() -> None:
+    x = np.array([2.0, 0.0, 2.0, 2.0, 1.0])
+    t = np.array([5.0, 0.0, 5.0, 4.0, 1.0])
+    groups = group(x, t, weights=np.array([1.0, 1.0, 2.0, 1.0, 1.0]))
+    assert [c.tolist() for c in groups.columns] == [[0.0, 1.0, 2.0, 2.0], [0.0, 1.0, 4.0, 5.0]]
+    assert groups.count.tolist() == [1.0, 1.0, 1.0, 3.0]
+    assert group(np.zeros(0), np.zeros(0)).size == 0
+
+
+@pytest.fixture(scope="module")
+def summary() -> tuple[np.ndarray, ...]:
+    return _summary(WARM_START_ABOVE + 50_000)  # the per-customer fit takes its warm start
+
+
+def test_bgnbd_and_nbd_on_groups_equal_the_per_customer_fits(
+    summary: tuple[np.ndarray, ...],
+) -> None:
+    x, t_x, big_t, _ = summary
+    groups = group(x, t_x, big_t)
+    assert groups.size < 0.7 * x.size  # logs by the day: fewer groups than customers
+    per_customer = fit_bgnbd(x, t_x, big_t)
+    grouped = fit_bgnbd(*groups.columns, groups.count)
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(grouped, name) == pytest.approx(getattr(per_customer, name), rel=1e-6)
+    assert grouped.loglik == pytest.approx(per_customer.loglik, rel=1e-9)
+    assert grouped.customers == per_customer.customers == x.size
+    nbd_groups = group(x, big_t)
+    nbd = fit_nbd(*nbd_groups.columns, nbd_groups.count)
+    assert nbd.r == pytest.approx(fit_nbd(x, big_t).r, rel=1e-6)
+    chosen = fit_purchase_model(x, t_x, big_t)  # what the product runs: grouped inside
+    assert chosen.a == pytest.approx(per_customer.a, rel=1e-6)
+
+
+def test_gamma_gamma_on_groups_equals_the_per_customer_fit(
+    summary: tuple[np.ndarray, ...],
+) -> None:
+    x, _, _, m = summary
+    repeat = x > 0
+    groups = group(x[repeat], m[repeat])
+    per_customer = fit_gamma_gamma(x, m)
+    grouped = fit_gamma_gamma(*groups.columns, groups.count)
+    for name in ("p", "q", "v"):
+        assert getattr(grouped, name) == pytest.approx(getattr(per_customer, name), rel=1e-6)
+    chosen = fit_spend_model(x, m)
+    assert chosen.q == pytest.approx(per_customer.q, rel=1e-6)
+
+
+def test_identical_customers_are_one_group_and_still_count() -> None:
+    """Thirty customers who bought the same: one row for the fit, thirty for the rules."""
+    x = np.full(40, 3.0)
+    m = np.full(40, 50.0)
+    spend = fit_spend_model(x, m)
+    assert spend.customers == 40 and spend.mean_spend == pytest.approx(50.0)
