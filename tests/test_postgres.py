@@ -97,6 +97,35 @@ def test_survey_imports_and_analyses_on_postgres(pg_engine: Engine) -> None:
     assert equity is not None and sum(d.weight for d in equity.drivers) == pytest.approx(equity.r2)
 
 
+def test_the_sql_summary_on_postgres_equals_the_numpy_summary(pg_engine: Engine) -> None:
+    """Issue 13: the one summary query gives the NumPy summary's numbers on PostgreSQL."""
+    import numpy as np
+
+    from value_engine.sources.summary_sql import database_tx, summary_sql, to_summary
+    from value_engine.summary import summarize
+
+    company = generate(customers=300, seed=9)
+    import_customers(pg_engine, company.customers_csv)
+    import_transactions(pg_engine, company.transactions_csv)
+    loaded = CustomerStore(pg_engine, default_margin=0.3).load()
+    reference = summarize(loaded.log, len(loaded.customer_ids), loaded.as_of_day)
+    with pg_engine.connect() as conn:
+        result = conn.execute(text(summary_sql(loaded.as_of_day, database_tx(0.3))))
+        names = list(result.keys())
+        rows = result.all()
+    columns = {n: np.array([r[i] for r in rows]) for i, n in enumerate(names)}
+    got = to_summary(
+        {k: v.astype(np.float64) for k, v in columns.items() if k != "customer_id"},
+        loaded.as_of_day,
+        7.0,
+        True,
+    )
+    position = np.array([loaded.customer_ids.index(c) for c in columns["customer_id"]])
+    for name in ("frequency", "recency", "age", "monetary", "revenue", "profit",
+                 "profit_last_period", "profit_previous_period"):  # fmt: skip
+        assert np.allclose(getattr(got, name), getattr(reference, name)[position]), name
+
+
 def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
     """Two bot processes on one empty database: without a lock both create the tables."""
     from concurrent.futures import ThreadPoolExecutor

@@ -15,7 +15,7 @@ from typing import cast
 
 import numpy as np
 
-from bot.cli import survey
+from bot.cli import sources, survey
 from bot.config import Settings
 from bot.csv_out import write_columns
 from bot.progress import progress
@@ -56,13 +56,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     vsub = value.add_subparsers(dest="value_command", required=True)
     fit = vsub.add_parser("fit", help="fit BG/NBD and Gamma-Gamma")
     fit.add_argument("--calibration-end", type=date.fromisoformat, help="ignore later data")
-    fit.add_argument("--summary", type=Path, help="fit on a summary CSV instead of the database")
+    given = fit.add_mutually_exclusive_group()
+    given.add_argument("--summary", type=Path, help="fit on a summary CSV instead of the database")
+    given.add_argument(
+        "--source",
+        type=Path,
+        help="fit on transaction files (a .parquet or .csv file, or a folder of them)",
+    )
+    fit.add_argument("--engine", choices=sources.ENGINES, default="duckdb", help="for --source")
     fit.add_argument("--json", action="store_true")
-    score = vsub.add_parser("score", help="score a summary CSV (expected purchases, P(alive), CLV)")
-    score.add_argument("--summary", type=Path, required=True)
-    score.add_argument("--horizon", type=int, required=True, help="steps in the file's time unit")
+    score = vsub.add_parser(
+        "score", help="score a summary CSV or transaction files (expected purchases, P(alive), CLV)"
+    )
+    scored = score.add_mutually_exclusive_group(required=True)
+    scored.add_argument("--summary", type=Path)
+    scored.add_argument("--source", type=Path, help="transaction files, as for value fit")
+    score.add_argument("--engine", choices=sources.ENGINES, default="duckdb", help="for --source")
+    score.add_argument(
+        "--horizon", type=int, required=True, help="steps of the time unit (--source: weeks)"
+    )
     score.add_argument("--discount-rate", type=float, required=True, help="per time unit")
-    score.add_argument("--out", type=Path, required=True)
+    score.add_argument("--out", type=Path, required=True, help=".csv, or .parquet")
 
     customer = sub.add_parser("customer", help="print a customer's value breakdown")
     customer.add_argument("customer_id")
@@ -216,6 +230,8 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
 
 
 def run_value(args: argparse.Namespace, settings: Settings) -> int:
+    if args.source is not None:
+        return sources.run_source(args, settings)
     if args.value_command == "score":
         return _score_summary(args)
     if args.summary is not None:

@@ -1,0 +1,101 @@
+"""The one SQL definition of the per-customer summary, for every engine that holds data.
+
+It reads a relation `tx(customer_id, day, amount, profit)` (day = days since 1970-01-01
+in UTC; profit already resolved from margin or cost) and mirrors `value_engine.summary`:
+purchase occasions are days with positive spend, returns lower revenue and profit but are
+never occasions, monetary value is the mean of the repeat occasions, and the trend inputs
+are the profit of the last quarter and of the one before. Plain SQL (window functions,
+CASE, GROUP BY) that DuckDB, SQLite, PostgreSQL and Spark all run; `tests/` check the
+engines give the same numbers as the NumPy summary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from value_engine.summary import CustomerSummary
+
+QUARTER_DAYS = 91  # as value_engine.summary
+
+SUMMARY_SQL = """
+WITH kept AS (
+    SELECT customer_id, day, amount, profit FROM {tx} WHERE day <= {as_of}
+),
+occasions AS (
+    SELECT customer_id, day, SUM(amount) AS value
+    FROM kept WHERE amount > 0 GROUP BY customer_id, day
+),
+numbered AS (
+    SELECT customer_id, day, value,
+           ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY day) AS n
+    FROM occasions
+),
+buying AS (
+    SELECT customer_id, COUNT(*) AS purchases, MIN(day) AS first_day, MAX(day) AS last_day,
+           SUM(CASE WHEN n > 1 THEN value ELSE 0 END) AS repeat_value
+    FROM numbered GROUP BY customer_id
+),
+money AS (
+    SELECT customer_id, SUM(amount) AS revenue, SUM(profit) AS profit,
+           SUM(CASE WHEN day > {last_start} THEN profit ELSE 0 END) AS profit_last,
+           SUM(CASE WHEN day > {prev_start} AND day <= {last_start} THEN profit ELSE 0 END)
+               AS profit_previous
+    FROM kept GROUP BY customer_id
+)
+SELECT money.customer_id AS customer_id,
+       COALESCE(buying.purchases, 0) AS purchases,
+       COALESCE(buying.first_day, -1) AS first_day,
+       COALESCE(buying.last_day, -1) AS last_day,
+       COALESCE(buying.repeat_value, 0) AS repeat_value,
+       money.revenue AS revenue, money.profit AS profit,
+       money.profit_last AS profit_last, money.profit_previous AS profit_previous
+FROM money LEFT JOIN buying ON money.customer_id = buying.customer_id
+ORDER BY money.customer_id
+"""
+
+
+def summary_sql(as_of_day: int, tx: str = "tx") -> str:
+    """The summary query as of the end of `as_of_day` (integers only: no injection);
+    `tx` names the transactions relation, or is a subquery that makes one."""
+    day = int(as_of_day)
+    return SUMMARY_SQL.format(
+        tx=tx, as_of=day, last_start=day - QUARTER_DAYS, prev_start=day - 2 * QUARTER_DAYS
+    )
+
+
+def database_tx(default_margin: float) -> str:
+    """The bot's own `customer_transaction` table as the `tx` relation (SQLite, PostgreSQL):
+    profit is the line's margin, else amount minus cost, else amount × the default margin."""
+    return (
+        "(SELECT customer_id, day, amount, "
+        f"COALESCE(gross_margin, amount - cost, amount * {float(default_margin)!r}) AS profit "
+        "FROM customer_transaction) AS tx"
+    )
+
+
+def to_summary(
+    columns: dict[str, np.ndarray], as_of_day: int, unit_days: float, profit_assumed: bool
+) -> CustomerSummary:
+    """The SQL result's columns (one row per customer) as the engine's summary."""
+    purchases = columns["purchases"].astype(np.int64)
+    first_day = columns["first_day"].astype(np.int64)
+    last_day = columns["last_day"].astype(np.int64)
+    has_purchase = purchases > 0
+    frequency = np.maximum(purchases - 1, 0).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, columns["repeat_value"] / frequency, 0.0)
+    return CustomerSummary(
+        frequency=frequency,
+        recency=np.where(has_purchase, (last_day - first_day) / unit_days, 0.0),
+        age=np.where(has_purchase, (as_of_day - first_day) / unit_days, 0.0),
+        monetary=monetary.astype(np.float64),
+        purchases=purchases,
+        days_since_last=np.where(has_purchase, as_of_day - last_day, np.inf).astype(np.float64),
+        revenue=columns["revenue"].astype(np.float64),
+        profit=columns["profit"].astype(np.float64),
+        profit_last_period=columns["profit_last"].astype(np.float64),
+        profit_previous_period=columns["profit_previous"].astype(np.float64),
+        first_day=first_day,
+        has_purchase=has_purchase,
+        profit_assumed=profit_assumed,
+    )
