@@ -51,11 +51,11 @@ bench-soak: $(STAMP)
 bench-soak-prod: $(STAMP)
 	$(PY) bench/soak_prod.py
 
-## Re-pin after editing pyproject.toml: the development lock, then the image's runtime lock
-## constrained to the same versions.
+## Re-pin after editing pyproject.toml: the development lock (with the spark extra, which the
+## tests exercise), then the image's runtime lock constrained to the same versions.
 lock: $(STAMP)
 	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 --universal \
 		--generate-hashes -o requirements.lock -q
 	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --universal \
 		--generate-hashes -c requirements.lock -o deploy/requirements.lock -q

@@ -10,12 +10,11 @@ written as they are.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,13 +48,11 @@ def csv_writer(handle: _Writable, **options: Any) -> SafeWriter:
 _NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
-def write_columns(path: Path, columns: dict[str, Sequence[str] | NDArray[np.float64]]) -> None:
-    """A large table of text and float columns (a million scored customers), written by
-    pyarrow in a fraction of the row writer's time, with the same rule for text cells as
-    `safe_cell`; floats are rounded to 6 decimals."""
+def _safe_table(columns: Mapping[str, object]) -> Any:
+    """Columns as an Arrow table: text cells under `safe_cell`'s rule, floats rounded to 6
+    decimals."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    from pyarrow import csv as pa_csv
 
     arrays = []
     for values in columns.values():
@@ -74,6 +71,38 @@ def write_columns(path: Path, columns: dict[str, Sequence[str] | NDArray[np.floa
             risky = pc.or_(risky, pc.starts_with(text, start))
         formula = pc.and_(risky, pc.invert(pc.match_substring_regex(text, _NUMBER)))
         arrays.append(pc.if_else(formula, pc.binary_join_element_wise("'", text, ""), text))
-    table = pa.table(arrays, names=list(columns))
-    options = pa_csv.WriteOptions(quoting_style="needed")
-    pa_csv.write_csv(table, str(path), write_options=options)
+    return pa.table(arrays, names=list(columns))
+
+
+class ColumnWriter:
+    """Large tables of text and float columns (a million scored customers at a time),
+    written by pyarrow batch after batch in a fraction of the row writer's time, with the
+    same rule for text cells as `safe_cell`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: Any = None
+
+    def write(self, columns: Mapping[str, object]) -> None:
+        from pyarrow import csv as pa_csv
+
+        table = _safe_table(columns)
+        if self._writer is None:
+            options = pa_csv.WriteOptions(quoting_style="needed")
+            self._writer = pa_csv.CSVWriter(str(self.path), table.schema, write_options=options)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def __enter__(self) -> ColumnWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_columns(path: Path, columns: Mapping[str, object]) -> None:
+    with ColumnWriter(path) as writer:
+        writer.write(columns)

@@ -117,7 +117,6 @@ def test_the_sql_summary_on_postgres_equals_the_numpy_summary(pg_engine: Engine)
     got = to_summary(
         {k: v.astype(np.float64) for k, v in columns.items() if k != "customer_id"},
         loaded.as_of_day,
-        7.0,
         True,
     )
     position = np.array([loaded.customer_ids.index(c) for c in columns["customer_id"]])

@@ -90,7 +90,6 @@ def test_the_sql_summary_on_sqlite_equals_the_numpy_summary(
     got = to_summary(
         {k: v.astype(np.float64) for k, v in columns.items() if k != "customer_id"},
         as_of,
-        7.0,
         True,
     )
     _assert_same([str(c) for c in columns["customer_id"]], got, ids, reference)

@@ -1,123 +1,144 @@
 """`cvm value fit|score --source PATH`: the engine on transaction files where they live.
 
-The files are summarised in SQL by an embedded DuckDB (value_engine.sources.files); only
-one row per customer reaches Python, where the models are fitted on the summary's
-distinct groups and every customer is scored. Nothing is written unless every step worked.
+The engine that holds the rows summarises them in SQL (value_engine.sources): an embedded
+DuckDB for Parquet or CSV files, or Spark (`--engine spark`, `SPARK_MASTER`) for data on a
+cluster. Only the fit's groups reach Python; the scores are computed batch by batch where
+the summary is and written to `--out` (Parquet, or CSV under the project's CSV rule).
+Nothing is written unless every step before it worked.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from bot.config import Settings
 from bot.progress import progress
+from value_engine.sources.pipeline import SCORE_COLUMNS, SourceModels
 
-ENGINES = ("local", "duckdb")
+ENGINES = ("duckdb", "spark")
 
 
-def _refused(args: argparse.Namespace) -> str | None:
-    if args.engine == "local":
-        return "files are read by the embedded DuckDB: use --engine duckdb (the default)"
-    return None
+def _open(args: argparse.Namespace, settings: Settings) -> Any:
+    """A DuckSource or a SparkSource: fit(), scores(), write_scores(), as_of_day, ..."""
+    if args.engine == "spark":
+        from value_engine.sources.spark import SparkSource
+
+        master = os.environ.get("SPARK_MASTER", "local[*]")
+        return SparkSource(str(args.source), settings.value_default_margin, master=master)
+    from value_engine.sources.files import DuckSource
+
+    return DuckSource(Path(args.source), settings.value_default_margin)
 
 
 def run_source(args: argparse.Namespace, settings: Settings) -> int:
     """`cvm value fit --source` and `cvm value score --source`."""
     from bot.cli.value import fit_text, quality_lines
-    from bot.csv_out import write_columns
     from value_engine.blas import one_blas_thread
-    from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
     from value_engine.models import ModelError
-    from value_engine.scoring import check_horizon, fit_and_predict
-    from value_engine.sources.files import SourceError, summarize_source
+    from value_engine.scoring import check_horizon
+    from value_engine.sources.files import SourceError
 
     command = f"cvm value {args.value_command}"
-    problem = _refused(args)
     scoring = args.value_command == "score"
     out: Path | None = getattr(args, "out", None)
+    written = 0
     try:
-        if problem:
-            raise SourceError(problem)
         if scoring:
             check_horizon(args.horizon, args.discount_rate)
-            if out is None or not out.parent.is_dir():
-                raise SourceError(f"--out: the folder {out.parent if out else ''} does not exist")
-        with progress("value from files", "steps") as step:
-            step(0, 3)
-            source = summarize_source(args.source, settings.value_default_margin)
+            assert out is not None
+            if not out.parent.is_dir():
+                raise SourceError(f"--out: the folder {out.parent} does not exist")
+        with progress("value from the source", "steps") as step, _open(args, settings) as source:
             step(1, 3)
-            s = source.summary
-            buyers = s.has_purchase
-            x, t_x, big_t, m = (
-                s.frequency[buyers],
-                s.recency[buyers],
-                s.age[buyers],
-                s.monetary[buyers],
-            )
-            ids = [cid for cid, b in zip(source.customer_ids, buyers, strict=True) if b]
-            occasions = float(s.purchases[buyers].sum())
-            fallback = float(s.revenue[buyers].sum()) / occasions if occasions else 0.0
             with one_blas_thread():
-                if scoring:
-                    scored = fit_and_predict(
-                        ids, x, t_x, big_t, m, args.horizon, args.discount_rate
-                    )
-                    bgnbd, spend, quality = scored.bgnbd, scored.spend, scored.quality
-                else:
-                    bgnbd = fit_purchase_model(x, t_x, big_t)
-                    spend = fit_spend_model(x, m, fallback_mean=fallback)
-                    quality = assess(bgnbd, spend)
+                models = source.fit()
             step(2, 3)
             if scoring and out is not None:
-                p = scored.predictions
-                columns = {
-                    "customer_id": ids,
-                    "expected_purchases": p.expected_purchases,
-                    "p_alive": p.p_alive,
-                    "expected_spend": p.expected_spend,
-                    "clv": p.clv,
-                }
-                _write(out, columns, write_columns)
+                if args.engine == "spark":  # the executors write, where the data is
+                    written = source.write_scores(models, args.horizon, args.discount_rate, out)
+                else:
+                    written = _write_scores(source, models, args, out)
             step(3, 3)
     except (SourceError, ValueError, ArithmeticError, ModelError) as exc:
         print(f"{command}: {exc}", file=sys.stderr)
         return 2
     if scoring:
-        skipped = len(source.customer_ids) - len(ids)
-        print(
-            f"scored {len(ids)} customers -> {out}"
-            + (f" ({skipped} with returns only, no purchase, not scored)" if skipped else "")
-        )
-        for line in quality_lines(bgnbd, spend, quality):
+        print(f"scored {written} customers -> {out}")
+        for line in quality_lines(models.bgnbd, models.spend, models.quality):
             print(line)
         return 0
     if args.json:
-        result: dict[str, object] = {
-            "bgnbd": bgnbd.as_json_dict(),
-            "gamma_gamma": spend.as_json_dict(),
-            "quality": quality.as_json_dict(),
+        result: dict[str, Any] = {
+            "bgnbd": models.bgnbd.as_json_dict(),
+            "gamma_gamma": models.spend.as_json_dict(),
+            "quality": models.quality.as_json_dict(),
         }
         print(json.dumps(result))
         return 0
-    print(fit_text(bgnbd, spend, quality))
+    print(fit_text(models.bgnbd, models.spend, models.quality))
     print(
-        f"{len(ids)} customers, {source.transactions} transactions, as of day "
-        f"{np.datetime64(source.as_of_day, 'D')}, time unit 7 days"
+        f"{models.customers} customers with a purchase, {source.transactions} transactions, "
+        f"as of {np.datetime64(source.as_of_day, 'D')}, time unit 7 days"
     )
     return 0
 
 
-def _write(out: Path, columns: dict[str, object], write_columns) -> None:  # type: ignore[no-untyped-def]
-    """Parquet for a .parquet name (what a warehouse loads back), else CSV."""
-    if out.suffix.lower() in (".parquet", ".pq"):
+def _write_scores(
+    source: Any, models: SourceModels, args: argparse.Namespace, out: Path
+) -> int:
+    """Batches of scores into `out`; the file appears whole or not at all."""
+    partial = out.with_name(out.name + ".partial")
+    written = 0
+    try:
+        with _writer(partial, out.suffix.lower() in (".parquet", ".pq")) as write:
+            for ids, scores in source.scores(models, args.horizon, args.discount_rate):
+                write({"customer_id": ids, **{name: scores[name] for name in SCORE_COLUMNS}})
+                written += len(ids)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
+
+
+class _Writer(Protocol):
+    def __call__(self, columns: dict[str, Any]) -> None: ...
+
+
+class _writer(AbstractContextManager[_Writer]):
+    """Parquet batch by batch, or CSV through the project's one CSV writer."""
+
+    def __init__(self, path: Path, parquet: bool) -> None:
+        self._path, self._parquet = path, parquet
+        self._parquet_writer: Any = None
+        self._csv: Any = None
+
+    def __enter__(self) -> _Writer:
+        if not self._parquet:
+            from bot.csv_out import ColumnWriter
+
+            self._csv = ColumnWriter(self._path)
+            return self._csv.write  # type: ignore[no-any-return]
+        return self._write_parquet
+
+    def _write_parquet(self, columns: dict[str, Any]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table(columns), out)
-        return
-    write_columns(out, columns)
+        table = pa.table(columns)
+        if self._parquet_writer is None:
+            self._parquet_writer = pq.ParquetWriter(str(self._path), table.schema)
+        self._parquet_writer.write_table(table)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._parquet_writer is not None:
+            self._parquet_writer.close()
+        if self._csv is not None:
+            self._csv.close()

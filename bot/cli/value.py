@@ -63,7 +63,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         type=Path,
         help="fit on transaction files (a .parquet or .csv file, or a folder of them)",
     )
-    fit.add_argument("--engine", choices=sources.ENGINES, default="duckdb", help="for --source")
+    fit.add_argument(
+        "--engine", choices=sources.ENGINES, default="duckdb", help="for --source (see README)"
+    )
     fit.add_argument("--json", action="store_true")
     score = vsub.add_parser(
         "score", help="score a summary CSV or transaction files (expected purchases, P(alive), CLV)"
@@ -71,12 +73,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     scored = score.add_mutually_exclusive_group(required=True)
     scored.add_argument("--summary", type=Path)
     scored.add_argument("--source", type=Path, help="transaction files, as for value fit")
-    score.add_argument("--engine", choices=sources.ENGINES, default="duckdb", help="for --source")
+    score.add_argument(
+        "--engine", choices=sources.ENGINES, default="duckdb", help="for --source (see README)"
+    )
     score.add_argument(
         "--horizon", type=int, required=True, help="steps of the time unit (--source: weeks)"
     )
     score.add_argument("--discount-rate", type=float, required=True, help="per time unit")
-    score.add_argument("--out", type=Path, required=True, help=".csv, or .parquet")
+    score.add_argument(
+        "--out", type=Path, required=True, help=".csv or .parquet (Spark: a Parquet folder)"
+    )
 
     customer = sub.add_parser("customer", help="print a customer's value breakdown")
     customer.add_argument("customer_id")

@@ -10,13 +10,23 @@ UTC and naive ones are taken as UTC, as the CSV import does.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 
-from value_engine.sources.summary_sql import summary_sql, to_summary
+from value_engine.sources.pipeline import SourceModels, fit_groups, score_batch
+from value_engine.sources.summary_sql import (
+    FALLBACK_SQL,
+    PURCHASE_GROUPS_SQL,
+    SPEND_GROUPS_SQL,
+    summary_sql,
+    to_summary,
+)
 from value_engine.summary import CustomerSummary
 
 REQUIRED = ("customer_id", "timestamp", "amount")
@@ -81,9 +91,7 @@ def open_source(path: Path, default_margin: float, threads: int | None = None): 
     def col(name: str) -> str:
         return '"' + names[name].replace('"', '""') + '"'
 
-    margin = (
-        f"TRY_CAST({col('gross_margin')} AS DOUBLE)" if "gross_margin" in names else "NULL"
-    )
+    margin = f"TRY_CAST({col('gross_margin')} AS DOUBLE)" if "gross_margin" in names else "NULL"
     cost = f"TRY_CAST({col('cost')} AS DOUBLE)" if "cost" in names else "NULL"
     con.execute(
         f"""CREATE TEMP VIEW raw AS SELECT
@@ -107,6 +115,13 @@ def open_source(path: Path, default_margin: float, threads: int | None = None): 
     return con
 
 
+def _one(con: duckdb.DuckDBPyConnection, query: str) -> tuple[Any, ...]:
+    """The one row of an aggregate, read to the end: DuckDB 2 keeps a result open (and the
+    connection busy) until a fetch returns no more rows."""
+    rows = con.execute(query).fetchall()
+    return tuple(rows[0]) if rows else ()
+
+
 def _check(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     checks = (
         ("customer_id IS NULL OR customer_id = ''", "customer_id", "an empty customer_id"),
@@ -114,31 +129,120 @@ def _check(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         ("amount IS NULL OR NOT isfinite(amount)", "amount_text", "an amount that is not a number"),
     )
     for condition, shown, what in checks:
-        found = con.execute(
-            f"SELECT COUNT(*), ANY_VALUE({shown}) FROM raw WHERE {condition}"
-        ).fetchone()
-        if found is not None and found[0]:
+        found = _one(con, f"SELECT COUNT(*), ANY_VALUE({shown}) FROM raw WHERE {condition}")
+        if found[0]:
             raise SourceError(f"{path}: {found[0]} rows have {what} (e.g. {found[1]!r})")
 
 
 def summarize_source(
     path: Path, default_margin: float = 1.0, unit_days: float = 7.0, threads: int | None = None
 ) -> SourceSummary:
-    """The per-customer summary of the transactions in `path`, as of their last day."""
-    try:
-        con = open_source(path, default_margin, threads)
-        stats = con.execute("SELECT MAX(day), COUNT(*), BOOL_OR(assumed) FROM tx").fetchone()
-        if stats is None or stats[1] == 0:
-            raise SourceError(f"{path}: no transactions")
-        as_of_day, transactions, assumed = int(stats[0]), int(stats[1]), bool(stats[2])
-        columns = con.execute(summary_sql(as_of_day)).fetchnumpy()
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: {str(exc).splitlines()[0]}") from None
-    ids = [str(c) for c in columns["customer_id"]]
-    arrays = {k: np.asarray(v) for k, v in columns.items() if k != "customer_id"}
-    return SourceSummary(
-        customer_ids=ids,
-        summary=to_summary(arrays, as_of_day, unit_days, assumed),
-        as_of_day=as_of_day,
-        transactions=transactions,
-    )
+    """The per-customer summary of the transactions in `path` as arrays (for tests and
+    small sources; `DuckSource` keeps large ones inside DuckDB)."""
+    with DuckSource(path, default_margin, unit_days, threads) as source:
+        try:
+            columns = source.con.execute("SELECT * FROM summary").fetchnumpy()
+        except duckdb.Error as exc:
+            raise SourceError(f"{path}: {str(exc).splitlines()[0]}") from None
+        ids = [str(c) for c in columns["customer_id"]]
+        arrays = {k: np.asarray(v) for k, v in columns.items() if k != "customer_id"}
+        return SourceSummary(
+            customer_ids=ids,
+            summary=to_summary(arrays, source.as_of_day, source.profit_assumed),
+            as_of_day=source.as_of_day,
+            transactions=source.transactions,
+        )
+
+
+class DuckSource:
+    """Transaction files summarised once into a DuckDB table, then fitted on its groups and
+    scored batch by batch; only groups and batches of scores ever reach Python."""
+
+    def __init__(
+        self,
+        path: Path,
+        default_margin: float = 1.0,
+        unit_days: float = 7.0,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
+        self.path = path
+        self._spill = tempfile.TemporaryDirectory(prefix="cvm-duckdb-")
+        try:
+            self.con = open_source(path, default_margin, threads)
+            self.con.execute(f"SET temp_directory = {_quote(self._spill.name)}")
+            if memory_limit:
+                self.con.execute(f"SET memory_limit = {_quote(memory_limit)}")
+            stats = _one(self.con, "SELECT MAX(day), COUNT(*), BOOL_OR(assumed) FROM tx")
+            if stats[1] == 0:
+                raise SourceError(f"{path}: no transactions")
+            self.as_of_day, self.transactions = int(stats[0]), int(stats[1])
+            self.profit_assumed = bool(stats[2])
+            self.con.execute(
+                f"CREATE TEMP TABLE summary AS {summary_sql(self.as_of_day, 'tx', unit_days)}"
+            )
+        except duckdb.Error as exc:
+            self.close()
+            raise SourceError(f"{path}: {str(exc).splitlines()[0]}") from None
+        except SourceError:
+            self.close()
+            raise
+
+    def __enter__(self) -> DuckSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        con = getattr(self, "con", None)
+        if con is not None:
+            con.close()
+        self._spill.cleanup()
+
+    def fit(self) -> SourceModels:
+        sql = self.con.execute
+        purchase = sql(PURCHASE_GROUPS_SQL.format(summary="summary")).fetchnumpy()
+        spend = sql(SPEND_GROUPS_SQL.format(summary="summary")).fetchnumpy()
+        revenue, occasions, _ = _one(self.con, FALLBACK_SQL.format(summary="summary"))
+        fallback = float(revenue or 0.0) / float(occasions) if occasions else 0.0
+        return fit_groups(
+            (purchase["frequency"], purchase["recency"], purchase["t"], purchase["customers"]),
+            (spend["frequency"], spend["monetary_value"], spend["customers"]),
+            fallback,
+        )
+
+    def scores(
+        self,
+        models: SourceModels,
+        horizon_steps: int,
+        discount_rate: float,
+        batch_rows: int = 1_000_000,
+    ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+        """(customer ids, scores) per batch of customers with a purchase."""
+        relation = self.con.sql(
+            "SELECT customer_id, frequency, recency, t, monetary_value FROM summary "
+            "WHERE purchases > 0"
+        )
+        # Streams: the reader owns the connection until it is read to the end.
+        with relation.to_arrow_reader(batch_size=batch_rows) as reader:
+            yield from self._scored(reader, models, horizon_steps, discount_rate)
+
+    @staticmethod
+    def _scored(
+        reader: Any, models: SourceModels, horizon_steps: int, discount_rate: float
+    ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+        for batch in reader:
+            cols = {name: batch.column(name) for name in batch.schema.names}
+            yield (
+                cols["customer_id"].to_pylist(),
+                score_batch(
+                    models,
+                    cols["frequency"].to_numpy(),
+                    cols["recency"].to_numpy(),
+                    cols["t"].to_numpy(),
+                    cols["monetary_value"].to_numpy(),
+                    horizon_steps,
+                    discount_rate,
+                ),
+            )

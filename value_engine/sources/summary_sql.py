@@ -46,20 +46,43 @@ SELECT money.customer_id AS customer_id,
        COALESCE(buying.purchases, 0) AS purchases,
        COALESCE(buying.first_day, -1) AS first_day,
        COALESCE(buying.last_day, -1) AS last_day,
-       COALESCE(buying.repeat_value, 0) AS repeat_value,
+       CASE WHEN buying.purchases > 0 THEN buying.purchases - 1 ELSE 0 END AS frequency,
+       CASE WHEN buying.purchases > 0
+            THEN (buying.last_day - buying.first_day) / {unit} ELSE 0 END AS recency,
+       CASE WHEN buying.purchases > 0
+            THEN ({as_of} - buying.first_day) / {unit} ELSE 0 END AS t,
+       CASE WHEN buying.purchases > 1
+            THEN buying.repeat_value / (buying.purchases - 1) ELSE 0 END AS monetary_value,
        money.revenue AS revenue, money.profit AS profit,
        money.profit_last AS profit_last, money.profit_previous AS profit_previous
 FROM money LEFT JOIN buying ON money.customer_id = buying.customer_id
-ORDER BY money.customer_id
+"""
+
+# The fits' sufficient statistics (value_engine.sufficient), computed where the summary is.
+PURCHASE_GROUPS_SQL = """
+SELECT frequency, recency, t, COUNT(*) AS customers FROM {summary}
+WHERE purchases > 0 GROUP BY frequency, recency, t
+"""
+SPEND_GROUPS_SQL = """
+SELECT frequency, monetary_value, COUNT(*) AS customers FROM {summary}
+WHERE frequency > 0 AND monetary_value > 0 GROUP BY frequency, monetary_value
+"""
+FALLBACK_SQL = """
+SELECT SUM(revenue), SUM(purchases), COUNT(*) FROM {summary} WHERE purchases > 0
 """
 
 
-def summary_sql(as_of_day: int, tx: str = "tx") -> str:
-    """The summary query as of the end of `as_of_day` (integers only: no injection);
-    `tx` names the transactions relation, or is a subquery that makes one."""
+def summary_sql(as_of_day: int, tx: str = "tx", unit_days: float = 7.0) -> str:
+    """The summary query as of the end of `as_of_day` (numbers only: no injection); `tx`
+    names the transactions relation, or is a subquery that makes one. Times come out in
+    `unit_days` (weeks by default, like the models)."""
     day = int(as_of_day)
     return SUMMARY_SQL.format(
-        tx=tx, as_of=day, last_start=day - QUARTER_DAYS, prev_start=day - 2 * QUARTER_DAYS
+        tx=tx,
+        as_of=day,
+        last_start=day - QUARTER_DAYS,
+        prev_start=day - 2 * QUARTER_DAYS,
+        unit=f"{float(unit_days)!r}E0",  # a double in every engine (Spark: 7.0 is a decimal)
     )
 
 
@@ -74,28 +97,28 @@ def database_tx(default_margin: float) -> str:
 
 
 def to_summary(
-    columns: dict[str, np.ndarray], as_of_day: int, unit_days: float, profit_assumed: bool
+    columns: dict[str, np.ndarray], as_of_day: int, profit_assumed: bool
 ) -> CustomerSummary:
     """The SQL result's columns (one row per customer) as the engine's summary."""
     purchases = columns["purchases"].astype(np.int64)
-    first_day = columns["first_day"].astype(np.int64)
     last_day = columns["last_day"].astype(np.int64)
     has_purchase = purchases > 0
-    frequency = np.maximum(purchases - 1, 0).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, columns["repeat_value"] / frequency, 0.0)
+
+    def floats(name: str) -> np.ndarray:
+        return np.asarray(columns[name], dtype=np.float64)
+
     return CustomerSummary(
-        frequency=frequency,
-        recency=np.where(has_purchase, (last_day - first_day) / unit_days, 0.0),
-        age=np.where(has_purchase, (as_of_day - first_day) / unit_days, 0.0),
-        monetary=monetary.astype(np.float64),
+        frequency=floats("frequency"),
+        recency=floats("recency"),
+        age=floats("t"),
+        monetary=floats("monetary_value"),
         purchases=purchases,
         days_since_last=np.where(has_purchase, as_of_day - last_day, np.inf).astype(np.float64),
-        revenue=columns["revenue"].astype(np.float64),
-        profit=columns["profit"].astype(np.float64),
-        profit_last_period=columns["profit_last"].astype(np.float64),
-        profit_previous_period=columns["profit_previous"].astype(np.float64),
-        first_day=first_day,
+        revenue=floats("revenue"),
+        profit=floats("profit"),
+        profit_last_period=floats("profit_last"),
+        profit_previous_period=floats("profit_previous"),
+        first_day=columns["first_day"].astype(np.int64),
         has_purchase=has_purchase,
         profit_assumed=profit_assumed,
     )

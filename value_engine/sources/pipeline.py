@@ -1,0 +1,81 @@
+"""What every engine does with a summary it holds: fit on the groups, score in batches.
+
+The fit needs only the sufficient statistics (the distinct (x, t_x, T) and (x, m) with
+their counts) and the average spend as a fallback: a few megabytes even for tens of
+millions of customers, computed by the engine with GROUP BY. Scoring is then a pure
+function of the fitted models and one batch of the summary, so an engine runs it where
+the rows are (Spark's mapInPandas, DuckDB's record batches) and writes the scores back
+there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from value_engine.clv import predict_all
+from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
+from value_engine.models import BgNbdParams, FitQuality, GammaGammaParams, ModelError
+
+SCORE_COLUMNS = ("expected_purchases", "p_alive", "expected_spend", "clv")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceModels:
+    bgnbd: BgNbdParams
+    spend: GammaGammaParams
+    quality: FitQuality
+    customers: int  # customers with a purchase, the ones the models describe
+
+
+def fit_groups(
+    purchase: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike],
+    spend: tuple[ArrayLike, ArrayLike, ArrayLike],
+    fallback_mean: float,
+) -> SourceModels:
+    """`purchase` = (x, t_x, T, customers), `spend` = (x, m, customers), as grouped by the
+    engine; the fits are the per-customer fits' (tests/test_sufficient.py)."""
+    x, t_x, big_t, count = (np.asarray(a, dtype=np.float64) for a in purchase)
+    if count.size == 0:
+        raise ModelError("no customer with a purchase to fit the models on")
+    bgnbd = fit_purchase_model(x, t_x, big_t, count)
+    sx, sm, scount = (np.asarray(a, dtype=np.float64) for a in spend)
+    spend_model = fit_spend_model(sx, sm, scount, fallback_mean=fallback_mean)
+    return SourceModels(bgnbd, spend_model, assess(bgnbd, spend_model), round(float(count.sum())))
+
+
+def score_batch(
+    models: SourceModels,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    monetary: ArrayLike,
+    horizon_steps: int,
+    discount_rate: float,
+) -> dict[str, np.ndarray]:
+    """The four scores of one batch of customers; ModelError rather than a number that is
+    not finite."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        p = predict_all(
+            models.bgnbd,
+            models.spend,
+            frequency,
+            recency,
+            age,
+            monetary,
+            horizon_steps,
+            horizon_steps,
+            discount_rate,
+        )
+    columns = {
+        "expected_purchases": p.expected_purchases,
+        "p_alive": p.p_alive,
+        "expected_spend": p.expected_spend,
+        "clv": p.clv,
+    }
+    for name, values in columns.items():
+        if not np.isfinite(values).all():
+            raise ModelError(f"{name} is not finite for some customers")
+    return columns

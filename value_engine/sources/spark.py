@@ -1,0 +1,221 @@
+"""Transactions on Spark: the same summary query, the fit on its groups, and the scoring
+run by the executors with mapInPandas, written back as Parquet where the data is.
+
+pyspark is an optional extra (`pip install .[spark]`): the bot's image does not carry it.
+`master` is `local[*]` on one machine or the cluster's URL (`SPARK_MASTER`). A source is a
+Parquet or CSV path (a file or a folder, local or on the cluster's file system) or
+`table:NAME` for a table in Spark's catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from value_engine.sources.files import OPTIONAL, REQUIRED, SUFFIXES, SourceError
+from value_engine.sources.pipeline import SCORE_COLUMNS, SourceModels, fit_groups, score_batch
+from value_engine.sources.summary_sql import (
+    FALLBACK_SQL,
+    PURCHASE_GROUPS_SQL,
+    SPEND_GROUPS_SQL,
+    summary_sql,
+)
+
+SCORE_SCHEMA = "customer_id string, " + ", ".join(f"{c} double" for c in SCORE_COLUMNS)
+
+
+def spark_session(master: str = "local[*]") -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SourceError(
+            "Spark is not installed here: pip install '.[spark]' (pyspark), or use the "
+            "embedded --engine duckdb"
+        ) from None
+    # Executors on this machine run this interpreter, which has numpy and pyarrow.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    try:
+        builder = (
+            SparkSession.builder.master(master)
+            .appName("cvm-value")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # our progress line is enough
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        )
+        if master.startswith("local"):  # one machine: a few shuffle partitions, not 200
+            builder = builder.config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 2)))
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        return session
+    except Exception as exc:  # py4j and JVM start-up errors have no common base class
+        raise SourceError(f"cannot start Spark at {master}: {str(exc).splitlines()[0]}") from None
+
+
+def _read(spark: Any, source: str) -> Any:
+    if source.startswith("table:"):
+        return spark.table(source.removeprefix("table:"))
+    path = Path(source)
+    kind = "parquet" if path.is_dir() and any(path.glob("*.parquet")) else None
+    if kind is None:
+        kind = "csv" if path.is_dir() else SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise SourceError(f"{source}: expected a .parquet or .csv file, a folder, or table:NAME")
+    if kind == "parquet":
+        return spark.read.parquet(source)
+    return spark.read.option("header", True).csv(source)
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+class SparkSource:
+    """The summary stays a cached Spark DataFrame; the driver sees only the fit's groups."""
+
+    def __init__(
+        self,
+        source: str,
+        default_margin: float = 1.0,
+        unit_days: float = 7.0,
+        master: str = "local[*]",
+        spark: Any = None,
+    ) -> None:
+        self.source = source
+        self.spark = spark or spark_session(master)
+        try:
+            raw = _read(self.spark, source)
+        except SourceError:
+            raise
+        except Exception as exc:
+            raise SourceError(f"{source}: cannot read it ({str(exc).splitlines()[0]})") from None
+        names = {c.strip().lower(): c for c in raw.columns}
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise SourceError(f"{source}: missing columns: {', '.join(missing)}")
+        raw.createOrReplaceTempView("cvm_input")
+        extra = {
+            c: f"try_cast({_quoted(names[c])} AS double)" if c in names else "CAST(NULL AS double)"
+            for c in OPTIONAL
+        }
+        sql = self.spark.sql
+        sql(
+            f"""CREATE OR REPLACE TEMP VIEW cvm_raw AS SELECT
+                trim(CAST({_quoted(names["customer_id"])} AS string)) AS customer_id,
+                CAST({_quoted(names["timestamp"])} AS string) AS ts_text,
+                try_cast({_quoted(names["timestamp"])} AS timestamp) AS ts,
+                CAST({_quoted(names["amount"])} AS string) AS amount_text,
+                try_cast({_quoted(names["amount"])} AS double) AS amount,
+                {extra["gross_margin"]} AS margin, {extra["cost"]} AS cost
+            FROM cvm_input"""
+        )
+        checks = (
+            ("customer_id IS NULL OR customer_id = ''", "customer_id", "an empty customer_id"),
+            ("ts IS NULL", "ts_text", "a timestamp that is not a date and time"),
+            (
+                "amount IS NULL OR isnan(amount) OR abs(amount) = double('inf')",
+                "amount_text",
+                "an amount that is not a number",
+            ),
+        )
+        for condition, shown, what in checks:
+            count, example = sql(
+                f"SELECT count(*), first({shown}) FROM cvm_raw WHERE {condition}"
+            ).collect()[0]
+            if count:
+                raise SourceError(f"{source}: {count} rows have {what} (e.g. {example!r})")
+        sql(
+            f"""CREATE OR REPLACE TEMP VIEW cvm_tx AS SELECT customer_id,
+                CAST(datediff(to_date(ts), DATE'1970-01-01') AS bigint) AS day, amount,
+                coalesce(margin, amount - cost, amount * {float(default_margin)!r}E0) AS profit,
+                margin IS NULL AND cost IS NULL AS assumed
+            FROM cvm_raw"""
+        )
+        as_of, transactions, assumed = sql(
+            "SELECT max(day), count(*), max(CAST(assumed AS int)) FROM cvm_tx"
+        ).collect()[0]
+        if not transactions:
+            raise SourceError(f"{source}: no transactions")
+        self.as_of_day, self.transactions = int(as_of), int(transactions)
+        self.profit_assumed = bool(assumed)
+        self.summary = sql(summary_sql(self.as_of_day, "cvm_tx", unit_days)).cache()
+        self.summary.createOrReplaceTempView("cvm_summary")
+
+    def __enter__(self) -> SparkSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.summary.unpersist()
+
+    def _numpy(self, sql_text: str) -> dict[str, np.ndarray]:
+        frame = self.spark.sql(sql_text).toPandas()
+        return {c: frame[c].to_numpy() for c in frame.columns}
+
+    def fit(self) -> SourceModels:
+        purchase = self._numpy(PURCHASE_GROUPS_SQL.format(summary="cvm_summary"))
+        spend = self._numpy(SPEND_GROUPS_SQL.format(summary="cvm_summary"))
+        revenue, occasions, _ = self.spark.sql(
+            FALLBACK_SQL.format(summary="cvm_summary")
+        ).collect()[0]
+        fallback = float(revenue or 0.0) / float(occasions) if occasions else 0.0
+        return fit_groups(
+            (purchase["frequency"], purchase["recency"], purchase["t"], purchase["customers"]),
+            (spend["frequency"], spend["monetary_value"], spend["customers"]),
+            fallback,
+        )
+
+    def scored_frame(self, models: SourceModels, horizon_steps: int, discount_rate: float) -> Any:
+        """The scores as a Spark DataFrame, computed by the executors."""
+
+        def score(batches: Iterator[Any]) -> Iterator[Any]:
+            for frame in batches:
+                columns = score_batch(
+                    models,
+                    frame["frequency"].to_numpy(dtype=np.float64),
+                    frame["recency"].to_numpy(dtype=np.float64),
+                    frame["t"].to_numpy(dtype=np.float64),
+                    frame["monetary_value"].to_numpy(dtype=np.float64),
+                    horizon_steps,
+                    discount_rate,
+                )
+                out = frame[["customer_id"]].copy()
+                for name in SCORE_COLUMNS:
+                    out[name] = columns[name]
+                yield out
+
+        buyers = self.summary.where("purchases > 0").select(
+            "customer_id", "frequency", "recency", "t", "monetary_value"
+        )
+        return buyers.mapInPandas(score, SCORE_SCHEMA)
+
+    def scores(
+        self, models: SourceModels, horizon_steps: int, discount_rate: float
+    ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+        frame = self.scored_frame(models, horizon_steps, discount_rate).toPandas()
+        yield (
+            frame["customer_id"].tolist(),
+            {c: frame[c].to_numpy(dtype=np.float64) for c in SCORE_COLUMNS},
+        )
+
+    def write_scores(
+        self, models: SourceModels, horizon_steps: int, discount_rate: float, out: Path
+    ) -> int:
+        """Parquet files in the folder `out` (or the table `table:NAME`), written by the
+        executors; the count of customers scored."""
+        frame = self.scored_frame(models, horizon_steps, discount_rate).cache()
+        try:
+            target = str(out)
+            if target.startswith("table:"):
+                frame.write.mode("overwrite").saveAsTable(target.removeprefix("table:"))
+            else:
+                frame.write.mode("overwrite").parquet(target)
+            return int(frame.count())
+        except Exception as exc:
+            raise SourceError(f"cannot write the scores: {str(exc).splitlines()[0]}") from None
+        finally:
+            frame.unpersist()
