@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench bench-value bench-survey bench-soak bench-soak-prod index lock clean
+.PHONY: install run test test-fast lint bench bench-value bench-scale bench-survey bench-soak bench-soak-prod index lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 bench-value: $(STAMP)
 	$(PY) bench/value_engine.py
+
+## The engine on 100,000,000 Parquet rows with DuckDB, Spark local and lifetimes (issue 13).
+bench-scale: $(STAMP)
+	$(PY) bench/value_scale.py
 
 ## Survey imports and analyses at 100,000 respondents (issue 12's targets).
 bench-survey: $(STAMP)

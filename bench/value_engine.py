@@ -127,7 +127,8 @@ def part_engine(args: argparse.Namespace) -> dict[str, object]:
 
 # --- part: import -------------------------------------------------------------------------
 def part_import(args: argparse.Namespace) -> dict[str, object]:
-    from bot.customers.csv_import import import_customers, import_transactions
+    from bot.customers.csv_import import import_customers
+    from bot.customers.transactions_import import import_transactions
     from bot.storage.repository import make_engine
 
     rng = np.random.default_rng(2)

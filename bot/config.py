@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     value_horizon_months: int = Field(default=12, ge=1, le=120)
     value_monthly_discount_rate: float = Field(default=0.01, ge=0.0, le=1.0)
     value_referral_share: float = Field(default=0.10, ge=0.0, le=1.0)
+    value_duckdb_memory: str = Field(
+        default="2GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory DuckDB may use for `cvm value --source` before it spills to disk.",
+    )
     upload_max_mb: int = 20  # Telegram's Bot API serves files up to 20 MB
     upload_max_rows: int = 500_000
     demo_customers: int = 3000

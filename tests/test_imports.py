@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlmodel import Session
 
-from bot.customers.csv_import import detect_kind, import_customers, import_transactions
+from bot.customers.csv_import import detect_kind, import_customers
 from bot.customers.demo import generate
 from bot.customers.store import TRANSACTION, CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.storage.migrate import current_revision, downgrade, upgrade
 from bot.storage.repository import make_engine
 

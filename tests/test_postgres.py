@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, text
 
-from bot.customers.csv_import import import_customers, import_transactions
+from bot.customers.csv_import import import_customers
 from bot.customers.demo import generate
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.storage.migrate import SchemaMismatch, current_revision, downgrade, upgrade
 from bot.storage.repository import make_engine, open_database
 from tests.postgres import postgres_server

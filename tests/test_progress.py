@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from bot import progress as progress_module
-from bot.customers.csv_import import import_customers, import_transactions
+from bot.customers.csv_import import import_customers
 from bot.customers.demo import generate
 from bot.customers.service import FIT_STEPS, ValueService
 from bot.customers.store import CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.progress import progress
 from bot.storage.repository import make_engine
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.customers.csv_import import import_customers, import_transactions
+from bot.customers.csv_import import import_customers
 from bot.customers.demo import generate
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.storage.repository import make_engine
 from bot.surveys import demo as survey_demo
 from bot.surveys.csv_import import detect_instrument, import_survey

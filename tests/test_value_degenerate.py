@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.customers.csv_import import import_customers, import_transactions
+from bot.customers.csv_import import import_customers
 from bot.customers.service import ValueService
 from bot.customers.store import CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.render.value import card_html
 from bot.storage.models import ValueFit
 from bot.storage.repository import make_engine

@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.customers.csv_import import import_customers, import_transactions, parse_timestamp
+from bot.customers.csv_import import import_customers, parse_timestamp
 from bot.customers.demo import generate
 from bot.customers.store import CustomerStore
+from bot.customers.transactions_import import import_transactions
 from bot.storage.repository import make_engine
 from value_engine.sources.files import SourceError, summarize_source
 from value_engine.sources.summary_sql import database_tx, summary_sql, to_summary

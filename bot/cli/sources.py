@@ -35,7 +35,9 @@ def _open(args: argparse.Namespace, settings: Settings) -> Any:
         return SparkSource(str(args.source), settings.value_default_margin, master=master)
     from value_engine.sources.files import DuckSource
 
-    return DuckSource(Path(args.source), settings.value_default_margin)
+    return DuckSource(
+        Path(args.source), settings.value_default_margin, memory_limit=settings.value_duckdb_memory
+    )
 
 
 def run_source(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,7 +10,6 @@ importing a file twice changes nothing the second time.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import re
@@ -18,14 +17,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, Insert, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from bot.customers.encodings import EncodingProblem, decode
-from bot.customers.import_report import MAX_REPORTED, ImportKind, ImportReport, RowIssue
-from bot.customers.store import CUSTOMER, REVISION, TRANSACTION
+from bot.customers.import_report import ImportKind, ImportReport
+from bot.customers.store import CUSTOMER, REVISION
 from bot.storage.models import Customer
 
 MAX_ID_CHARS = 64
@@ -225,144 +223,6 @@ def _open(
     return None if columns is None else (rows, columns)
 
 
-def import_transactions(
-    engine: Engine,
-    data: bytes,
-    max_rows: int | None = None,
-    now: datetime | None = None,
-    encoding: str | None = None,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """`progress(done, total)` counts rows checked, then rows written."""
-    started = time.perf_counter()
-    report = ImportReport(ImportKind.TRANSACTIONS)
-    lines = data.count(b"\n") + 1
-    opened = _open(data, report, encoding)
-    if opened is None:
-        return report
-    rows, columns = opened
-    with engine.connect() as connection:
-        known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
-    latest = (now or datetime.now(UTC)).replace(tzinfo=None)
-    i_cust, i_ts, i_amount = columns["customer_id"], columns["timestamp"], columns["amount"]
-    i_margin, i_cost, i_ref = (
-        columns.get("gross_margin"),
-        columns.get("cost"),
-        columns.get("transaction_id"),
-    )
-    width = max(columns.values()) + 1
-    dates: dict[str, datetime | None] = {}
-    seen: dict[str, int] = {}  # ref -> position in records
-    # Compact tuples while validating (a million dicts would cost a gigabyte):
-    # (ref, customer_id, ts, amount, margin, cost, line)
-    records: list[tuple[str, str, datetime, float, float | None, float | None, int]] = []
-    for line, row in numbered_rows(rows, report, max_rows, progress, 2 * lines):
-        if len(row) < width:
-            report.error(line, "missing_values")
-            continue
-        customer_id = clean_id(row[i_cust])
-        if customer_id is None:
-            report.error(line, "bad_customer_id", row[i_cust])
-            continue
-        if customer_id not in known:
-            report.error(line, "unknown_customer", customer_id)
-            continue
-        raw_ts = row[i_ts]
-        if raw_ts in dates:
-            ts = dates[raw_ts]
-        else:
-            ts = dates[raw_ts] = parse_timestamp(raw_ts)
-        if ts is None:
-            report.error(line, "bad_date", raw_ts)
-            continue
-        if ts > latest:
-            report.error(line, "future_date", raw_ts)
-            continue
-        amount = parse_number(row[i_amount])
-        if amount is None:
-            report.error(line, "bad_amount", row[i_amount])
-            continue
-        if amount == 0:
-            report.error(line, "zero_amount", row[i_amount])
-            continue
-        margin = cost = None
-        if i_margin is not None and row[i_margin].strip():
-            margin = parse_number(row[i_margin])
-            if margin is None:
-                report.error(line, "bad_margin", row[i_margin])
-                continue
-        if i_cost is not None and row[i_cost].strip():
-            cost = parse_number(row[i_cost])
-            if cost is None or cost < 0:
-                report.error(line, "bad_cost", row[i_cost])
-                continue
-        if i_ref is not None and row[i_ref].strip():
-            ref = row[i_ref].strip()
-            if len(ref) > 128 or _CONTROL.search(ref):
-                report.error(line, "bad_transaction_id", ref)
-                continue
-        else:
-            ref = (
-                "h:"
-                + hashlib.sha1(
-                    f"{customer_id}\x1f{ts.isoformat()}\x1f{amount!r}".encode()
-                ).hexdigest()
-            )
-        record = (ref, customer_id, ts, amount, margin, cost, line)
-        previous = seen.get(ref)
-        if previous is not None:
-            if records[previous][1:6] == record[1:6]:
-                report.skip(line, "duplicate_row", str(records[previous][6]))
-            else:
-                report.error(line, "conflicting_duplicate", ref)
-            continue
-        seen[ref] = len(records)
-        records.append(record)
-    if report.error_count:
-        report.seconds = time.perf_counter() - started
-        return report
-    if not records:
-        report.committed = True
-        report.seconds = time.perf_counter() - started
-        return report
-    table = TRANSACTION
-    insert = _insert_ignoring_duplicates(engine)
-    with engine.begin() as connection:
-        before = connection.execute(select(func.count()).select_from(table)).scalar_one()
-        total = lines + len(records)
-        for start in range(0, len(records), 50_000):
-            connection.execute(insert, [_row(r) for r in records[start : start + 50_000]])
-            if progress is not None:
-                progress(lines + min(start + 50_000, len(records)), total)
-        after = connection.execute(select(func.count()).select_from(table)).scalar_one()
-        report.inserted = int(after - before)
-        already = len(records) - report.inserted
-        if already:
-            report.skipped_count += already
-            if len(report.skipped) < MAX_REPORTED:
-                report.skipped.append(RowIssue(0, "already_imported", str(already)))
-        if report.inserted:
-            _bump_revision(connection)
-    report.committed = True
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _row(
-    record: tuple[str, str, datetime, float, float | None, float | None, int],
-) -> dict[str, object]:
-    ref, customer_id, ts, amount, margin, cost, _line = record
-    return {
-        "ref": ref,
-        "customer_id": customer_id,
-        "ts": ts,
-        "day": (ts.date() - EPOCH).days,
-        "amount": amount,
-        "gross_margin": margin,
-        "cost": cost,
-    }
-
-
 def import_customers(
     engine: Engine, data: bytes, max_rows: int | None = None, encoding: str | None = None
 ) -> ImportReport:
@@ -448,13 +308,6 @@ def import_customers(
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _insert_ignoring_duplicates(engine: Engine) -> Insert:
-    """INSERT ... ON CONFLICT (ref) DO NOTHING, in the engine's dialect."""
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(TRANSACTION).on_conflict_do_nothing(index_elements=["ref"])
-    return sqlite.insert(TRANSACTION).on_conflict_do_nothing(index_elements=["ref"])
 
 
 def _bump_revision(connection: Connection) -> None:

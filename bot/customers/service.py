@@ -23,10 +23,10 @@ import numpy as np
 from bot.customers.csv_import import (
     Progress,
     import_customers,
-    import_transactions,
 )
 from bot.customers.import_report import ImportKind, ImportReport
 from bot.customers.store import EPOCH, CustomerStore, fit_params
+from bot.customers.transactions_import import import_transactions
 from bot.storage.models import ValueFit
 from value_engine.holdout import HoldoutCheck, backtest, holdout_check
 from value_engine.models import (
