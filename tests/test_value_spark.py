@@ -68,6 +68,7 @@ def test_spark_fits_as_duckdb_and_its_executors_score_as_local(
     scored = spark.read.parquet(str(out)).toPandas().set_index("customer_id").loc[buyers.index]
     local = score_batch(
         models,
+        buyers.index.tolist(),
         buyers["frequency"].to_numpy(dtype=float),
         buyers["recency"].to_numpy(dtype=float),
         buyers["t"].to_numpy(dtype=float),

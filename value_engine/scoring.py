@@ -107,9 +107,31 @@ def fit_and_predict(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         bgnbd = fit_purchase_model(x, recency, age)
         spend = fit_spend_model(x, monetary)
+    predicted = predict_summary(
+        bgnbd, spend, customer_ids, x, recency, age, monetary, horizon_steps, discount_rate
+    )
+    return SummaryScores(bgnbd, spend, assess(bgnbd, spend), predicted)
+
+
+def predict_summary(
+    bgnbd: BgNbdParams,
+    spend: GammaGammaParams,
+    customer_ids: Sequence[str],
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    age: ArrayLike,
+    monetary: ArrayLike,
+    horizon_steps: int,
+    discount_rate: float,
+) -> Predictions:
+    """Every customer's predictions from fitted models: a pure function of the models and
+    the batch, so an engine can run it on any partition of its customers. ModelError,
+    naming the customer, rather than a number that is not finite."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         predicted = predict_all(
-            bgnbd, spend, x, recency, age, monetary, horizon_steps, horizon_steps, discount_rate
-        )
+            bgnbd, spend, frequency, recency, age, monetary, horizon_steps, horizon_steps,
+            discount_rate,
+        )  # fmt: skip
     _require_finite(
         {
             "expected purchases": predicted.expected_purchases,
@@ -119,7 +141,7 @@ def fit_and_predict(
         },
         customer_ids,
     )
-    return SummaryScores(bgnbd, spend, assess(bgnbd, spend), predicted)
+    return predicted
 
 
 def with_check(

@@ -234,10 +234,12 @@ class DuckSource:
     ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
         for batch in reader:
             cols = {name: batch.column(name) for name in batch.schema.names}
+            ids = cols["customer_id"].to_pylist()
             yield (
-                cols["customer_id"].to_pylist(),
+                ids,
                 score_batch(
                     models,
+                    ids,
                     cols["frequency"].to_numpy(),
                     cols["recency"].to_numpy(),
                     cols["t"].to_numpy(),

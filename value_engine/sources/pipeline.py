@@ -10,14 +10,15 @@ there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from value_engine.clv import predict_all
 from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
 from value_engine.models import BgNbdParams, FitQuality, GammaGammaParams, ModelError
+from value_engine.scoring import predict_summary
 
 SCORE_COLUMNS = ("expected_purchases", "p_alive", "expected_spend", "clv")
 
@@ -48,6 +49,7 @@ def fit_groups(
 
 def score_batch(
     models: SourceModels,
+    customer_ids: Sequence[str],
     frequency: ArrayLike,
     recency: ArrayLike,
     age: ArrayLike,
@@ -55,27 +57,14 @@ def score_batch(
     horizon_steps: int,
     discount_rate: float,
 ) -> dict[str, np.ndarray]:
-    """The four scores of one batch of customers; ModelError rather than a number that is
-    not finite."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        p = predict_all(
-            models.bgnbd,
-            models.spend,
-            frequency,
-            recency,
-            age,
-            monetary,
-            horizon_steps,
-            horizon_steps,
-            discount_rate,
-        )
-    columns = {
+    """The four scores of one batch of customers (see `scoring.predict_summary`)."""
+    p = predict_summary(
+        models.bgnbd, models.spend, customer_ids, frequency, recency, age, monetary,
+        horizon_steps, discount_rate,
+    )  # fmt: skip
+    return {
         "expected_purchases": p.expected_purchases,
         "p_alive": p.p_alive,
         "expected_spend": p.expected_spend,
         "clv": p.clv,
     }
-    for name, values in columns.items():
-        if not np.isfinite(values).all():
-            raise ModelError(f"{name} is not finite for some customers")
-    return columns

@@ -176,6 +176,7 @@ class SparkSource:
             for frame in batches:
                 columns = score_batch(
                     models,
+                    frame["customer_id"].tolist(),
                     frame["frequency"].to_numpy(dtype=np.float64),
                     frame["recency"].to_numpy(dtype=np.float64),
                     frame["t"].to_numpy(dtype=np.float64),
