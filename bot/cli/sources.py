@@ -53,6 +53,8 @@ def run_source(args: argparse.Namespace, settings: Settings) -> int:
     out: Path | None = getattr(args, "out", None)
     written = 0
     try:
+        if getattr(args, "calibration_end", None) is not None:
+            raise SourceError("--calibration-end works on the bot's database, not with --source")
         if scoring:
             check_horizon(args.horizon, args.discount_rate)
             assert out is not None
