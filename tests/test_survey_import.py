@@ -155,7 +155,9 @@ def test_delivered_value_from_a_gbk_file_with_chinese_headers(engine: Engine) ->
     assert found.overall.total_cost == pytest.approx(3.0)
     assert [r.weakest for r in found.respondents] == ["time", "monetary"]
     assert service.available()[Instrument.DELIVERED].competitor == "對手公司"
-    assert service.customer_value("C-3") is not None and service.customer_value("C-2") is None
+    mine = service.customer_value("C-3")
+    assert mine is not None and mine[0].customer_id == "C-3" and mine[1] == 5
+    assert service.customer_value("C-2") is None
 
 
 def test_utf8_bom_equity_file_and_its_errors(engine: Engine) -> None:

@@ -527,7 +527,6 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.surveys.service import SurveyService
     from bot.surveys.store import SurveyStore
     from knowledge.script import lang_from_code
-    from value_engine.survey.models import Instrument
 
     service = _value_service(settings)
     try:
@@ -543,7 +542,7 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     perceived = surveys.customer_value(breakdown.customer_id)
     if args.json:
         data = breakdown.as_json_dict()
-        data["delivered_value"] = None if perceived is None else asdict(perceived)
+        data["delivered_value"] = None if perceived is None else asdict(perceived[0])
         print(json.dumps(data, ensure_ascii=False, default=str))
         return 0
     from knowledge.models import Lang
@@ -551,8 +550,7 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     lang = lang_from_code(args.lang) or Lang.EN
     print(plain(card_html(breakdown, lang, settings.value_default_margin)))
     if perceived is not None:
-        high = surveys.available()[Instrument.DELIVERED].scale_high
-        print(plain(customer_survey_line(perceived, high, lang)))
+        print(plain(customer_survey_line(*perceived, lang)))
     print()
     print(plain(recommendations_html(breakdown, lang)))
     return 0

@@ -45,7 +45,7 @@ from bot.surveys.service import NoSurveyError, SurveyService
 from bot.texts import t
 from knowledge.models import Lang
 from value_engine.models import ModelError
-from value_engine.survey.models import Instrument, RespondentValue, SurveyError
+from value_engine.survey.models import RespondentValue, SurveyError
 
 log = logging.getLogger(__name__)
 TOP_MAX = 50
@@ -166,14 +166,10 @@ async def _perceived_value(
     """The customer's own survey answers, if any; the card is shown without them when the
     survey cannot be read, since the purchase-model breakdown stands on its own."""
     try:
-        value = await survey_service.acustomer_value(customer_id)
-        if value is None:
-            return None
-        info = (await survey_service.aavailable()).get(Instrument.DELIVERED)
+        return await survey_service.acustomer_value(customer_id)
     except (OperationalError, SurveyError, NoSurveyError) as exc:
         log.warning("survey answers of %s not shown: %s", customer_id, exc)
         return None
-    return (value, info.scale_high) if info is not None else None
 
 
 async def customer_button(

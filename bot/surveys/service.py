@@ -204,17 +204,16 @@ class SurveyService:
     ) -> tuple[Recommendation, ...]:
         return self.result(instrument, segment).advice
 
-    def customer_value(self, customer_id: str) -> RespondentValue | None:
-        """This customer's own delivered value, if they answered the delivered-value survey."""
-        info = self.available().get(Instrument.DELIVERED)
-        if info is None:
-            return None
+    def customer_value(self, customer_id: str) -> tuple[RespondentValue, int] | None:
+        """This customer's own delivered value and the survey's scale top, if they answered
+        the delivered-value survey."""
         respondent = self.store.respondent_of(customer_id, Instrument.DELIVERED)
         if respondent is None:
             return None
         report = self.result(Instrument.DELIVERED).delivered
         assert report is not None
-        return next((r for r in report.respondents if r.respondent_id == respondent), None)
+        found = next((r for r in report.respondents if r.respondent_id == respondent), None)
+        return None if found is None else (found, report.scale.high)
 
     # --- async faces for handlers ---------------------------------------------------------
     async def aavailable(self) -> dict[Instrument, InstrumentInfo]:
@@ -230,7 +229,7 @@ class SurveyService:
     ) -> list[tuple[str, SurveyResult | SurveyError]]:
         return await asyncio.to_thread(self.compare, instrument)
 
-    async def acustomer_value(self, customer_id: str) -> RespondentValue | None:
+    async def acustomer_value(self, customer_id: str) -> tuple[RespondentValue, int] | None:
         return await asyncio.to_thread(self.customer_value, customer_id)
 
     async def aimport(self, data: bytes, max_rows: int | None) -> ImportReport:
