@@ -313,3 +313,38 @@ def test_malformed_csv_names_its_own_line(engine) -> None:  # type: ignore[no-un
     data = b'customer_id,timestamp,amount\nC-1,2025-01-05,5\nC-1,"2025-01-06,5\n'
     report = import_transactions(engine, data)
     assert (report.errors[0].code, report.errors[0].line) == ("bad_csv", 3)
+
+
+def test_the_column_check_and_the_row_check_store_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13: a good file goes the columnar fast path; what it stores must be what the
+    row path stores, to the byte (content-hash refs, timestamps, days, numbers)."""
+    from sqlalchemy import text
+
+    from bot.customers import transactions_import
+    from bot.customers.demo import generate
+
+    company = generate(customers=300, seed=4)
+    lines = company.transactions_csv.decode().splitlines()
+    no_ids = "\n".join(line.split(",", 1)[1] for line in lines) + "\n"  # hashes as refs
+    stored = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(transactions_import, "check_columns", lambda *a, **k: None)
+        for name, data in (("ids", company.transactions_csv), ("hashes", no_ids.encode())):
+            engine = make_engine(f"sqlite:///{tmp_path / f'{fast}-{name}.db'}")
+            import_customers(engine, company.customers_csv)
+            report = import_transactions(engine, data)
+            assert report.committed and report.inserted == company.transactions
+            with engine.connect() as conn:
+                stored.append(
+                    conn.execute(
+                        text(
+                            "SELECT ref, customer_id, ts, day, amount, gross_margin, cost "
+                            "FROM customer_transaction ORDER BY ref"
+                        )
+                    ).all()
+                )
+    assert stored[0] == stored[2] and stored[1] == stored[3]
+    assert stored[1][0][0].startswith("h:")
