@@ -124,31 +124,25 @@ def cvm(*args: str) -> list[str]:
 
 
 def fit_alone(folder: Path) -> tuple[float, int, int]:
-    """The fit on the groups DuckDB's GROUP BY returns: (seconds, customers, groups)."""
+    """The fit on the groups the engine's GROUP BY returns (the same queries `cvm value`
+    runs): (seconds, customers, groups)."""
     from value_engine.blas import one_blas_thread
     from value_engine.sources.files import DuckSource
+    from value_engine.sources.pipeline import fit_groups
+    from value_engine.sources.summary_sql import PURCHASE_GROUPS_SQL, SPEND_GROUPS_SQL
 
     with DuckSource(folder, 1.0) as source:
-        con = source.con
-        purchase = con.execute(
-            "SELECT frequency, recency, t, COUNT(*) AS n FROM summary WHERE purchases > 0 "
-            "GROUP BY ALL"
-        ).fetchnumpy()
-        spend = con.execute(
-            "SELECT frequency, monetary_value, COUNT(*) AS n FROM summary "
-            "WHERE frequency > 0 AND monetary_value > 0 GROUP BY ALL"
-        ).fetchnumpy()
-    from value_engine.sources.pipeline import fit_groups
-
+        purchase = source.con.execute(PURCHASE_GROUPS_SQL.format(summary="summary")).fetchnumpy()
+        spend = source.con.execute(SPEND_GROUPS_SQL.format(summary="summary")).fetchnumpy()
     with one_blas_thread():
         started = time.perf_counter()
         models = fit_groups(
-            (purchase["frequency"], purchase["recency"], purchase["t"], purchase["n"]),
-            (spend["frequency"], spend["monetary_value"], spend["n"]),
+            (purchase["frequency"], purchase["recency"], purchase["t"], purchase["customers"]),
+            (spend["frequency"], spend["monetary_value"], spend["customers"]),
             0.0,
         )
         seconds = time.perf_counter() - started
-    return seconds, models.customers, int(purchase["n"].size + spend["n"].size)
+    return seconds, models.customers, int(purchase["customers"].size + spend["customers"].size)
 
 
 LIFETIMES = """

@@ -29,7 +29,7 @@ from bot.storage.models import Customer
 MAX_ID_CHARS = 64
 EPOCH = date(1970, 1, 1)
 Progress = Callable[[int, int], None]  # (done, total), see bot.progress
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # never in an id or a name
 
 
 # Accepted header names (lower-cased, trimmed) for each field.
@@ -115,7 +115,7 @@ def _columns(header: list[str], kind: ImportKind, report: ImportReport) -> dict[
 
 def clean_id(raw: str) -> str | None:
     value = raw.strip()
-    if not value or len(value) > MAX_ID_CHARS or _CONTROL.search(value):
+    if not value or len(value) > MAX_ID_CHARS or CONTROL_CHARACTERS.search(value):
         return None
     return value
 
@@ -242,7 +242,7 @@ def import_customers(
         if customer_id is None:
             report.error(line, "bad_customer_id", cells["id"] or "")
             continue
-        if any(_CONTROL.search(v or "") for v in cells.values()):
+        if any(CONTROL_CHARACTERS.search(v or "") for v in cells.values()):
             report.error(line, "control_characters", customer_id)
             continue
         record: dict[str, str | None] = {

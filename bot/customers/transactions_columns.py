@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from bot.customers.csv_import import MAX_ID_CHARS
+from bot.customers.csv_import import CONTROL_CHARACTERS, MAX_ID_CHARS
 
-_CONTROL = r"[\x00-\x1f\x7f]"
+_CONTROL = CONTROL_CHARACTERS.pattern
 _FIRST_YEAR = datetime(1970, 1, 1)
 _LAST_YEAR = datetime(2201, 1, 1)
 US_PER_DAY = 86_400_000_000

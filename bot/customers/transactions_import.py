@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from bot.customers.csv_import import (
-    _CONTROL,
+    CONTROL_CHARACTERS,
     EPOCH,
     Progress,
     _bump_revision,
@@ -286,7 +286,7 @@ def _check_and_stage(
                 continue
         if i_ref is not None and row[i_ref].strip():
             ref = row[i_ref].strip()
-            if len(ref) > 128 or _CONTROL.search(ref):
+            if len(ref) > 128 or CONTROL_CHARACTERS.search(ref):
                 report.error(line, "bad_transaction_id", ref)
                 continue
         else:

@@ -9,13 +9,13 @@ nothing the second time.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, Row, select
 
 from bot.customers.csv_import import (
+    CONTROL_CHARACTERS,
     Progress,
     clean_id,
     numbered_rows,
@@ -34,7 +34,6 @@ from value_engine.survey.models import COST_COMPONENTS, VALUE_COMPONENTS, Instru
 
 MAX_SCALE = 100
 COMMON_SCALES = (5, 7, 10)  # the scale read off the answers when the file declares none
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def detect_instrument(data: bytes) -> Instrument | None:
@@ -123,7 +122,7 @@ def _respondent_fields(
             report.error(line, "unknown_customer", customer)
             return None
     segment = row[cols["segment"]].strip()[:200] if "segment" in cols else ""
-    if _CONTROL.search(segment):
+    if CONTROL_CHARACTERS.search(segment):
         report.error(line, "control_characters", respondent)
         return None
     if not segment and customer is not None:
@@ -180,7 +179,7 @@ def _parse_kano(
         if not feature:
             report.error(line, "missing_feature")
             continue
-        if len(feature) > 120 or _CONTROL.search(feature):
+        if len(feature) > 120 or CONTROL_CHARACTERS.search(feature):
             report.error(line, "bad_feature", feature)
             continue
         codes = []

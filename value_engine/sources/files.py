@@ -103,7 +103,11 @@ def open_source(path: Path, default_margin: float, threads: int | None = None): 
             {margin} AS margin, {cost} AS cost
         FROM {reader}"""
     )
-    _check(con, path)
+    try:
+        _check(con, path)
+    except SourceError:
+        con.close()
+        raise
     con.execute(
         f"""CREATE TEMP VIEW tx AS SELECT customer_id,
             CAST(date_diff('day', DATE '1970-01-01', CAST(ts AS DATE)) AS BIGINT) AS day,

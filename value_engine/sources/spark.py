@@ -194,15 +194,6 @@ class SparkSource:
         )
         return buyers.mapInPandas(score, SCORE_SCHEMA)
 
-    def scores(
-        self, models: SourceModels, horizon_steps: int, discount_rate: float
-    ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
-        frame = self.scored_frame(models, horizon_steps, discount_rate).toPandas()
-        yield (
-            frame["customer_id"].tolist(),
-            {c: frame[c].to_numpy(dtype=np.float64) for c in SCORE_COLUMNS},
-        )
-
     def write_scores(
         self, models: SourceModels, horizon_steps: int, discount_rate: float, out: Path
     ) -> int:
