@@ -172,7 +172,7 @@ def test_demo_company_is_deterministic_and_valid(tmp_path: Path) -> None:
 
 def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     tables = set(inspect(engine).get_table_names())
     assert {
         "exchange",
@@ -185,7 +185,10 @@ def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     columns = {c["name"] for c in inspect(engine).get_columns("quiz_session")}
     assert {"sending", "owner", "lease_until", "skip"} <= columns
     assert "allowed_chat" in tables
-    assert {"survey_instrument", "survey_response"} <= tables
+    assert {"survey_instrument", "survey_response", "customer_period"} <= tables
+    downgrade(engine, "0006")
+    tables = set(inspect(engine).get_table_names())
+    assert "customer_period" not in tables and "survey_response" in tables
     downgrade(engine, "0005")
     tables = set(inspect(engine).get_table_names())
     assert "survey_response" not in tables and "survey_instrument" not in tables
@@ -201,7 +204,7 @@ def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     assert import_customers(engine, CUSTOMERS.encode()).inserted == 3
 
 
@@ -230,7 +233,7 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
             )
         )
     engine = make_engine(url)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with Session(engine) as session:
         assert session.execute(text("SELECT question FROM exchange")).scalar_one() == "q"
 

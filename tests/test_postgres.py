@@ -38,7 +38,7 @@ def pg_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 def test_migrations_up_and_down_on_postgres(pg_engine: Engine) -> None:
-    assert current_revision(pg_engine) == "0006"
+    assert current_revision(pg_engine) == "0007"
     downgrade(pg_engine, "base")
     assert set(inspect(pg_engine).get_table_names()) <= {"alembic_version"}
     upgrade(pg_engine)
@@ -134,7 +134,7 @@ def test_processes_starting_together_migrate_once(pg_engine: Engine) -> None:
     url = pg_engine.url.render_as_string(hide_password=False)
     with ThreadPoolExecutor(max_workers=4) as pool:
         engines = list(pool.map(lambda _: make_engine(url), range(4)))
-    assert all(current_revision(e) == "0006" for e in engines)
+    assert all(current_revision(e) == "0007" for e in engines)
     for engine in engines:
         engine.dispose()
 
@@ -164,7 +164,7 @@ def test_an_older_schema_is_refused_until_cvm_db_upgrade(pg_engine: Engine, tmp_
     done = subprocess.run(
         ["cvm", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
     )
-    assert done.stdout.strip() == "database schema: 0004 -> 0006", done.stderr
+    assert done.stdout.strip() == "database schema: 0004 -> 0007", done.stderr
     open_database(url).dispose()
 
 
@@ -210,5 +210,39 @@ def test_backup_and_restore_procedure_of_the_deploy_readme(
         after = connection.execute(text("SELECT count(*) FROM customer_transaction")).scalar()
     assert after == before
     assert CustomerStore(pg_engine).role(4242) == "manager"
-    assert current_revision(pg_engine) == "0006"
+    assert current_revision(pg_engine) == "0007"
     assert backup_sh("restore", str(tmp_path / "missing.dump")).returncode == 2
+
+
+def test_published_scores_on_postgres(pg_engine: Engine, tmp_path: Path) -> None:
+    """`cvm value publish` into PostgreSQL: rows, quarters and new customers in one
+    transaction; then `cvm value fit` gives the bot's own data back."""
+    company = generate(customers=300, seed=9)
+    source = tmp_path / "tx.csv"
+    source.write_bytes(company.transactions_csv)
+    env = _cli_env(pg_engine, tmp_path)
+    with pg_engine.begin() as connection:  # a served customer the bot has never seen
+        connection.execute(text("DELETE FROM customer_score"))
+        connection.execute(text("DELETE FROM customer_transaction WHERE customer_id = 'C-1001'"))
+        connection.execute(text("DELETE FROM customer WHERE id = 'C-1001'"))
+
+    def cvm(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["cvm", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+
+    done = cvm("value", "publish", "--source", str(source), "--all")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("serving 300 of 300 customers")
+    service = ValueService(CustomerStore(pg_engine), _NoCitations())
+    assert service.ensure_fit().source == f"duckdb:{source}"
+    breakdown = service.breakdown("C-1001")
+    assert (
+        breakdown is not None and breakdown.name == "" and any(p.revenue for p in breakdown.history)
+    )
+    with pg_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM customer_score")).scalar() == 300
+        assert connection.execute(text("SELECT count(*) FROM customer_period")).scalar() > 300
+    import_transactions(pg_engine, company.transactions_csv)  # the bot's own data again
+    assert cvm("value", "fit").returncode == 0
+    assert ValueService(CustomerStore(pg_engine), _NoCitations()).ensure_fit().source is None

@@ -298,10 +298,13 @@ def test_every_survey_error_code_has_a_text_in_every_language() -> None:
     source = (root / "bot/surveys/csv_import.py").read_text()
     rows = set(re.findall(r'report\.error\(\s*[^,]+,\s*"([a-z_]+)"', source))
     rows |= set(re.findall(r'"(missing_answer|bad_kano_answer|bad_rating)"', source))
-    engine = "".join(
-        (root / f"value_engine/survey/{name}.py").read_text()
-        for name in ("kano", "drivers", "delivered")
-    ) + (root / "bot/surveys/service.py").read_text()
+    engine = (
+        "".join(
+            (root / f"value_engine/survey/{name}.py").read_text()
+            for name in ("kano", "drivers", "delivered")
+        )
+        + (root / "bot/surveys/service.py").read_text()
+    )
     analyses = set(re.findall(r'SurveyError\("([a-z_]+)"', engine))
     assert len(rows) > 20 and len(analyses) > 5
     for key in [f"err_{c}" for c in rows] + [f"survey_err_{c}" for c in analyses]:

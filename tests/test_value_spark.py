@@ -124,3 +124,56 @@ def test_cvm_value_fit_on_spark_prints_the_same_contract(source_file: Path, tmp_
     )  # fmt: skip
     assert refused.returncode == 2 and "cannot start Spark at nowhere://cluster" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_spark_serves_the_bot_what_duckdb_serves(
+    spark: Any,
+    source_file: Path,
+    database: tuple[Any, list[str], CustomerSummary, int],  # noqa: F811
+) -> None:
+    """`cvm value publish --engine spark`: ranks, selection, the executors' passes merged,
+    and the quarterly history equal DuckDB's, referrals included."""
+    from datetime import timedelta
+
+    from value_engine.models import FittedModels, RfmSegment
+    from value_engine.periods import EPOCH
+    from value_engine.scoring import ScoringPolicy
+    from value_engine.sources.served import ServingPass
+
+    _, ids, _, _ = database
+    referrer_of = {ids[i]: ids[i - 1] for i in range(1, len(ids), 3)}
+    results = []
+    for source in (
+        DuckSource(source_file, MARGIN),
+        SparkSource(str(source_file), MARGIN, spark=spark),
+    ):
+        with source:
+            fitted = source.fit()
+            chosen = source.select_served(RfmSegment.LOYAL, 40)
+            models = FittedModels(
+                fitted.bgnbd, fitted.spend, 7.0, EPOCH + timedelta(days=source.as_of_day),
+                fitted.quality,
+            )  # fmt: skip
+            pass_ = ServingPass(
+                models, ScoringPolicy(), source.as_of_day, source.profit_assumed, referrer_of
+            )
+            results.append((chosen, source.serve(pass_), sorted(source.served_history())))
+    (duck_chosen, duck, duck_history), (spark_chosen, sparked, spark_history) = results
+    assert duck_chosen == spark_chosen == len(duck.rows) > 10
+    assert sparked.customers == duck.customers == len(ids)
+    assert [r.customer_id for r in sparked.rows] == [r.customer_id for r in duck.rows]
+    assert any(r.referrals for r in duck.rows)
+    for ours, theirs in zip(sparked.rows, duck.rows, strict=True):
+        assert ours.segment is theirs.segment is RfmSegment.LOYAL
+        for name in ("clv", "p_alive", "potential_value", "influence_value", "realized_value"):
+            assert getattr(ours, name) == pytest.approx(getattr(theirs, name), rel=1e-6)
+        assert (ours.tier, ours.r_score, ours.referrals) == (
+            theirs.tier,
+            theirs.r_score,
+            theirs.referrals,
+        )
+    assert [s.segment for s in sparked.segments] == [s.segment for s in duck.segments]
+    for a, b in zip(sparked.segments, duck.segments, strict=True):
+        assert a.customers == b.customers and a.avg_clv == pytest.approx(b.avg_clv, rel=1e-6)
+    assert [(c, q) for c, q, _, _ in spark_history] == [(c, q) for c, q, _, _ in duck_history]
+    assert np.allclose([p for *_, p in spark_history], [p for *_, p in duck_history], rtol=1e-9)

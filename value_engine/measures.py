@@ -57,6 +57,19 @@ def rfm_segment(r_score: int, f_score: int, m_score: int) -> RfmSegment:
     return SEGMENT_GRID[r_score][fm - 1]
 
 
+def rfm_segments(
+    r_score: NDArray[np.int64],
+    f_score: NDArray[np.int64],
+    m_score: NDArray[np.int64],
+    has_purchase: NDArray[np.bool_],
+) -> NDArray[np.str_]:
+    """`rfm_segment` for whole columns (customers who never bought are new)."""
+    grid = np.array([[s.value for s in SEGMENT_GRID[r]] for r in range(1, 6)])
+    fm = (np.asarray(f_score) + np.asarray(m_score) + 1) // 2  # round((f + m) / 2), .5 up
+    labels: NDArray[np.str_] = grid[np.asarray(r_score) - 1, fm - 1]
+    return np.where(has_purchase, labels, S.NEW.value)
+
+
 def pareto_tiers(profit: NDArray[np.float64]) -> NDArray[np.str_]:
     """A/B/C by cumulative share of positive profit, largest first."""
     tiers = np.full(profit.size, Tier.C.value, dtype="<U1")

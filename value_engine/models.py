@@ -319,6 +319,7 @@ class CustomerBreakdown:
     margin_assumed: bool
     recent_transactions: list[tuple[str, float]] = field(default_factory=list)
     models: FittedModels | None = None  # what the card must say about the fit's quality
+    source: str | None = None  # scores published from a warehouse: its transactions are there
 
     def as_json_dict(self) -> dict[str, Any]:
         data = asdict(self)

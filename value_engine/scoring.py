@@ -62,9 +62,7 @@ def fit_models(
     )
 
 
-def _require_finite(
-    columns: dict[str, NDArray[np.float64]], customer_ids: Sequence[str]
-) -> None:
+def _require_finite(columns: dict[str, NDArray[np.float64]], customer_ids: Sequence[str]) -> None:
     for name, column in columns.items():
         if not np.all(np.isfinite(column)):
             bad = int(np.flatnonzero(~np.isfinite(column))[0])
@@ -212,14 +210,28 @@ class ScoreTable:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PopulationRanks:
+    """The measures that rank a customer among all customers (RFM quintiles, Pareto
+    tier): computed by the engine that holds everyone when `score_customers` sees only a
+    batch (`value_engine.sources.served_sql`)."""
+
+    r_score: NDArray[np.int64]
+    f_score: NDArray[np.int64]
+    m_score: NDArray[np.int64]
+    tier: NDArray[np.str_]
+
+
 def score_customers(
     customer_ids: list[str],
     summary: CustomerSummary,
     models: FittedModels,
     referred_by: NDArray[np.int64],
     policy: ScoringPolicy,
+    ranks: PopulationRanks | None = None,
 ) -> ScoreTable:
-    """Score everyone; `referred_by[i]` is the position of i's referrer or -1."""
+    """Score everyone; `referred_by[i]` is the position of i's referrer or -1. Without
+    `ranks` the customers given are the whole population the quintiles rank within."""
     x, t_x, big_t = summary.frequency, summary.recency, summary.age
     unit_months = DAYS_PER_MONTH / models.unit_days
     horizon_units = policy.horizon_months * unit_months
@@ -256,9 +268,13 @@ def score_customers(
         minlength=len(customer_ids),
     ).astype(np.float64)
     referrals = np.bincount(referred_by[has_referrer], minlength=len(customer_ids)).astype(np.int64)
-    r, f, m = measures.rfm_scores(
-        summary.days_since_last, summary.purchases.astype(float), summary.revenue
-    )
+    if ranks is None:
+        r, f, m = measures.rfm_scores(
+            summary.days_since_last, summary.purchases.astype(float), summary.revenue
+        )
+        tier = measures.pareto_tiers(realized)
+    else:
+        r, f, m, tier = ranks.r_score, ranks.f_score, ranks.m_score, ranks.tier
     _require_finite(
         {
             "expected purchases": purchases,
@@ -285,6 +301,6 @@ def score_customers(
         r_score=r,
         f_score=f,
         m_score=m,
-        tier=measures.pareto_tiers(realized),
+        tier=tier,
         summary=summary,
     )

@@ -95,9 +95,77 @@ def run_source(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _write_scores(
-    source: Any, models: SourceModels, args: argparse.Namespace, out: Path
-) -> int:
+def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> int:
+    """`cvm value publish`: fit where the data is, score everyone there, and serve the
+    chosen customers' full rows (and their quarters) from the bot's own tables."""
+    import time
+    from datetime import timedelta
+
+    from bot.customers.service import UNIT_DAYS
+    from value_engine.blas import one_blas_thread
+    from value_engine.models import FittedModels, ModelError, RfmSegment
+    from value_engine.periods import EPOCH
+    from value_engine.sources.files import SourceError
+    from value_engine.sources.served import ServingPass
+
+    command = "cvm value publish"
+    if not (args.all or args.top is not None or args.segment is not None):
+        print(f"{command}: say which customers the bot serves: --top N, --segment S or --all",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.all and (args.top is not None or args.segment is not None):
+        print(f"{command}: --all serves everyone; leave out --top and --segment", file=sys.stderr)
+        return 2
+    if args.top is not None and args.top < 1:
+        print(f"{command}: --top must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    segment = None if args.segment is None else RfmSegment(args.segment)
+    label = f"{args.engine}:{args.source}"
+    try:
+        with progress("value from the source", "steps") as step, _open(args, settings) as source:
+            with one_blas_thread():
+                fitted = source.fit()
+            step(1, 4)
+            chosen = source.select_served(segment, args.top)
+            step(2, 4)
+            models = FittedModels(
+                bgnbd=fitted.bgnbd,
+                gamma_gamma=fitted.spend,
+                unit_days=UNIT_DAYS,
+                as_of=EPOCH + timedelta(days=source.as_of_day),
+                quality=fitted.quality,
+            )
+            serving = ServingPass(
+                models,
+                service.policy,
+                source.as_of_day,
+                source.profit_assumed,
+                service.store.referrers(),
+            )
+            with one_blas_thread():
+                served = source.serve(serving)
+            periods = source.served_history()
+            step(3, 4)
+            info = service.publish(
+                served, models, periods, label, source.transactions, source.profit_assumed,
+                time.perf_counter() - started,
+            )  # fmt: skip
+            step(4, 4)
+    except (SourceError, ValueError, ArithmeticError, ModelError) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({**info.as_json_dict(), "served": chosen}))
+        return 0
+    print(
+        f"serving {chosen} of {served.customers} customers from {args.source} "
+        f"(as of {models.as_of}); /customer now shows these scores"
+    )
+    return 0
+
+
+def _write_scores(source: Any, models: SourceModels, args: argparse.Namespace, out: Path) -> int:
     """Batches of scores into `out`; the file appears whole or not at all."""
     partial = out.with_name(out.name + ".partial")
     written = 0

@@ -25,6 +25,7 @@ from value_engine.models import (
     FitQuality,
     GammaGammaParams,
     PurchaseModel,
+    RfmSegment,
     SpendModel,
 )
 from value_engine.recommendations import PassageLookup
@@ -83,6 +84,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     score.add_argument(
         "--out", type=Path, required=True, help=".csv or .parquet (Spark: a Parquet folder)"
     )
+
+    publish = vsub.add_parser(
+        "publish",
+        help="score transaction files where they are and serve the chosen customers in the bot",
+    )
+    publish.add_argument("--source", type=Path, required=True, help="as for value fit")
+    publish.add_argument("--engine", choices=sources.ENGINES, default="duckdb")
+    publish.add_argument(
+        "--top", type=int, help="the N customers of highest realized value (of --segment)"
+    )
+    publish.add_argument(
+        "--segment", choices=[s.value for s in RfmSegment], help="the customers of one segment"
+    )
+    publish.add_argument("--all", action="store_true", help="every customer in the source")
+    publish.add_argument("--json", action="store_true")
 
     customer = sub.add_parser("customer", help="print a customer's value breakdown")
     customer.add_argument("customer_id")
@@ -157,7 +173,14 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with progress("value models", "steps") as step:
                 info = service.ensure_fit(progress=step)
-            if not args.json:
+            if args.json:
+                pass
+            elif info.source is not None:
+                print(
+                    f"the scores published from {info.source} stay; `cvm value fit` serves "
+                    "the bot's own data instead"
+                )
+            else:
                 print(f"value models fitted on {info.customers} customers in {info.seconds:.1f} s")
         except NoDataError:
             pass
@@ -236,6 +259,8 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
 
 
 def run_value(args: argparse.Namespace, settings: Settings) -> int:
+    if args.value_command == "publish":
+        return sources.run_publish(args, settings, _value_service(settings, with_knowledge=False))
     if args.source is not None:
         return sources.run_source(args, settings)
     if args.value_command == "score":

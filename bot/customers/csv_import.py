@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from bot.customers.encodings import EncodingProblem, decode
 from bot.customers.import_report import ImportKind, ImportReport
-from bot.customers.store import CUSTOMER, REVISION
+from bot.customers.store import CUSTOMER, bump_revision
 from bot.storage.models import Customer
 
 MAX_ID_CHARS = 64
@@ -304,17 +304,7 @@ def import_customers(
                     .values(referred_by=record["referred_by"])
                 )
         if changed:
-            _bump_revision(connection)
+            bump_revision(connection)
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _bump_revision(connection: Connection) -> None:
-    table = REVISION
-    now = datetime.now(UTC)
-    done = connection.execute(
-        update(table).where(table.c.id == 1).values(revision=table.c.revision + 1, updated_at=now)
-    )
-    if done.rowcount == 0:
-        connection.execute(table.insert(), {"id": 1, "revision": 1, "updated_at": now})

@@ -15,7 +15,6 @@ class ImportKind(StrEnum):
     SURVEY = "survey"
 
 
-
 @dataclass(frozen=True, slots=True)
 class RowIssue:
     line: int  # line number in the file (header is line 1); 0: the file as a whole

@@ -25,17 +25,20 @@ from bot.customers.csv_import import (
     import_customers,
 )
 from bot.customers.import_report import ImportKind, ImportReport
-from bot.customers.store import EPOCH, CustomerStore, fit_params
+from bot.customers.store import CustomerStore, fit_params
 from bot.customers.transactions_import import import_transactions
 from bot.storage.models import ValueFit
 from value_engine.holdout import HoldoutCheck, backtest, holdout_check
+from value_engine.measures import rfm_segments
 from value_engine.models import (
     CustomerBreakdown,
+    CustomerScore,
     FittedModels,
     ModelError,
     RfmSegment,
     SegmentStats,
 )
+from value_engine.periods import EPOCH
 from value_engine.recommendations import PassageLookup, drivers, recommend
 from value_engine.scoring import (
     ScoreTable,
@@ -44,6 +47,8 @@ from value_engine.scoring import (
     score_customers,
     with_check,
 )
+from value_engine.segment_stats import SegmentTally
+from value_engine.sources.served import ServedScores
 from value_engine.summary import summarize
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,9 @@ class FitInfo:
     refitted: bool
     margin_assumed: bool  # some profit was taken as revenue × the default margin
     holdout: HoldoutCheck | None = None
+    # Where the scores were computed: None for the bot's own data, else the warehouse
+    # source they were published from (`cvm value publish`), e.g. "duckdb:/lake/tx".
+    source: str | None = None
 
     def as_json_dict(self) -> dict[str, Any]:
         data = self.models.as_json_dict()
@@ -84,6 +92,7 @@ class FitInfo:
                 "monthly_discount_rate": self.policy.monthly_discount_rate,
                 "refitted": self.refitted,
                 "holdout": None if self.holdout is None else self.holdout.as_json_dict(),
+                "source": self.source,
             }
         )
         return data
@@ -99,6 +108,10 @@ class ValueService:
         self._lock = threading.Lock()
         self._cached: FitInfo | None = None
 
+    @property
+    def policy(self) -> ScoringPolicy:
+        return self._policy
+
     # --- fitting --------------------------------------------------------------------------
     def ensure_fit(
         self, force: bool = False, as_of: date | None = None, progress: Progress | None = None
@@ -113,12 +126,14 @@ class ValueService:
             if not force and as_of is None:
                 stored = self.store.latest_fit()
                 # A fit stored by a version that did not judge its quality is refitted once.
+                # Published scores stand until the next publish or an explicit `cvm value
+                # fit`: the bot's own imports do not replace the warehouse's view.
                 if (
                     stored is not None
-                    and stored.revision == revision
+                    and (stored.revision == revision or _published(stored))
                     and "quality" in fit_params(stored)["models"]  # type: ignore[operator]
                 ):
-                    self._cached = self._info(stored, refitted=False)
+                    self._cached = replace(self._info(stored, refitted=False), revision=revision)
                     return self._cached
             self._cached = self._refit(revision, as_of, progress or _silent)
             return self._cached
@@ -150,11 +165,8 @@ class ValueService:
         progress(3, FIT_STEPS)
         table = score_customers(data.customer_ids, summary, models, data.referred_by, self._policy)
         progress(4, FIT_STEPS)
-        rows = [asdict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
-        for row in rows:
-            for key in ("segment", "tier", "risk", "trend"):
-                row[key] = str(row[key])
-        segments = segment_stats(table, rows)
+        rows = [_row_dict(table.row(i, as_of_day)) for i in range(len(data.customer_ids))]
+        segments = segment_stats(table)
         fingerprint = hashlib.sha256(
             np.ascontiguousarray(data.log.amount).tobytes()
             + np.ascontiguousarray(data.log.day).tobytes()
@@ -200,7 +212,48 @@ class ValueService:
             segments=[_segment_from_json(s) for s in params["segments"]],  # type: ignore[attr-defined]
             refitted=refitted,
             margin_assumed=bool(params.get("margin_assumed")),
+            source=params.get("source"),  # type: ignore[arg-type]
         )
+
+    def publish(
+        self,
+        served: ServedScores,
+        models: FittedModels,
+        periods: list[tuple[str, int, float, float]],
+        source: str,
+        transactions: int,
+        margin_assumed: bool,
+        seconds: float,
+    ) -> FitInfo:
+        """Serve scores computed where the data lives (`cvm value publish`): the served
+        customers' rows and quarters replace the bot's table; the segments are everyone's."""
+        rows = [_row_dict(score) for score in served.rows]
+        params = {
+            "models": models.as_json_dict(),
+            "policy": asdict(self._policy),
+            "segments": [_segment_json(s) for s in served.segments],
+            "margin_assumed": margin_assumed,
+            "source": source,
+        }
+        fit = ValueFit(
+            revision=0,  # set by the store to the revision its own write makes
+            fingerprint=hashlib.sha256(source.encode()).hexdigest()[:32],
+            params_json=json.dumps(params),
+            customers=served.customers,
+            transactions=transactions,
+            seconds=seconds,
+        )
+        quarters = [
+            {"customer_id": c, "quarter": q, "revenue": r, "profit": p} for c, q, r, p in periods
+        ]
+        with self._lock:
+            saved = self.store.publish(fit, rows, quarters)
+            self._cached = self._info(saved, refitted=True)
+        log.info(
+            "published %d served customers' scores from %s (%d customers scored)",
+            len(rows), source, served.customers,
+        )  # fmt: skip
+        return self._cached
 
     # --- reading --------------------------------------------------------------------------
     def breakdown(self, customer_id: str) -> CustomerBreakdown | None:
@@ -228,7 +281,11 @@ class ValueService:
                 if value
             },
             score=score,
-            history=self.store.history(resolved, as_of_day),
+            history=(
+                self.store.history(resolved, as_of_day)
+                if info.source is None
+                else self.store.published_history(resolved, as_of_day)
+            ),
             drivers=drivers(score),
             recommendations=recommend(score, self._lookup),
             segment_stats=segment,
@@ -237,6 +294,7 @@ class ValueService:
             margin_assumed=info.margin_assumed,
             recent_transactions=self.store.recent_transactions(resolved),
             models=info.models,
+            source=info.source,
         )
 
     def top(self, limit: int) -> list[tuple[Any, str, float]]:
@@ -303,29 +361,23 @@ class ValueService:
         return report
 
 
-def segment_stats(table: ScoreTable, rows: list[dict[str, Any]]) -> list[SegmentStats]:
-    labels = np.array([row["segment"] for row in rows])
-    n = len(rows)
-    positive = np.clip(table.realized, 0, None)
-    total_profit = float(positive.sum()) or 1.0
-    stats: list[SegmentStats] = []
-    for segment in RfmSegment:
-        mask = labels == segment.value
-        count = int(mask.sum())
-        if not count:
-            continue
-        stats.append(
-            SegmentStats(
-                segment=segment,
-                customers=count,
-                share_customers=count / n,
-                share_profit=float(positive[mask].sum()) / total_profit,
-                avg_clv=float(table.clv[mask].mean()),
-                avg_p_alive=float(table.p_alive[mask].mean()),
-                avg_realized=float(table.realized[mask].mean()),
-            )
-        )
-    return stats
+def _published(fit: ValueFit) -> bool:
+    return fit_params(fit).get("source") is not None
+
+
+def _row_dict(score: CustomerScore) -> dict[str, Any]:
+    row = asdict(score)
+    for key in ("segment", "tier", "risk", "trend"):
+        row[key] = str(row[key])
+    return row
+
+
+def segment_stats(table: ScoreTable) -> list[SegmentStats]:
+    tally = SegmentTally()
+    s = table.summary
+    labels = rfm_segments(table.r_score, table.f_score, table.m_score, s.has_purchase)
+    tally.add(labels, table.realized, table.clv, table.p_alive)
+    return tally.stats()
 
 
 def _segment_json(stats: SegmentStats) -> dict[str, Any]:

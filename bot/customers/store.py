@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Engine, Table, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
@@ -17,6 +17,7 @@ from bot.storage.models import (
     BotUser,
     Customer,
     CustomerAccess,
+    CustomerPeriodRow,
     CustomerScoreRow,
     CustomerTransaction,
     DataRevision,
@@ -31,9 +32,8 @@ from value_engine.models import (
     Tier,
     Trend,
 )
+from value_engine.periods import EPOCH, last_quarters, quarter_index, quarter_label, quarter_start
 from value_engine.summary import TransactionLog
-
-EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,20 @@ CUSTOMER = _table(Customer)
 TRANSACTION = _table(CustomerTransaction)
 SCORE = _table(CustomerScoreRow)
 REVISION = _table(DataRevision)
+PERIOD = _table(CustomerPeriodRow)
+
+
+def bump_revision(connection: Connection) -> None:
+    """Every write that changes what a breakdown shows bumps the one counter, in the
+    write's own transaction: a cached fit elsewhere sees at once that it is stale."""
+    now = datetime.now(UTC)
+    done = connection.execute(
+        update(REVISION)
+        .where(REVISION.c.id == 1)
+        .values(revision=REVISION.c.revision + 1, updated_at=now)
+    )
+    if done.rowcount == 0:
+        connection.execute(REVISION.insert(), {"id": 1, "revision": 1, "updated_at": now})
 
 
 class CustomerStore:
@@ -122,10 +136,7 @@ class CustomerStore:
         would store NaN and SQLite would turn it into NULL, and either way managers
         would be served it until the next fit.
         """
-        for row in scores:
-            for key, value in row.items():
-                if isinstance(value, float) and not math.isfinite(value):
-                    raise ModelError(f"{key} is not finite for customer {row.get('customer_id')}")
+        _refuse_non_finite(scores)
         with Session(self.engine) as session:
             session.add(fit)
             session.flush()
@@ -138,6 +149,74 @@ class CustomerStore:
             session.commit()
             session.refresh(fit)
             return fit
+
+    def publish(
+        self, fit: ValueFit, scores: list[dict[str, object]], periods: list[dict[str, object]]
+    ) -> ValueFit:
+        """Serve a warehouse's scores: the fit, the served customers' rows and quarterly
+        history replace the previous ones, customers the bot did not know are added (their
+        id is their name until `cvm import customers` names them), and the data revision
+        moves on so every process's cached fit sees the change; one transaction."""
+        _refuse_non_finite(scores)
+        with Session(self.engine) as session:
+            conn = session.connection()
+            bump_revision(conn)
+            fit.revision = int(conn.execute(select(REVISION.c.revision)).scalar_one())
+            session.add(fit)
+            session.flush()
+            assert fit.id is not None
+            ids = [str(row["customer_id"]) for row in scores]
+            known: set[str] = set()
+            for start in range(0, len(ids), 5_000):
+                chunk = ids[start : start + 5_000]
+                known.update(
+                    conn.execute(select(CUSTOMER.c.id).where(CUSTOMER.c.id.in_(chunk))).scalars()
+                )
+            now = datetime.now(UTC)
+            new = [{"id": cid, "name": "", "updated_at": now} for cid in ids if cid not in known]
+            conn.execute(delete(SCORE))
+            conn.execute(delete(PERIOD))
+            for table, rows in ((CUSTOMER, new), (SCORE, scores), (PERIOD, periods)):
+                for row in rows:
+                    if table is not CUSTOMER:
+                        row["fit_id"] = fit.id
+                for start in range(0, len(rows), 20_000):
+                    conn.execute(table.insert(), rows[start : start + 20_000])
+            session.commit()
+            session.refresh(fit)
+            return fit
+
+    def published_history(
+        self, customer_id: str, as_of_day: int, quarters: int = 12
+    ) -> list[PeriodValue]:
+        """The quarters published with a warehouse's scores (`publish`), as `history`."""
+        span = last_quarters(as_of_day, quarters)
+        with self.engine.connect() as conn:
+            found = dict(
+                (int(q), (float(r), float(p)))
+                for q, r, p in conn.execute(
+                    select(PERIOD.c.quarter, PERIOD.c.revenue, PERIOD.c.profit).where(
+                        PERIOD.c.customer_id == customer_id,
+                        PERIOD.c.quarter >= span[0][0],
+                        PERIOD.c.quarter <= span[-1][0],
+                    )
+                )
+            )
+        nothing = (0.0, 0.0)
+        return [
+            PeriodValue(quarter_label(q), found.get(q, nothing)[0], found.get(q, nothing)[1])
+            for q, _ in span
+        ]
+
+    def referrers(self) -> dict[str, str]:
+        """customer id -> the id of the customer who referred them, as imported."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(CUSTOMER.c.id, CUSTOMER.c.referred_by).where(
+                    CUSTOMER.c.referred_by.is_not(None)
+                )
+            ).all()
+        return {str(cid): str(referrer) for cid, referrer in rows}
 
     def score(self, customer_id: str) -> CustomerScore | None:
         with Session(self.engine) as session:
@@ -180,8 +259,8 @@ class CustomerStore:
     def history(self, customer_id: str, as_of_day: int, quarters: int = 12) -> list[PeriodValue]:
         """Revenue and profit per calendar quarter for the last `quarters` quarters."""
         as_of = EPOCH + timedelta(days=as_of_day)
-        first_q = _quarter_index(as_of) - quarters + 1
-        start = _quarter_start(first_q)
+        first_q = quarter_index(as_of) - quarters + 1
+        start = quarter_start(first_q)
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
@@ -198,11 +277,11 @@ class CustomerStore:
         revenue = [0.0] * quarters
         profit = [0.0] * quarters
         for day, amount, margin, cost in rows:
-            q = _quarter_index(EPOCH + timedelta(days=day)) - first_q
+            q = quarter_index(EPOCH + timedelta(days=day)) - first_q
             revenue[q] += amount
             profit[q] += self._profit(amount, margin, cost)
         return [
-            PeriodValue(period=_quarter_label(first_q + i), revenue=revenue[i], profit=profit[i])
+            PeriodValue(period=quarter_label(first_q + i), revenue=revenue[i], profit=profit[i])
             for i in range(quarters)
         ]
 
@@ -272,6 +351,13 @@ class CustomerStore:
             )
 
 
+def _refuse_non_finite(scores: list[dict[str, object]]) -> None:
+    for row in scores:
+        for key, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ModelError(f"{key} is not finite for customer {row.get('customer_id')}")
+
+
 def to_score(row: CustomerScoreRow) -> CustomerScore:
     return CustomerScore(
         customer_id=row.customer_id,
@@ -303,15 +389,3 @@ def to_score(row: CustomerScoreRow) -> CustomerScore:
 def fit_params(fit: ValueFit) -> dict[str, object]:
     data: dict[str, object] = json.loads(fit.params_json)
     return data
-
-
-def _quarter_index(day: date) -> int:
-    return day.year * 4 + (day.month - 1) // 3
-
-
-def _quarter_start(index: int) -> date:
-    return date(index // 4, (index % 4) * 3 + 1, 1)
-
-
-def _quarter_label(index: int) -> str:
-    return f"{index // 4}-Q{index % 4 + 1}"

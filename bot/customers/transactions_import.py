@@ -24,7 +24,6 @@ from bot.customers.csv_import import (
     CONTROL_CHARACTERS,
     EPOCH,
     Progress,
-    _bump_revision,
     _open,
     clean_id,
     csv_rows,
@@ -34,7 +33,7 @@ from bot.customers.csv_import import (
 )
 from bot.customers.encodings import decode
 from bot.customers.import_report import MAX_REPORTED, ImportKind, ImportReport, RowIssue
-from bot.customers.store import CUSTOMER, TRANSACTION
+from bot.customers.store import CUSTOMER, TRANSACTION, bump_revision
 from bot.customers.transactions_columns import CheckedColumns, check_columns
 
 STAGE_EVERY = 20_000  # rows per write into the staging table
@@ -66,10 +65,13 @@ class _Stage:
         if self.postgres:
             raw = self.connection.connection.driver_connection
             assert raw is not None
-            with raw.cursor() as cursor, cursor.copy(
-                "COPY cvm_tx_import (line, ref, customer_id, ts, day, amount, gross_margin, "
-                "cost) FROM STDIN"
-            ) as copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(
+                    "COPY cvm_tx_import (line, ref, customer_id, ts, day, amount, gross_margin, "
+                    "cost) FROM STDIN"
+                ) as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return
@@ -112,9 +114,7 @@ class _Stage:
         no ref twice, so there is no first occurrence to find."""
         before = self.connection.execute(select(func.count()).select_from(TRANSACTION)).scalar()
         first = (
-            "true"
-            if refs_unique
-            else "line IN (SELECT MIN(line) FROM cvm_tx_import GROUP BY ref)"
+            "true" if refs_unique else "line IN (SELECT MIN(line) FROM cvm_tx_import GROUP BY ref)"
         )
         self.connection.exec_driver_sql(
             "INSERT INTO customer_transaction (ref, customer_id, ts, day, amount, gross_margin, "
@@ -186,7 +186,7 @@ def import_transactions(
                         if len(report.skipped) < MAX_REPORTED:
                             report.skipped.append(RowIssue(0, "already_imported", str(already)))
                     if report.inserted:
-                        _bump_revision(connection)
+                        bump_revision(connection)
                 if progress is not None:
                     progress(2 * lines, 2 * lines)
             finally:
@@ -305,4 +305,3 @@ def _check_and_stage(
         stage.write(batch)
         staged += len(batch)
     return staged
-

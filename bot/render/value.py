@@ -153,8 +153,14 @@ def recommendation_lines(n: int, rec: Recommendation, lang: Lang) -> list[str]:
 
 
 def transactions_html(
-    customer_id: str, rows: list[tuple[str, float]], count: int, lang: Lang
+    customer_id: str,
+    rows: list[tuple[str, float]],
+    count: int,
+    lang: Lang,
+    published: bool = False,
 ) -> str:
+    if published and not rows:  # no count: the bot holds none of them
+        return f"<b>{escape(customer_id)}</b>\n{t('transactions_in_warehouse', lang)}"
     title = f"<b>{t('transactions_title', lang, customer_id=escape(customer_id), count=count)}</b>"
     if not rows:
         return f"{title}\n{t('no_transactions', lang)}"

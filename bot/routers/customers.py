@@ -211,7 +211,13 @@ async def customer_button(
         text = recommendations_html(breakdown, lang)
     elif action == "transactions":
         count = await _run(value_service.store.transaction_count, breakdown.customer_id)
-        text = transactions_html(breakdown.customer_id, breakdown.recent_transactions, count, lang)
+        text = transactions_html(
+            breakdown.customer_id,
+            breakdown.recent_transactions,
+            count,
+            lang,
+            published=breakdown.source is not None,
+        )
     else:
         text = compare_html(breakdown.score, breakdown.segment_stats, lang)
     for part in split_html(text):

@@ -128,6 +128,20 @@ class CustomerScoreRow(SQLModel, table=True):
     referrals: int
 
 
+class CustomerPeriodRow(SQLModel, table=True):
+    """A served customer's revenue and profit per quarter, published from the warehouse
+    with their scores: the bot holds no transactions for them, and the card's history
+    still shows their quarters."""
+
+    __tablename__ = "customer_period"
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    quarter: int = Field(primary_key=True)  # year * 4 + quarter - 1 (value_engine.periods)
+    fit_id: int = Field(index=True)
+    revenue: float
+    profit: float
+
+
 class CustomerAccess(SQLModel, table=True):
     """Audit log: who looked at which customer's data, when, and how."""
 

@@ -116,6 +116,11 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "{customer_id} 的最近交易(共 {count} 筆)",
     ),
     "no_transactions": ("No transactions.", "沒有交易紀錄。"),
+    "transactions_in_warehouse": (
+        "This customer's transactions stay where the company's data lives; the scores and "
+        "the quarterly history on the card were computed there.",
+        "這位客戶的交易紀錄留在公司存放資料的地方;卡片上的分數與各季歷史都在那裡計算。",
+    ),
     "compare_title": (
         "{customer_id} compared with the segment “{segment}” ({count} customers)",
         "{customer_id} 與「{segment}」分群({count} 位客戶)比較",

@@ -19,7 +19,11 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from value_engine.models import RfmSegment
+from value_engine.periods import last_quarters
 from value_engine.sources.pipeline import SourceModels, fit_groups, score_batch
+from value_engine.sources.served import ServedScores, ServingPass, serve
+from value_engine.sources.served_sql import history_sql, ranked_sql, selection_sql
 from value_engine.sources.summary_sql import (
     FALLBACK_SQL,
     PURCHASE_GROUPS_SQL,
@@ -252,3 +256,41 @@ class DuckSource:
                     discount_rate,
                 ),
             )
+
+    # --- the customers the bot serves (value_engine.sources.served) ---------------------
+    def select_served(self, segment: RfmSegment | None, top: int | None) -> int:
+        """Rank everyone and choose the served customers; how many were chosen."""
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE ranked AS {ranked_sql('summary', self.as_of_day)}"
+            )
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE served AS " + selection_sql("ranked", segment, top)
+            )
+            return int(_one(self.con, "SELECT COUNT(*) FROM served")[0])
+        except duckdb.Error as exc:
+            raise SourceError(f"{self.path}: {str(exc).splitlines()[0]}") from None
+
+    def serve(self, serving: ServingPass) -> ServedScores:
+        """Everyone through one pass, batch by batch, in this process."""
+        return serve(self.served_batches(), serving)
+
+    def served_batches(self, batch_rows: int = 500_000) -> Iterator[dict[str, np.ndarray]]:
+        """Everyone, ranked, in batches, each row marked whether the bot serves it."""
+        relation = self.con.sql(
+            "SELECT r.*, s.customer_id IS NOT NULL AS served "
+            "FROM ranked r LEFT JOIN served s ON r.customer_id = s.customer_id"
+        )
+        with relation.to_arrow_reader(batch_size=batch_rows) as reader:
+            for batch in reader:
+                yield {
+                    name: batch.column(name).to_numpy(zero_copy_only=False)
+                    for name in batch.schema.names
+                }
+
+    def served_history(self, quarters: int = 12) -> list[tuple[str, int, float, float]]:
+        """(customer id, quarter index, revenue, profit) of the served customers' last
+        `quarters` quarters, for the card's history; quarters without a line are absent."""
+        query = history_sql("tx", "served", last_quarters(self.as_of_day, quarters), self.as_of_day)
+        rows = self.con.execute(query).fetchall()
+        return [(str(c), int(q), float(r), float(p)) for c, q, r, p in rows]

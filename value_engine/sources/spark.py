@@ -10,6 +10,7 @@ Parquet or CSV path (a file or a folder, local or on the cluster's file system) 
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from value_engine.models import RfmSegment
+from value_engine.periods import last_quarters
 from value_engine.sources.files import OPTIONAL, REQUIRED, SUFFIXES, SourceError
 from value_engine.sources.pipeline import SCORE_COLUMNS, SourceModels, fit_groups, score_batch
+from value_engine.sources.served import ServedScores, ServingPass
+from value_engine.sources.served_sql import history_sql, ranked_sql, selection_sql
 from value_engine.sources.summary_sql import (
     FALLBACK_SQL,
     PURCHASE_GROUPS_SQL,
@@ -150,7 +155,9 @@ class SparkSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.summary.unpersist()
+        for frame in (self.summary, getattr(self, "ranked", None), getattr(self, "served", None)):
+            if frame is not None:
+                frame.unpersist()
 
     def _numpy(self, sql_text: str) -> dict[str, np.ndarray]:
         frame = self.spark.sql(sql_text).toPandas()
@@ -211,3 +218,43 @@ class SparkSource:
             raise SourceError(f"cannot write the scores: {str(exc).splitlines()[0]}") from None
         finally:
             frame.unpersist()
+
+    # --- the customers the bot serves (value_engine.sources.served) ---------------------
+    def select_served(self, segment: RfmSegment | None, top: int | None) -> int:
+        """Rank everyone and choose the served customers; how many were chosen."""
+        sql = self.spark.sql
+        self.ranked = sql(ranked_sql("cvm_summary", self.as_of_day)).cache()
+        self.ranked.createOrReplaceTempView("cvm_ranked")
+        self.served = sql(selection_sql("cvm_ranked", segment, top)).cache()
+        self.served.createOrReplaceTempView("cvm_served")
+        return int(self.served.count())
+
+    def serve(self, serving: ServingPass) -> ServedScores:
+        """One pass per partition on the executors; only each pass's served rows and sums
+        come back to be merged here."""
+        blank = serving.without_work()
+
+        def run(batches: Iterator[Any]) -> Iterator[Any]:
+            import pandas as pd
+
+            part = blank.without_work()
+            for frame in batches:
+                part.add({name: frame[name].to_numpy() for name in frame.columns})
+            yield pd.DataFrame({"part": [pickle.dumps(part)]})
+
+        frame = self.spark.sql(
+            "SELECT r.*, s.customer_id IS NOT NULL AS served "
+            "FROM cvm_ranked r LEFT JOIN cvm_served s ON r.customer_id = s.customer_id"
+        )
+        for row in frame.mapInPandas(run, "part binary").collect():
+            serving.merge(pickle.loads(row["part"]))  # our own executors' output
+        return serving.result()
+
+    def served_history(self, quarters: int = 12) -> list[tuple[str, int, float, float]]:
+        """As `DuckSource.served_history`."""
+        query = history_sql(
+            "cvm_tx", "cvm_served", last_quarters(self.as_of_day, quarters), self.as_of_day
+        )
+        return [
+            (str(c), int(q), float(r), float(p)) for c, q, r, p in self.spark.sql(query).collect()
+        ]
