@@ -10,8 +10,10 @@ note with the core count).
 2. End to end with DuckDB (`cvm value score --source DIR --out scores.parquet`): summary,
    fit, score, write; wall time and peak memory of the process.
 3. The fit alone on the summary's groups (what the warehouse's GROUP BY returns).
-4. The same end to end with Spark local[*] on a smaller company (`--spark-customers`).
-5. 1,000,000 customers: our end to end against `lifetimes`, which needs the summary in
+4. `cvm value publish --top 100000` into the bot's SQLite: everyone ranked and scored,
+   the served rows and quarters written; then what `/customer` costs afterwards.
+5. The same end to end with Spark local[*] on a smaller company (`--spark-customers`).
+6. 1,000,000 customers: our end to end against `lifetimes`, which needs the summary in
    pandas (taken from DuckDB, not timed against it) and then fits and predicts.
 
 Targets: DuckDB end to end on 100M rows under 3 minutes and 4 GB; the fit alone on
@@ -145,6 +147,41 @@ def fit_alone(folder: Path) -> tuple[float, int, int]:
     return seconds, models.customers, int(purchase["customers"].size + spend["customers"].size)
 
 
+def publish(source: Path, data_dir: Path, top: int) -> dict[str, float]:
+    """`cvm value publish --top N` into a fresh bot database, then the reads of one card."""
+    import shutil
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    env = {"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING", "DATABASE_URL": ""}
+    seconds, peak, out = timed_child(
+        cvm("value", "publish", "--source", str(source), "--top", str(top)), env=env
+    )
+    print(f"publish the top {top:,}: {seconds:.1f} s, peak {peak:.0f} MB\n  {out.strip()}",
+          flush=True)  # fmt: skip
+    from bot.customers.service import ValueService
+    from bot.customers.store import CustomerStore
+    from bot.storage.repository import make_engine
+
+    class _NoLookup:
+        def find(self, doc_prefix: str, quote: str) -> None:
+            return None
+
+    service = ValueService(
+        CustomerStore(make_engine(f"sqlite:///{data_dir / 'cvm.db'}")), _NoLookup()
+    )
+    ids = [score.customer_id for score, _, _ in service.top(200)]
+    service.breakdown(ids[0])  # the fit's cache warmed, as in a running bot
+    started = time.perf_counter()
+    for customer_id in ids:
+        assert service.breakdown(customer_id) is not None
+    card_ms = (time.perf_counter() - started) / len(ids) * 1000
+    print(
+        f"  then a served customer's breakdown: {card_ms:.1f} ms (mean of {len(ids)})", flush=True
+    )
+    return {"seconds": seconds, "peak_mb": peak, "card_ms": card_ms}
+
+
 LIFETIMES = """
 import sys, time, pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
@@ -170,7 +207,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000_000)
     parser.add_argument("--spark-customers", type=int, default=1_000_000)
     parser.add_argument("--lifetimes-customers", type=int, default=1_000_000)
+    parser.add_argument("--publish-top", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the generated data here")
+    parser.add_argument("--reuse", action="store_true", help="use the data kept by --keep")
     parser.add_argument("--skip-spark", action="store_true")
     args = parser.parse_args()
     print(f"cores: {len(os.sched_getaffinity(0))}", flush=True)
@@ -180,7 +219,12 @@ def main() -> None:
 
         big = base / f"tx-{args.customers}"
         started = time.perf_counter()
-        rows = write_company(big, args.customers)
+        if args.reuse and big.exists():
+            import pyarrow.parquet as pq
+
+            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in big.glob("*.parquet"))
+        else:
+            rows = write_company(big, args.customers)
         print(f"wrote {rows:,} rows for {args.customers:,} customers in "
               f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
         seconds, peak, out = timed_child(
@@ -195,8 +239,15 @@ def main() -> None:
               "(target 1 s)", flush=True)  # fmt: skip
         results["fit_alone"] = {"customers": customers, "groups": groups, "seconds": fit_s}
 
+        results["publish"] = publish(big, base / "bot", args.publish_top)
+
         small = base / f"tx-{args.lifetimes_customers}"
-        small_rows = write_company(small, args.lifetimes_customers, seed=2)
+        if args.reuse and small.exists():
+            import pyarrow.parquet as pq
+
+            small_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in small.glob("*.parquet"))
+        else:
+            small_rows = write_company(small, args.lifetimes_customers, seed=2)
         ours, _, _ = timed_child(
             cvm("value", "score", "--source", str(small), "--horizon", "52",
                 "--discount-rate", "0.002", "--out", str(base / "small.parquet"))
@@ -218,8 +269,10 @@ def main() -> None:
         results["lifetimes"] = {"ours_s": ours, "theirs_s": theirs}
 
         if not args.skip_spark:
-            spark_data = small if args.spark_customers == args.lifetimes_customers else (
-                base / f"tx-{args.spark_customers}"
+            spark_data = (
+                small
+                if args.spark_customers == args.lifetimes_customers
+                else (base / f"tx-{args.spark_customers}")
             )
             if not spark_data.exists():
                 write_company(spark_data, args.spark_customers, seed=3)

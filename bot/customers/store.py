@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select, update
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
+from bot.storage.bulk import insert_rows
 from bot.storage.models import (
     BotUser,
     Customer,
@@ -144,8 +145,7 @@ class CustomerStore:
             for row in scores:
                 row["fit_id"] = fit.id
             session.execute(delete(SCORE))
-            for start in range(0, len(scores), 20_000):
-                session.execute(SCORE.insert(), scores[start : start + 20_000])
+            insert_rows(session.connection(), SCORE, scores)
             session.commit()
             session.refresh(fit)
             return fit
@@ -176,12 +176,12 @@ class CustomerStore:
             new = [{"id": cid, "name": "", "updated_at": now} for cid in ids if cid not in known]
             conn.execute(delete(SCORE))
             conn.execute(delete(PERIOD))
-            for table, rows in ((CUSTOMER, new), (SCORE, scores), (PERIOD, periods)):
+            for start in range(0, len(new), 20_000):
+                conn.execute(CUSTOMER.insert(), new[start : start + 20_000])
+            for table, rows in ((SCORE, scores), (PERIOD, periods)):
                 for row in rows:
-                    if table is not CUSTOMER:
-                        row["fit_id"] = fit.id
-                for start in range(0, len(rows), 20_000):
-                    conn.execute(table.insert(), rows[start : start + 20_000])
+                    row["fit_id"] = fit.id
+                insert_rows(conn, table, rows)
             session.commit()
             session.refresh(fit)
             return fit
