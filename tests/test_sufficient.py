@@ -77,3 +77,39 @@ def test_identical_customers_are_one_group_and_still_count() -> None:
     m = np.full(40, 50.0)
     spend = fit_spend_model(x, m)
     assert spend.customers == 40 and spend.mean_spend == pytest.approx(50.0)
+
+
+def test_the_faster_groupings_are_nps() -> None:
+    """`group_pairs` and `distinct_values` skip sorts; they must give np.unique's and
+    `group`'s answers exactly, whole numbers or not."""
+    from value_engine.sufficient import distinct_values, group_pairs
+
+    x, _, big_t, _ = _summary(300_000)
+    weights = np.random.default_rng(4).integers(1, 5, x.size).astype(float)
+    fast, slow = group_pairs(x, big_t, weights), group(x, big_t, weights=weights)
+    assert fast.size == slow.size < x.size / 5
+    for a, b in zip(fast.columns, slow.columns, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(fast.count, slow.count)
+    for values in (x, x + 0.5, np.array([3.0, 0.0, 3.0, 1e8]), np.array([-1.0, 2.0, -1.0])):
+        found, index = distinct_values(values)
+        reference, inverse = np.unique(values, return_inverse=True)
+        assert np.array_equal(found, reference) and np.array_equal(index, inverse.ravel())
+
+
+def test_block_sums_are_the_same_on_every_run() -> None:
+    """The likelihood is summed over blocks on all cores: equal to the whole-array sum to
+    rounding, and bit for bit the same every time (a fit must be deterministic)."""
+    from value_engine.blocks import BLOCK, block_sums
+
+    values = np.random.default_rng(5).random(BLOCK * 7 + 123)
+
+    def part(rows: slice) -> np.ndarray:
+        return np.array([values[rows].sum(), np.log1p(values[rows]).sum()])
+
+    first = block_sums(part, values.size)
+    assert first == pytest.approx([values.sum(), np.log1p(values).sum()], rel=1e-12)
+    assert all(np.array_equal(block_sums(part, values.size), first) for _ in range(20))
+    x, t_x, big_t, _ = _summary(400_000)
+    one, two = fit_bgnbd(x, t_x, big_t), fit_bgnbd(x, t_x, big_t)
+    assert (one.r, one.alpha, one.a, one.b) == (two.r, two.alpha, two.a, two.b)

@@ -15,8 +15,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
 from value_engine import dropout_limits
+from value_engine.blocks import block_sums
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -64,8 +66,7 @@ class _Likelihood:
         self.age0, inverse0 = np.unique(age[zero], return_inverse=True)
         self.w0 = np.bincount(inverse0.ravel(), weights=weights[zero], minlength=self.age0.size)
         repeat = ~zero
-        self.x_values, index = np.unique(frequency[repeat], return_inverse=True)
-        self.x_index = index.ravel()
+        self.x_values, self.x_index = distinct_values(frequency[repeat])
         self.w1 = weights[repeat]
         self.count_x = np.bincount(self.x_index, weights=self.w1, minlength=self.x_values.size)
         self.x1 = frequency[repeat]
@@ -96,36 +97,54 @@ class _Likelihood:
             head_x = special.gammaln(r + xs) - special.gammaln(r) + r * log_alpha
             alive_x = special.betaln(a, b + xs) - beta_ab
             dead_x = special.betaln(a + 1, b + xs - 1) - beta_ab
-            if self.age_index is None:
-                la = np.log(alpha + self.age1)
-                inv_age = 1.0 / (alpha + self.age1)
-            else:
-                la = np.log(alpha + self.ages)[self.age_index]
-                inv_age = (1.0 / (alpha + self.ages))[self.age_index]
-            if self.rec_index is None:
-                lr = np.log(alpha + self.recency1)
-                inv_rec = 1.0 / (alpha + self.recency1)
-            else:
-                lr = np.log(alpha + self.recencies)[self.rec_index]
-                inv_rec = (1.0 / (alpha + self.recencies))[self.rec_index]
-            rx = r + self.x1
-            log_alive = alive_x[idx] - rx * la
-            gap = (dead_x - alive_x)[idx] - rx * (lr - la)  # log(dead branch / alive branch)
-            # softplus(gap) and its derivative expit(gap) from one exponential, overflow-free.
-            small = np.exp(-np.abs(gap))
-            inv = 1.0 / (1.0 + small)
-            softplus = np.maximum(gap, 0.0) + np.log1p(small)
-            w_dead = np.where(gap >= 0, inv, small * inv)
-            value += float(cx @ head_x) + float(w1 @ (log_alive + softplus))
-            dead_x_weight = np.bincount(idx, weights=w1 * w_dead, minlength=xs.size)
+            gap_x = dead_x - alive_x
+            # Per distinct day count, when logs are kept by the day: gathered, not recomputed.
+            log_ages = None if self.age_index is None else np.log(alpha + self.ages)
+            inv_ages = None if self.age_index is None else 1.0 / (alpha + self.ages)
+            log_recs = None if self.rec_index is None else np.log(alpha + self.recencies)
+            inv_recs = None if self.rec_index is None else 1.0 / (alpha + self.recencies)
+
+            def block(rows: slice) -> FloatArray:
+                """(value, d_r, d_alpha, then the dead-branch weight per distinct x)."""
+                if self.age_index is None:
+                    la = np.log(alpha + self.age1[rows])
+                    inv_age = 1.0 / (alpha + self.age1[rows])
+                else:
+                    at = self.age_index[rows]
+                    la, inv_age = log_ages[at], inv_ages[at]  # type: ignore[index]
+                if self.rec_index is None:
+                    lr = np.log(alpha + self.recency1[rows])
+                    inv_rec = 1.0 / (alpha + self.recency1[rows])
+                else:
+                    at = self.rec_index[rows]
+                    lr, inv_rec = log_recs[at], inv_recs[at]  # type: ignore[index]
+                ix, w = idx[rows], w1[rows]
+                rx = r + self.x1[rows]
+                log_alive = alive_x[ix] - rx * la
+                gap = gap_x[ix] - rx * (lr - la)  # log(dead branch / alive branch)
+                # softplus(gap) and its derivative expit(gap) from one exponential.
+                small = np.exp(-np.abs(gap))
+                inv = 1.0 / (1.0 + small)
+                softplus = np.maximum(gap, 0.0) + np.log1p(small)
+                w_dead = np.where(gap >= 0, inv, small * inv)
+                out = np.empty(3 + xs.size)
+                out[0] = w @ (log_alive + softplus)
+                out[1] = w @ (la + w_dead * (lr - la))
+                out[2] = w @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age)))
+                out[3:] = np.bincount(ix, weights=w * w_dead, minlength=xs.size)
+                return out
+
+            sums = block_sums(block, self.x1.size)
+            dead_x_weight = sums[3:]
+            value += float(cx @ head_x) + float(sums[0])
 
             psi_rx = special.digamma(r + xs)
             psi_abx = special.digamma(a + b + xs)
             psi_bx = special.digamma(b + xs)
             psi_bx1 = special.digamma(b + xs - 1)
             d_r += float(cx @ (psi_rx - special.digamma(r) + log_alpha))
-            d_r -= float(w1 @ (la + w_dead * (lr - la)))
-            d_alpha += float(w1 @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age))))
+            d_r -= float(sums[1])
+            d_alpha += float(sums[2])
             d_a += float(cx @ (special.digamma(a + b) - psi_abx))
             d_a += float(dead_x_weight.sum()) * float(special.digamma(a + 1) - special.digamma(a))
             d_b += float(cx @ (psi_bx - psi_abx - special.digamma(b) + special.digamma(a + b)))

@@ -11,8 +11,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from value_engine.blocks import block_sums
 from value_engine.models import GammaGammaParams, SpendModel
 from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
 
@@ -50,13 +52,13 @@ def fit_gamma_gamma(
     m = np.asarray(monetary, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
     keep = (x > 0) & (m > 0)
-    x, m, w = x[keep], m[keep], w[keep]
+    if not keep.all():  # an engine's groups are all repeat buyers: no copies then
+        x, m, w = x[keep], m[keep], w[keep]
     if float(w.sum()) < 3:  # rows may be groups of customers (value_engine.sufficient)
         raise ValueError("Gamma-Gamma needs at least 3 repeat customers with positive spend")
     # Terms in x alone are computed per distinct x; the ones in m fold into constants,
     # leaving one logarithm and one division per customer and evaluation.
-    xs, index = np.unique(x, return_inverse=True)
-    index = index.ravel()
+    xs, index = distinct_values(x)
     count_x = np.bincount(index, weights=w, minlength=xs.size)
     total = float(w.sum())
     spend = m * x
@@ -68,10 +70,18 @@ def fit_gamma_gamma(
 
     def value_and_grad(log_params: FloatArray) -> tuple[float, FloatArray]:
         p, q, v = (float(val) for val in np.exp(log_params))
-        log_vs = np.log(v + spend)
-        inv_vs = 1.0 / (v + spend)
-        sum_wx_log = float(wx @ log_vs)
-        sum_w_log = float(w @ log_vs)
+
+        def block(rows: slice) -> FloatArray:
+            shifted = v + spend[rows]
+            log_vs, inv_vs = np.log(shifted), 1.0 / shifted
+            weight, weight_x = w[rows], wx[rows]
+            return np.array(
+                [weight_x @ log_vs, weight @ log_vs, weight_x @ inv_vs, weight @ inv_vs]
+            )
+
+        sum_wx_log, sum_w_log, sum_wx_inv, sum_w_inv = (
+            float(t) for t in block_sums(block, spend.size)
+        )
         pxs = p * xs
         ll = (
             float(count_x @ (special.gammaln(pxs + q) - special.gammaln(pxs)))
@@ -88,7 +98,7 @@ def fit_gamma_gamma(
         d_p -= sum_wx_log
         d_q = float(count_x @ psi_pxq) - total * float(special.digamma(q)) + total * np.log(v)
         d_q -= sum_w_log
-        d_v = q * total / v - p * float(wx @ inv_vs) - q * float(w @ inv_vs)
+        d_v = q * total / v - p * sum_wx_inv - q * sum_w_inv
         grad = np.array([d_p * p, d_q * q, d_v * v])
         return -ll / total, -grad / total
 
@@ -106,7 +116,7 @@ def fit_gamma_gamma(
         p=p,
         q=q,
         v=v,
-        loglik=float(w @ _log_likelihood(p, q, v, x, m)),
+        loglik=-float(result.fun) * total,  # the objective keeps every constant
         customers=round(total),
         converged=bool(result.success),
         at_bound=at_bound(("p", "q"), result.x[:2])

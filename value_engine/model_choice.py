@@ -30,7 +30,7 @@ from value_engine.models import (
     SpendModel,
 )
 from value_engine.search_box import LOG_BOUND
-from value_engine.sufficient import group
+from value_engine.sufficient import group, group_pairs
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
 # by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
@@ -46,16 +46,24 @@ def fit_purchase_model(
     recency: ArrayLike,
     age: ArrayLike,
     weights: ArrayLike | None = None,
+    distinct: bool = False,
 ) -> BgNbdParams:
     """BG/NBD; NBD when the data give no evidence that anyone dropped out; one dropout
     probability for all when BG/NBD's spread of dropout collapses (see `dropout_limits`).
 
-    Every model is fitted on the distinct (x, t_x, T) with their counts (`sufficient`)."""
-    groups = group(frequency, recency, age, weights=weights)
-    frequency, recency, age = groups.columns
-    weights = groups.count
+    Every model is fitted on the distinct (x, t_x, T) with their counts (`sufficient`);
+    `distinct`: the rows already are (an engine's GROUP BY), so they are not sorted again."""
+    if distinct:
+        frequency, recency, age = (
+            np.asarray(a, dtype=np.float64) for a in (frequency, recency, age)
+        )
+        weights = np.ones_like(frequency) if weights is None else np.asarray(weights, np.float64)
+    else:
+        groups = group(frequency, recency, age, weights=weights)
+        frequency, recency, age = groups.columns
+        weights = groups.count
     bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
-    by_age = group(frequency, age, weights=weights)  # NBD needs no recency: fewer groups
+    by_age = group_pairs(frequency, age, weights)  # NBD needs no recency: fewer groups
     nbd_x, nbd_age = by_age.columns
     nbd = _rates_alike(fit_nbd(nbd_x, nbd_age, by_age.count))
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
@@ -84,11 +92,13 @@ def fit_spend_model(
     monetary: ArrayLike,
     weights: ArrayLike | None = None,
     fallback_mean: float = 0.0,
+    distinct: bool = False,
 ) -> GammaGammaParams:
     """Gamma-Gamma on repeat buyers, or the average spend per repeat purchase.
 
     `fallback_mean` is the average spend to use when nobody bought twice (the
-    summary's monetary value counts repeat purchases only).
+    summary's monetary value counts repeat purchases only); `distinct`: the (x, m) rows
+    are already distinct (an engine's GROUP BY).
     """
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary, dtype=np.float64)
@@ -96,9 +106,12 @@ def fit_spend_model(
     if not np.isfinite(m).all() or np.any(m < 0):
         raise ValueError("monetary values must be finite numbers >= 0")
     repeat = (x > 0) & (m > 0)
-    purchases = float((w * x)[repeat].sum())
-    mean = float((w * x * m)[repeat].sum()) / purchases if purchases else fallback_mean
-    buyers = round(float(w[repeat].sum()))
+    if not repeat.all():
+        x, m, w = x[repeat], m[repeat], w[repeat]
+    wx = w * x
+    purchases = float(wx.sum())
+    mean = float(wx @ m) / purchases if purchases else fallback_mean
+    buyers = round(float(w.sum()))
 
     def average(why: FitNote) -> GammaGammaParams:
         return GammaGammaParams(
@@ -113,9 +126,12 @@ def fit_spend_model(
 
     if buyers < MIN_REPEAT_BUYERS:
         return average(FitNote.FEW_REPEAT_BUYERS)
-    groups = group(x[repeat], m[repeat], weights=w[repeat])  # the distinct (x, m) once each
-    grouped_x, grouped_m = groups.columns
-    fitted = fit_gamma_gamma(grouped_x, grouped_m, groups.count)
+    if distinct:
+        fitted = fit_gamma_gamma(x, m, w)
+    else:
+        groups = group(x, m, weights=w)  # the distinct (x, m) once each
+        grouped_x, grouped_m = groups.columns
+        fitted = fit_gamma_gamma(grouped_x, grouped_m, groups.count)
     if "q" in fitted.at_bound and fitted.q > 1:
         # q → ∞ with v/q fixed: every customer's spend level is the same, and
         # Gamma-Gamma's expected spend tends to the population average.

@@ -49,3 +49,40 @@ def group(*columns: ArrayLike, weights: ArrayLike | None = None) -> Groups:
     starts = np.flatnonzero(change)
     counts = np.add.reduceat(w[order], starts)
     return Groups(tuple(col[starts] for col in sorted_cols), counts)
+
+
+def group_pairs(whole: ArrayLike, other: ArrayLike, weights: ArrayLike) -> Groups:
+    """`group` for two columns of which the first holds whole numbers >= 0 (purchase
+    counts, checked by the fit before): a sort of the second column and one of an integer
+    key take half the time of lexsort's. Same groups, same order."""
+    x = np.asarray(whole, dtype=np.float64).ravel()
+    values, codes = np.unique(np.asarray(other, dtype=np.float64).ravel(), return_inverse=True)
+    if x.size == 0 or np.isnan(values).any():
+        return group(x, other, weights=weights)
+    key = x.astype(np.int64) * np.int64(values.size) + codes.ravel()
+    keys, inverse = np.unique(key, return_inverse=True)
+    count = np.bincount(inverse.ravel(), weights=np.asarray(weights, dtype=np.float64).ravel())
+    return Groups(
+        ((keys // values.size).astype(np.float64), values[keys % values.size]),
+        count.astype(np.float64),
+    )
+
+
+def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np.intp]]:
+    """np.unique(values, return_inverse=True); purchase counts (whole numbers below ten
+    million) are counted instead of sorted, twenty times faster on millions of rows."""
+    if (
+        values.size
+        and values.min() >= 0
+        and values.max() < 1e7
+        and np.all(values == np.floor(values))
+    ):
+        whole = values.astype(np.intp)
+        seen = np.bincount(whole)
+        present = np.flatnonzero(seen)
+        position = np.zeros(seen.size, dtype=np.intp)
+        position[present] = np.arange(present.size)
+        return present.astype(np.float64), position[whole]
+    found, index = np.unique(values, return_inverse=True)
+    return np.asarray(found, dtype=np.float64), np.asarray(index, dtype=np.intp).ravel()
+

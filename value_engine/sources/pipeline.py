@@ -41,9 +41,9 @@ def fit_groups(
     x, t_x, big_t, count = (np.asarray(a, dtype=np.float64) for a in purchase)
     if count.size == 0:
         raise ModelError("no customer with a purchase to fit the models on")
-    bgnbd = fit_purchase_model(x, t_x, big_t, count)
+    bgnbd = fit_purchase_model(x, t_x, big_t, count, distinct=True)
     sx, sm, scount = (np.asarray(a, dtype=np.float64) for a in spend)
-    spend_model = fit_spend_model(sx, sm, scount, fallback_mean=fallback_mean)
+    spend_model = fit_spend_model(sx, sm, scount, fallback_mean=fallback_mean, distinct=True)
     return SourceModels(bgnbd, spend_model, assess(bgnbd, spend_model), round(float(count.sum())))
 
 
