@@ -3,7 +3,8 @@
     python bench/value_engine.py engine   [--customers 1000000]  # fit + score, vs lifetimes
     python bench/value_engine.py import   [--rows 1000000]       # CSV import into SQLite
     python bench/value_engine.py customer [--customers 100000]   # /customer reply build time
-    python bench/value_engine.py                                  # all three
+    python bench/value_engine.py cli      [--customers 1000000]  # whole processes, CSV to CSV
+    python bench/value_engine.py                                  # all four
 
 Each measured part runs in its own process, so peak memory (ru_maxrss) belongs to
 that part alone.
@@ -117,6 +118,63 @@ def run_lifetimes(data: dict[str, np.ndarray]) -> dict[str, object]:
         "checksum": [float(np.sum(purchases)), float(np.mean(alive)), float(np.sum(clv))],
         "peak_mb": peak_mb(),
     }
+
+
+# --- part: cli --------------------------------------------------------------------------------
+LIFETIMES_PROCESS = """
+import sys
+import pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+frame = pd.read_csv(sys.argv[1])
+bgf = BetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
+repeat = frame[frame["frequency"] > 0]
+ggf = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+frame["expected_purchases"] = bgf.conditional_expected_number_of_purchases_up_to_time(
+    52, frame["frequency"], frame["recency"], frame["T"])
+frame["p_alive"] = bgf.conditional_probability_alive(
+    frame["frequency"], frame["recency"], frame["T"])
+frame["expected_spend"] = ggf.conditional_expected_average_profit(
+    frame["frequency"], frame["monetary_value"])
+frame["clv"] = ggf.customer_lifetime_value(
+    bgf, frame["frequency"], frame["recency"], frame["T"], frame["monetary_value"],
+    time=12, discount_rate=0.01, freq="W").values
+frame[["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv"]].to_csv(
+    sys.argv[2], index=False)
+"""
+
+
+def part_cli(customers: int) -> None:
+    """`cvm value score --summary` against lifetimes' whole process on the same CSV:
+    interpreter start, imports, reading, fitting, predicting, writing."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        data = simulated_summary(customers)
+        source = folder / "summary.csv"
+        with source.open("w") as out:
+            out.write("customer_id,frequency,recency,T,monetary_value\n")
+            for i, row in enumerate(zip(data["x"], data["t_x"], data["T"], data["m"], strict=True)):
+                out.write(
+                    f"C{i:07d},{row[0]:.0f},{float(row[1])!r},{float(row[2])!r},{float(row[3])!r}\n"
+                )
+        ours_cmd = [
+            sys.executable, "-m", "bot.cli", "value", "score", "--summary", str(source),
+            "--horizon", "52", "--discount-rate", "0.002", "--out", str(folder / "ours.csv"),
+        ]  # fmt: skip
+        theirs_cmd = [sys.executable, "-c", LIFETIMES_PROCESS, str(source), str(folder / "l.csv")]
+        results = {}
+        for name, cmd in (("ours", ours_cmd), ("lifetimes", theirs_cmd)):
+            runs = []
+            for _ in range(3 if name == "ours" else 1):
+                started = time.perf_counter()
+                done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+                runs.append(time.perf_counter() - started)
+                if done.returncode:
+                    raise SystemExit(f"{name} failed: {done.stderr[-2000:]}")
+            results[name] = runs
+        ours, theirs = statistics.median(results["ours"]), results["lifetimes"][0]
+        print(f"cli, {customers} customers, CSV in and out, whole processes: ours "
+              f"{ours:.2f} s (runs {', '.join(f'{r:.2f}' for r in results['ours'])}), "
+              f"lifetimes {theirs:.2f} s: {theirs / ours:.1f}x")  # fmt: skip
 
 
 def part_engine(args: argparse.Namespace) -> dict[str, object]:
@@ -255,7 +313,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "part", nargs="?", choices=["engine", "import", "customer", "all"], default="all"
+        "part", nargs="?", choices=["engine", "import", "customer", "cli", "all"], default="all"
     )
     parser.add_argument("--customers", type=int)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -277,7 +335,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    parts = ["engine", "import", "customer"] if args.part == "all" else [args.part]
+    parts = ["engine", "import", "customer", "cli"] if args.part == "all" else [args.part]
     if "engine" in parts:
         n = str(args.customers or 1_000_000)
         ours = _child("engine", "--customers", n, "--which", "ours")
@@ -320,6 +378,9 @@ def main() -> None:
               f"max {r['reply_ms_max']:.0f} ms over {r['samples']} replies (excluding Telegram); "
               f"import {r['import_s']:.1f} s, fit+score {r['fit_and_score_s']:.1f} s, "
               f"peak {r['peak_mb']:.0f} MB")  # fmt: skip
+
+    if "cli" in parts:
+        part_cli(args.customers or 1_000_000)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,9 @@ def _mode(settings: Settings) -> Finding:
 def _database(settings: Settings) -> Finding:
     from sqlalchemy import text
 
-    from bot.storage.migrate import SchemaMismatch, check_schema, is_empty
+    from bot.storage.migrate import check_schema, is_empty
     from bot.storage.repository import make_engine
+    from bot.storage.schema_mismatch import SchemaMismatch
 
     engine = make_engine(settings.resolved_database_url, migrate=False)
     try:

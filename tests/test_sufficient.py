@@ -80,17 +80,27 @@ def test_identical_customers_are_one_group_and_still_count() -> None:
 
 
 def test_the_faster_groupings_are_nps() -> None:
-    """`group_pairs` and `distinct_values` skip sorts; they must give np.unique's and
-    `group`'s answers exactly, whole numbers or not."""
-    from value_engine.sufficient import distinct_values, group_pairs
+    """`group` numbers each column's values and sorts one integer key, and
+    `distinct_values` counts whole numbers instead of sorting them: they must give the
+    sorted rows' groups and np.unique's answers exactly, whole numbers or not."""
+    from value_engine.sufficient import distinct_values
 
-    x, _, big_t, _ = _summary(300_000)
+    x, t_x, big_t, m = _summary(300_000)
     weights = np.random.default_rng(4).integers(1, 5, x.size).astype(float)
-    fast, slow = group_pairs(x, big_t, weights), group(x, big_t, weights=weights)
-    assert fast.size == slow.size < x.size / 5
-    for a, b in zip(fast.columns, slow.columns, strict=True):
-        assert np.array_equal(a, b)
-    assert np.array_equal(fast.count, slow.count)
+    for columns in ((x, big_t), (x, t_x, big_t), (x, m), (m, x)):
+        fast = group(*columns, weights=weights)
+        arrays = [np.asarray(c, dtype=np.float64) for c in columns]
+        order = np.lexsort(arrays[::-1])
+        rows = [c[order] for c in arrays]
+        change = np.ones(x.size, dtype=bool)
+        change[1:] = np.any([r[1:] != r[:-1] for r in rows], axis=0)
+        starts = np.flatnonzero(change)
+        assert fast.size == starts.size
+        for got, sorted_column in zip(fast.columns, rows, strict=True):
+            assert np.array_equal(got, sorted_column[starts])
+        assert np.array_equal(fast.count, np.add.reduceat(weights[order], starts))
+    with_nan = group(np.array([1.0, np.nan, 1.0]), np.array([2.0, 2.0, 2.0]))
+    assert with_nan.size == 2 and with_nan.count.tolist() == [2.0, 1.0]
     for values in (x, x + 0.5, np.array([3.0, 0.0, 3.0, 1e8]), np.array([-1.0, 2.0, -1.0])):
         found, index = distinct_values(values)
         reference, inverse = np.unique(values, return_inverse=True)

@@ -30,7 +30,7 @@ from value_engine.models import (
     SpendModel,
 )
 from value_engine.search_box import LOG_BOUND
-from value_engine.sufficient import group, group_pairs
+from value_engine.sufficient import group
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
 # by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
@@ -63,7 +63,7 @@ def fit_purchase_model(
         frequency, recency, age = groups.columns
         weights = groups.count
     bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
-    by_age = group_pairs(frequency, age, weights)  # NBD needs no recency: fewer groups
+    by_age = group(frequency, age, weights=weights)  # NBD needs no recency: fewer groups
     nbd_x, nbd_age = by_age.columns
     nbd = _rates_alike(fit_nbd(nbd_x, nbd_age, by_age.count))
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:

@@ -40,6 +40,9 @@ def group(*columns: ArrayLike, weights: ArrayLike | None = None) -> Groups:
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
     if n == 0:
         return Groups(tuple(a.copy() for a in arrays), w.copy())
+    coded = _by_codes(arrays, w)
+    if coded is not None:
+        return coded
     order = np.lexsort(arrays[::-1])  # the first column is the primary key
     sorted_cols = [a[order] for a in arrays]
     change = np.zeros(n, dtype=bool)
@@ -51,21 +54,32 @@ def group(*columns: ArrayLike, weights: ArrayLike | None = None) -> Groups:
     return Groups(tuple(col[starts] for col in sorted_cols), counts)
 
 
-def group_pairs(whole: ArrayLike, other: ArrayLike, weights: ArrayLike) -> Groups:
-    """`group` for two columns of which the first holds whole numbers >= 0 (purchase
-    counts, checked by the fit before): a sort of the second column and one of an integer
-    key take half the time of lexsort's. Same groups, same order."""
-    x = np.asarray(whole, dtype=np.float64).ravel()
-    values, codes = np.unique(np.asarray(other, dtype=np.float64).ravel(), return_inverse=True)
-    if x.size == 0 or np.isnan(values).any():
-        return group(x, other, weights=weights)
-    key = x.astype(np.int64) * np.int64(values.size) + codes.ravel()
+def _by_codes(arrays: list[FloatArray], weights: FloatArray) -> Groups | None:
+    """`group` through one integer key: each column's distinct values numbered, the numbers
+    combined most significant first (so the order is lexsort's), then one sort of
+    integers; three to five times faster than sorting the rows of floats. None when the
+    key would not fit in 63 bits."""
+    values, codes = [], []
+    span = 1
+    for column in arrays:
+        distinct, index = distinct_values(column)
+        if np.isnan(distinct).any():
+            return None
+        span *= int(distinct.size)
+        if span >= 1 << 62:
+            return None
+        values.append(distinct)
+        codes.append(index.astype(np.int64))
+    key = codes[0]
+    for distinct, index in zip(values[1:], codes[1:], strict=True):
+        key = key * np.int64(distinct.size) + index
     keys, inverse = np.unique(key, return_inverse=True)
-    count = np.bincount(inverse.ravel(), weights=np.asarray(weights, dtype=np.float64).ravel())
-    return Groups(
-        ((keys // values.size).astype(np.float64), values[keys % values.size]),
-        count.astype(np.float64),
-    )
+    count = np.bincount(inverse.ravel(), weights=weights, minlength=keys.size)
+    columns = []
+    for distinct in reversed(values):
+        columns.append(distinct[keys % distinct.size])
+        keys = keys // distinct.size
+    return Groups(tuple(reversed(columns)), count.astype(np.float64))
 
 
 def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np.intp]]:
@@ -85,4 +99,3 @@ def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np
         return present.astype(np.float64), position[whole]
     found, index = np.unique(values, return_inverse=True)
     return np.asarray(found, dtype=np.float64), np.asarray(index, dtype=np.intp).ravel()
-

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log_level, _log_format(args, settings), settings.secrets, screen_level, log_file
     )
     from bot.cli import db, quiz, survey, value
-    from bot.storage.migrate import SchemaMismatch
+    from bot.storage.schema_mismatch import SchemaMismatch
     from value_engine.models import ModelError
 
     handler = {

@@ -347,6 +347,8 @@ def _read_summary_columns(path: Path) -> dict[str, np.ndarray | list[str]] | Non
     import pyarrow.compute as pc
     from pyarrow import csv as pa_csv
 
+    from bot.arrow_columns import all_distinct, floats
+
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             header = [name.strip() for name in next(csv.reader(handle), [])]
@@ -372,9 +374,9 @@ def _read_summary_columns(path: Path) -> dict[str, np.ndarray | list[str]] | Non
     if table.num_rows == 0 or any(table.column(n).null_count for n in table.column_names):
         return None
     ids = pc.utf8_trim_whitespace(table.column("customer_id"))
-    if pc.min(pc.utf8_length(ids)).as_py() == 0 or pc.count_distinct(ids).as_py() != len(ids):
+    if pc.min(pc.utf8_length(ids)).as_py() == 0 or not all_distinct(ids):
         return None
-    cols = {name: table.column(name).to_numpy() for name in types}
+    cols = {name: floats(table.column(name)) for name in types}
     x, t_x, big_t = cols["frequency"], cols["recency"], cols["T"]
     with_m = "monetary_value" in cols
     m = cols["monetary_value"] if with_m else np.zeros_like(x)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
+from bot.arrow_columns import all_distinct
 from bot.customers.csv_import import CONTROL_CHARACTERS, MAX_ID_CHARS
 
 _CONTROL = CONTROL_CHARACTERS.pattern
@@ -170,7 +171,7 @@ def check_columns(
             ref_list[i] = "h:" + hashlib.sha1(key.encode()).hexdigest()
         refs = pa.array(ref_list, pa.string())
         del ref_list
-    if pc.count_distinct(refs).as_py() != n:
+    if not all_distinct(refs):
         return None  # a transaction twice: the row path tells same from conflicting
     days = pa.array(pc.cast(moments, pa.int64()).to_numpy() // US_PER_DAY)
     return CheckedColumns(

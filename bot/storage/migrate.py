@@ -22,6 +22,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+from bot.storage.schema_mismatch import SchemaMismatch
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
 MIGRATION_LOCK = 0x63766D  # "cvm": any constant every process agrees on
@@ -61,10 +63,6 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-class SchemaMismatch(RuntimeError):
-    """The database's schema is not this version's; the message names the command to run."""
 
 
 @dataclass(frozen=True, slots=True)
