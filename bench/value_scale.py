@@ -2,7 +2,8 @@
 note with the core count).
 
     python bench/value_scale.py [--customers 10000000] [--spark-customers 1000000]
-                                [--lifetimes-customers 1000000] [--keep DIR]
+                                [--lifetimes-customers 1000000] [--keep DIR [--reuse]]
+                                [--only duckdb|fit|publish|lifetimes|spark ...]
 
 1. Writes a synthetic company as Parquet: customers drawn from BG/NBD (about ten
    transactions each, so 10,000,000 customers are about 100,000,000 rows), with same-day
@@ -12,9 +13,10 @@ note with the core count).
 3. The fit alone on the summary's groups (what the warehouse's GROUP BY returns).
 4. `cvm value publish --top 100000` into the bot's SQLite: everyone ranked and scored,
    the served rows and quarters written; then what `/customer` costs afterwards.
-5. The same end to end with Spark local[*] on a smaller company (`--spark-customers`).
-6. 1,000,000 customers: our end to end against `lifetimes`, which needs the summary in
+5. 1,000,000 customers: our end to end against `lifetimes`, which needs the summary in
    pandas (taken from DuckDB, not timed against it) and then fits and predicts.
+6. The same end to end with Spark local[*] (`--spark-customers`; 10,000,000 for the
+   100,000,000 rows of step 1, kept with --keep and --reuse).
 
 Targets: DuckDB end to end on 100M rows under 3 minutes and 4 GB; the fit alone on
 10,000,000 customers under 1 s.
@@ -36,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+PARTS = ("duckdb", "fit", "publish", "lifetimes", "spark")
 TRUTH = {"r": 1.5, "alpha": 9.0, "a": 0.5, "b": 6.0}  # weekly; about 9.5 purchases each
 CHUNK = 1_000_000  # customers per Parquet file
 AS_OF = np.datetime64("2026-09-30", "D")
@@ -210,8 +213,12 @@ def main() -> None:
     parser.add_argument("--publish-top", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the generated data here")
     parser.add_argument("--reuse", action="store_true", help="use the data kept by --keep")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="run only these parts (repeatable)"
+    )
     parser.add_argument("--skip-spark", action="store_true")
     args = parser.parse_args()
+    wanted = set(args.only or PARTS) - ({"spark"} if args.skip_spark else set())
     print(f"cores: {len(os.sched_getaffinity(0))}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
@@ -219,73 +226,78 @@ def main() -> None:
 
         big = base / f"tx-{args.customers}"
         started = time.perf_counter()
-        if args.reuse and big.exists():
-            import pyarrow.parquet as pq
-
-            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in big.glob("*.parquet"))
-        else:
-            rows = write_company(big, args.customers)
+        rows = _company(big, args.customers, 1, args.reuse)
         print(f"wrote {rows:,} rows for {args.customers:,} customers in "
               f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
-        seconds, peak, out = timed_child(
-            cvm("value", "score", "--source", str(big), "--horizon", "52",
-                "--discount-rate", "0.002", "--out", str(base / "scores.parquet"))
-        )  # fmt: skip
-        print(f"DuckDB end to end, {rows:,} rows: {seconds:.1f} s, peak {peak:.0f} MB "
-              f"(targets 180 s, 4096 MB)\n  {out.strip().splitlines()[0]}", flush=True)  # fmt: skip
-        results["duckdb"] = {"rows": rows, "seconds": seconds, "peak_mb": peak}
-        fit_s, customers, groups = fit_alone(big)
-        print(f"fit alone on {customers:,} customers ({groups:,} groups): {fit_s:.2f} s "
-              "(target 1 s)", flush=True)  # fmt: skip
-        results["fit_alone"] = {"customers": customers, "groups": groups, "seconds": fit_s}
-
-        results["publish"] = publish(big, base / "bot", args.publish_top)
-
-        small = base / f"tx-{args.lifetimes_customers}"
-        if args.reuse and small.exists():
-            import pyarrow.parquet as pq
-
-            small_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in small.glob("*.parquet"))
-        else:
-            small_rows = write_company(small, args.lifetimes_customers, seed=2)
-        ours, _, _ = timed_child(
-            cvm("value", "score", "--source", str(small), "--horizon", "52",
-                "--discount-rate", "0.002", "--out", str(base / "small.parquet"))
-        )  # fmt: skip
-        from value_engine.sources.files import DuckSource
-
-        summary = base / "summary.parquet"
-        with DuckSource(small, 1.0) as source:
-            source.con.execute(
-                f"COPY (SELECT * FROM summary WHERE purchases > 0) TO '{summary}' (FORMAT parquet)"
-            )
-        theirs, _, out = timed_child(
-            [sys.executable, "-c", LIFETIMES, str(summary), str(base / "lifetimes.parquet")]
-        )
-        model_s = float(out.strip())
-        print(f"{args.lifetimes_customers:,} customers ({small_rows:,} rows): ours end to end "
-              f"{ours:.1f} s; lifetimes fit and predict on a ready summary {theirs:.1f} s "
-              f"(its model time {model_s:.1f} s): {theirs / ours:.1f}x", flush=True)  # fmt: skip
-        results["lifetimes"] = {"ours_s": ours, "theirs_s": theirs}
-
-        if not args.skip_spark:
-            spark_data = (
-                small
-                if args.spark_customers == args.lifetimes_customers
-                else (base / f"tx-{args.spark_customers}")
-            )
-            if not spark_data.exists():
-                write_company(spark_data, args.spark_customers, seed=3)
-            seconds, peak, _ = timed_child(
-                cvm("value", "score", "--source", str(spark_data), "--engine", "spark",
-                    "--horizon", "52", "--discount-rate", "0.002",
-                    "--out", str(base / "spark-scores")),
-                env={"SPARK_MASTER": "local[*]"},
+        if "duckdb" in wanted:
+            seconds, peak, out = timed_child(
+                cvm("value", "score", "--source", str(big), "--horizon", "52",
+                    "--discount-rate", "0.002", "--out", str(base / "scores.parquet"))
             )  # fmt: skip
-            print(f"Spark local end to end, {args.spark_customers:,} customers: {seconds:.1f} s, "
-                  f"largest process {peak:.0f} MB", flush=True)  # fmt: skip
-            results["spark"] = {"customers": args.spark_customers, "seconds": seconds}
+            first_line = out.strip().splitlines()[0]
+            print(f"DuckDB end to end, {rows:,} rows: {seconds:.1f} s, peak {peak:.0f} MB "
+                  f"(targets 180 s, 4096 MB)\n  {first_line}", flush=True)  # fmt: skip
+            results["duckdb"] = {"rows": rows, "seconds": seconds, "peak_mb": peak}
+        if "fit" in wanted:
+            fit_s, customers, groups = fit_alone(big)
+            print(f"fit alone on {customers:,} customers ({groups:,} groups): {fit_s:.2f} s "
+                  "(target 1 s)", flush=True)  # fmt: skip
+            results["fit_alone"] = {"customers": customers, "groups": groups, "seconds": fit_s}
+        if "publish" in wanted:
+            results["publish"] = publish(big, base / "bot", args.publish_top)
+        if "lifetimes" in wanted:
+            results["lifetimes"] = against_lifetimes(base, args.lifetimes_customers, args.reuse)
+        if "spark" in wanted:
+            results["spark"] = spark_end_to_end(base, args.spark_customers)
         print(json.dumps(results))
+
+
+def _company(folder: Path, customers: int, seed: int, reuse: bool) -> int:
+    """The company's rows, written now or (with --reuse) counted from a kept copy."""
+    if reuse and folder.exists():
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in folder.glob("*.parquet"))
+    return write_company(folder, customers, seed=seed)
+
+
+def against_lifetimes(base: Path, customers: int, reuse: bool) -> dict[str, float]:
+    """Ours from raw rows to written scores, against lifetimes on a ready summary."""
+    from value_engine.sources.files import DuckSource
+
+    small = base / f"tx-{customers}"
+    small_rows = _company(small, customers, 2, reuse)
+    ours, _, _ = timed_child(
+        cvm("value", "score", "--source", str(small), "--horizon", "52",
+            "--discount-rate", "0.002", "--out", str(base / "small.parquet"))
+    )  # fmt: skip
+    summary = base / "summary.parquet"
+    with DuckSource(small, 1.0) as source:
+        source.con.execute(
+            f"COPY (SELECT * FROM summary WHERE purchases > 0) TO '{summary}' (FORMAT parquet)"
+        )
+    theirs, _, out = timed_child(
+        [sys.executable, "-c", LIFETIMES, str(summary), str(base / "lifetimes.parquet")]
+    )
+    model_s = float(out.strip())
+    print(f"{customers:,} customers ({small_rows:,} rows): ours end to end "
+          f"{ours:.1f} s; lifetimes fit and predict on a ready summary {theirs:.1f} s "
+          f"(its model time {model_s:.1f} s): {theirs / ours:.1f}x", flush=True)  # fmt: skip
+    return {"ours_s": ours, "theirs_s": theirs}
+
+
+def spark_end_to_end(base: Path, customers: int) -> dict[str, float]:
+    """`cvm value score --source --engine spark` on local[*], JVM included in the memory."""
+    data = base / f"tx-{customers}"
+    rows = _company(data, customers, 3, reuse=True)
+    seconds, peak, _ = timed_child(
+        cvm("value", "score", "--source", str(data), "--engine", "spark",
+            "--horizon", "52", "--discount-rate", "0.002", "--out", str(base / "spark-scores")),
+        env={"SPARK_MASTER": "local[*]"},
+    )  # fmt: skip
+    print(f"Spark local end to end, {customers:,} customers ({rows:,} rows): {seconds:.1f} s, "
+          f"largest process tree {peak:.0f} MB", flush=True)  # fmt: skip
+    return {"customers": customers, "rows": rows, "seconds": seconds, "peak_mb": peak}
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def test_shipped_corpus_examples_from_the_issue(knowledge: KnowledgeService) -> 
         assert not knowledge.ask_sync(off_topic).answered, off_topic
 
 
-def test_cli_ask_file_keeps_one_conversation(tmp_path: Path) -> None:
+def test_cli_ask_file_keeps_one_conversation(tmp_path: Path, index_dir: Path) -> None:
     """`cvm ask --file`: a follow-up line leans on the line before; the JSON contract holds."""
     import json
     import os
@@ -168,7 +168,7 @@ def test_cli_ask_file_keeps_one_conversation(tmp_path: Path) -> None:
 
     questions = tmp_path / "q.txt"
     questions.write_text("CRM分為哪三個部分?\n那第三個呢?\n明天會下雨嗎?\n", encoding="utf-8")
-    env = {**os.environ, "CVM_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "INDEX_DIR": str(index_dir)}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "ask", "--json", "--file", str(questions)],
         capture_output=True, text=True, env=env, timeout=300, check=True,

@@ -132,6 +132,39 @@ def test_duckdb_over_csv_and_parquet_equals_the_numpy_summary(
     # on the 21st and C-1001's purchases would differ from the reference above.
 
 
+def test_a_source_fit_runs_the_holdout_test_the_bots_own_fit_runs(
+    database: tuple[Engine, list[str], CustomerSummary, int], company_csv: bytes, tmp_path: Path
+) -> None:
+    """`cvm value fit --source` tests its own method on the last quarter, as the bot's fits
+    do: the engine's grouped holdout equals `holdout.backtest` on the imported rows."""
+    from value_engine.holdout import backtest
+    from value_engine.sources.files import DuckSource
+
+    engine, _, _, as_of = database
+    loaded = CustomerStore(engine, default_margin=MARGIN).load()
+    reference = backtest(loaded.log, len(loaded.customer_ids), as_of, 7.0)
+    assert reference is not None
+    plain = tmp_path / "tx.csv"
+    plain.write_bytes(company_csv)
+    with DuckSource(plain, MARGIN) as source:
+        models = source.fit()
+        assert source.fit(backtest=False).holdout is None
+    got = models.holdout
+    assert got is not None
+    assert (got.days, got.customers, got.actual) == (
+        reference.days, reference.customers, reference.actual,
+    )  # fmt: skip
+    assert got.predicted == pytest.approx(reference.predicted, rel=1e-6)
+    assert got.mean_absolute_error == pytest.approx(reference.mean_absolute_error, rel=1e-6)
+    assert [row[:2] for row in got.by_frequency] == [row[:2] for row in reference.by_frequency]
+    for ours, theirs in zip(got.by_frequency, reference.by_frequency, strict=True):
+        assert ours[2:] == pytest.approx(theirs[2:], rel=1e-6)
+    assert models.quality.holdout_days == reference.days
+
+    fit = _cvm(tmp_path, "value", "fit", "--source", str(plain))
+    assert fit.returncode == 0 and "x= 0:" in fit.stdout and "predicted" in fit.stdout
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [

@@ -61,6 +61,9 @@ def test_spark_fits_as_duckdb_and_its_executors_score_as_local(
                 getattr(local_models.bgnbd, name), rel=1e-6
             )
         assert models.spend.q == pytest.approx(local_models.spend.q, rel=1e-6)
+        assert models.holdout is not None and local_models.holdout is not None
+        assert models.holdout.actual == local_models.holdout.actual > 0
+        assert models.holdout.predicted == pytest.approx(local_models.holdout.predicted, rel=1e-6)
         buyers = source.summary.where("purchases > 0").toPandas().set_index("customer_id")
         out = tmp_path / "scores"
         written = source.write_scores(models, 52, 0.002, out)

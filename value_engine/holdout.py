@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from value_engine.bgnbd import expected_purchases
 from value_engine.model_choice import fit_purchase_model
 from value_engine.models import BgNbdParams
 from value_engine.summary import CustomerSummary, TransactionLog, summarize
+
+FloatArray = NDArray[np.float64]
 
 BUCKETS = 7  # 0, 1, ..., 6 and "7+" repeat purchases in the calibration period
 
@@ -67,22 +70,48 @@ def holdout_check(
     occasions = np.unique(log.customer[after] * np.int64(1_000_000) + log.day[after])
     actual = np.bincount(occasions // 1_000_000, minlength=known.size)[known].astype(np.float64)
     x, t_x, big_t = summary.frequency[known], summary.recency[known], summary.age[known]
-    predicted = expected_purchases(params, days / unit_days, x, t_x, big_t)
+    return grouped_check(params, days, unit_days, x, t_x, big_t, actual, np.ones(x.size))
+
+
+def grouped_check(
+    params: BgNbdParams,
+    days: int,
+    unit_days: float,
+    frequency: FloatArray,
+    recency: FloatArray,
+    age: FloatArray,
+    actual: FloatArray,
+    customers: FloatArray,
+) -> HoldoutCheck:
+    """The check from rows of customers who share the calibration summary (x, t_x, T)
+    and the number of holdout purchases, `customers` of each: what an engine's GROUP BY
+    returns (`sources.summary_sql.HOLDOUT_GROUPS_SQL`); one row per customer in process."""
+    x = np.asarray(frequency, dtype=np.float64)
+    count = np.asarray(customers, dtype=np.float64)
+    bought = np.asarray(actual, dtype=np.float64)
+    predicted = expected_purchases(params, days / unit_days, x, recency, age)
     bucket = np.minimum(x, BUCKETS).astype(np.int64)
     rows = []
     for k in range(BUCKETS + 1):
         mask = bucket == k
         if mask.any():
             label = f"{k}+" if k == BUCKETS else str(k)
+            n = float(count[mask].sum())
             rows.append(
-                (label, int(mask.sum()), float(predicted[mask].mean()), float(actual[mask].mean()))
+                (
+                    label,
+                    round(n),
+                    float(count[mask] @ predicted[mask]) / n,
+                    float(count[mask] @ bought[mask]) / n,
+                )
             )
+    total = float(count.sum())
     return HoldoutCheck(
         days=days,
-        customers=int(known.sum()),
-        predicted=float(predicted.sum()),
-        actual=int(actual.sum()),
-        mean_absolute_error=float(np.abs(predicted - actual).mean()),
+        customers=round(total),
+        predicted=float(count @ predicted),
+        actual=round(float(count @ bought)),
+        mean_absolute_error=float(count @ np.abs(predicted - bought)) / total,
         by_frequency=rows,
     )
 

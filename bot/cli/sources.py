@@ -42,7 +42,7 @@ def _open(args: argparse.Namespace, settings: Settings) -> Any:
 
 def run_source(args: argparse.Namespace, settings: Settings) -> int:
     """`cvm value fit --source` and `cvm value score --source`."""
-    from bot.cli.value import fit_text, quality_lines
+    from bot.cli.value import fit_text, holdout_lines, quality_lines
     from value_engine.blas import one_blas_thread
     from value_engine.models import ModelError
     from value_engine.scoring import check_horizon
@@ -92,6 +92,8 @@ def run_source(args: argparse.Namespace, settings: Settings) -> int:
         f"{models.customers} customers with a purchase, {source.transactions} transactions, "
         f"as of {np.datetime64(source.as_of_day, 'D')}, time unit 7 days"
     )
+    for line in holdout_lines(models.holdout):
+        print(line)
     return 0
 
 
@@ -149,7 +151,7 @@ def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> i
             step(3, 4)
             info = service.publish(
                 served, models, periods, label, source.transactions, source.profit_assumed,
-                time.perf_counter() - started,
+                time.perf_counter() - started, fitted.holdout,
             )  # fmt: skip
             step(4, 4)
     except (SourceError, ValueError, ArithmeticError, ModelError) as exc:

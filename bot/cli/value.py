@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.csv_out import write_columns
 from bot.progress import progress
 from value_engine.blas import one_blas_thread
+from value_engine.holdout import HoldoutCheck
 from value_engine.models import (
     BgNbdParams,
     FitQuality,
@@ -285,13 +286,8 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
             f"{info.customers} customers, {info.transactions} transactions, as of "
             f"{info.models.as_of}, time unit {info.models.unit_days:g} days, {info.seconds:.1f} s"
         )
-        if info.holdout is not None:
-            h = info.holdout
-            for bucket, customers, predicted, actual in h.by_frequency:
-                print(
-                    f"  x={bucket:>2}: {customers:6d} customers, "
-                    f"predicted {predicted:.3f}, actual {actual:.3f}"
-                )
+        for line in holdout_lines(info.holdout):
+            print(line)
     return 0
 
 
@@ -309,6 +305,16 @@ def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) 
     elif gg is not None:
         lines.append(f"Gamma-Gamma p={gg.p:.4g} q={gg.q:.4g} v={gg.v:.4g}")
     return "\n".join(lines + quality_lines(bg, gg, quality))
+
+
+def holdout_lines(check: HoldoutCheck | None) -> list[str]:
+    """The fit's holdout test by purchases in the calibration period (mean per customer)."""
+    if check is None:
+        return []
+    return [
+        f"  x={bucket:>2}: {customers:6d} customers, predicted {predicted:.3f}, actual {actual:.3f}"
+        for bucket, customers, predicted, actual in check.by_frequency
+    ]
 
 
 def quality_lines(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> list[str]:

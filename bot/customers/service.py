@@ -224,6 +224,7 @@ class ValueService:
         transactions: int,
         margin_assumed: bool,
         seconds: float,
+        holdout: HoldoutCheck | None = None,
     ) -> FitInfo:
         """Serve scores computed where the data lives (`cvm value publish`): the served
         customers' rows and quarters replace the bot's table; the segments are everyone's."""
@@ -248,7 +249,7 @@ class ValueService:
         ]
         with self._lock:
             saved = self.store.publish(fit, rows, quarters)
-            self._cached = self._info(saved, refitted=True)
+            self._cached = replace(self._info(saved, refitted=True), holdout=holdout)
         log.info(
             "published %d served customers' scores from %s (%d customers scored)",
             len(rows), source, served.customers,

@@ -21,7 +21,7 @@ import numpy as np
 
 from value_engine.models import RfmSegment
 from value_engine.periods import last_quarters
-from value_engine.sources.pipeline import SourceModels, fit_groups, score_batch
+from value_engine.sources.pipeline import SourceModels, backtest_where, fit_groups, score_batch
 from value_engine.sources.served import ServedScores, ServingPass, serve
 from value_engine.sources.served_sql import history_sql, ranked_sql, selection_sql
 from value_engine.sources.summary_sql import (
@@ -175,17 +175,23 @@ class DuckSource:
         memory_limit: str | None = None,
     ) -> None:
         self.path = path
+        self.unit_days = unit_days
         self._spill = tempfile.TemporaryDirectory(prefix="cvm-duckdb-")
         try:
             self.con = open_source(path, default_margin, threads)
             self.con.execute(f"SET temp_directory = {_quote(self._spill.name)}")
             if memory_limit:
                 self.con.execute(f"SET memory_limit = {_quote(memory_limit)}")
-            stats = _one(self.con, "SELECT MAX(day), COUNT(*), BOOL_OR(assumed) FROM tx")
+            stats = _one(
+                self.con,
+                "SELECT MAX(day), COUNT(*), BOOL_OR(assumed), "
+                "MIN(CASE WHEN amount > 0 THEN day END) FROM tx",
+            )
             if stats[1] == 0:
                 raise SourceError(f"{path}: no transactions")
             self.as_of_day, self.transactions = int(stats[0]), int(stats[1])
             self.profit_assumed = bool(stats[2])
+            self.first_purchase_day = None if stats[3] is None else int(stats[3])
             self.con.execute(
                 f"CREATE TEMP TABLE summary AS {summary_sql(self.as_of_day, 'tx', unit_days)}"
             )
@@ -208,8 +214,19 @@ class DuckSource:
             con.close()
         self._spill.cleanup()
 
-    def fit(self) -> SourceModels:
+    def fit(self, backtest: bool = True) -> SourceModels:
+        """The models on the summary's groups, with the holdout test of the same method
+        (`pipeline.backtest_where`) in their quality unless `backtest` is False."""
         sql = self.con.execute
+        holdout = None
+        if backtest and self.first_purchase_day is not None:
+            holdout = backtest_where(
+                lambda query: sql(query).fetchnumpy(),
+                "tx",
+                self.first_purchase_day,
+                self.as_of_day,
+                self.unit_days,
+            )
         purchase = sql(PURCHASE_GROUPS_SQL.format(summary="summary")).fetchnumpy()
         spend = sql(SPEND_GROUPS_SQL.format(summary="summary")).fetchnumpy()
         revenue, occasions, _ = _one(self.con, FALLBACK_SQL.format(summary="summary"))
@@ -218,6 +235,7 @@ class DuckSource:
             (purchase["frequency"], purchase["recency"], purchase["t"], purchase["customers"]),
             (spend["frequency"], spend["monetary_value"], spend["customers"]),
             fallback,
+            holdout,
         )
 
     def scores(

@@ -10,15 +10,17 @@ there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from value_engine.model_choice import assess, fit_purchase_model, fit_spend_model
+from value_engine.holdout import HoldoutCheck, grouped_check, holdout_days_for
+from value_engine.model_choice import fit_purchase_model, fit_spend_model
 from value_engine.models import BgNbdParams, FitQuality, GammaGammaParams, ModelError
-from value_engine.scoring import predict_summary
+from value_engine.scoring import predict_summary, with_check
+from value_engine.sources.summary_sql import holdout_groups_sql
 
 SCORE_COLUMNS = ("expected_purchases", "p_alive", "expected_spend", "clv")
 
@@ -29,12 +31,40 @@ class SourceModels:
     spend: GammaGammaParams
     quality: FitQuality
     customers: int  # customers with a purchase, the ones the models describe
+    holdout: HoldoutCheck | None = None
+
+
+def backtest_where(
+    run: Callable[[str], Mapping[str, np.ndarray]],
+    tx: str,
+    first_purchase_day: int,
+    as_of_day: int,
+    unit_days: float = 7.0,
+) -> HoldoutCheck | None:
+    """`holdout.backtest` by the engine that holds the rows: the purchase model fitted on
+    all but the last quarter of the history (a quarter of it, 4 to 26 weeks) and its
+    predictions for that quarter against what happened; `run` executes a query and
+    returns its columns. None for a history too short to hold any back."""
+    days = holdout_days_for(as_of_day - first_purchase_day)
+    if days is None:
+        return None
+    cut = as_of_day - days
+    rows = run(holdout_groups_sql(tx, cut, as_of_day, unit_days))
+    x, t_x, big_t, actual, count = (
+        np.asarray(rows[name], dtype=np.float64)
+        for name in ("frequency", "recency", "t", "actual", "customers")
+    )
+    if not (x > 0).any():
+        return None
+    params = fit_purchase_model(x, t_x, big_t, count)  # the rows differ in `actual` too
+    return grouped_check(params, days, unit_days, x, t_x, big_t, actual, count)
 
 
 def fit_groups(
     purchase: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike],
     spend: tuple[ArrayLike, ArrayLike, ArrayLike],
     fallback_mean: float,
+    holdout: HoldoutCheck | None = None,
 ) -> SourceModels:
     """`purchase` = (x, t_x, T, customers), `spend` = (x, m, customers), as grouped by the
     engine; the fits are the per-customer fits' (tests/test_sufficient.py)."""
@@ -44,7 +74,8 @@ def fit_groups(
     bgnbd = fit_purchase_model(x, t_x, big_t, count, distinct=True)
     sx, sm, scount = (np.asarray(a, dtype=np.float64) for a in spend)
     spend_model = fit_spend_model(sx, sm, scount, fallback_mean=fallback_mean, distinct=True)
-    return SourceModels(bgnbd, spend_model, assess(bgnbd, spend_model), round(float(count.sum())))
+    quality = with_check(bgnbd, spend_model, holdout)
+    return SourceModels(bgnbd, spend_model, quality, round(float(count.sum())), holdout)
 
 
 def score_batch(

@@ -21,7 +21,13 @@ import numpy as np
 from value_engine.models import RfmSegment
 from value_engine.periods import last_quarters
 from value_engine.sources.files import OPTIONAL, REQUIRED, SUFFIXES, SourceError
-from value_engine.sources.pipeline import SCORE_COLUMNS, SourceModels, fit_groups, score_batch
+from value_engine.sources.pipeline import (
+    SCORE_COLUMNS,
+    SourceModels,
+    backtest_where,
+    fit_groups,
+    score_batch,
+)
 from value_engine.sources.served import ServedScores, ServingPass
 from value_engine.sources.served_sql import history_sql, ranked_sql, selection_sql
 from value_engine.sources.summary_sql import (
@@ -141,13 +147,16 @@ class SparkSource:
                 margin IS NULL AND cost IS NULL AS assumed
             FROM cvm_raw"""
         )
-        as_of, transactions, assumed = sql(
-            "SELECT max(day), count(*), max(CAST(assumed AS int)) FROM cvm_tx"
+        as_of, transactions, assumed, first = sql(
+            "SELECT max(day), count(*), max(CAST(assumed AS int)), "
+            "min(CASE WHEN amount > 0 THEN day END) FROM cvm_tx"
         ).collect()[0]
         if not transactions:
             raise SourceError(f"{source}: no transactions")
         self.as_of_day, self.transactions = int(as_of), int(transactions)
         self.profit_assumed = bool(assumed)
+        self.first_purchase_day = None if first is None else int(first)
+        self.unit_days = unit_days
         self.summary = sql(summary_sql(self.as_of_day, "cvm_tx", unit_days)).cache()
         self.summary.createOrReplaceTempView("cvm_summary")
 
@@ -163,7 +172,13 @@ class SparkSource:
         frame = self.spark.sql(sql_text).toPandas()
         return {c: frame[c].to_numpy() for c in frame.columns}
 
-    def fit(self) -> SourceModels:
+    def fit(self, backtest: bool = True) -> SourceModels:
+        """As `DuckSource.fit`."""
+        holdout = None
+        if backtest and self.first_purchase_day is not None:
+            holdout = backtest_where(
+                self._numpy, "cvm_tx", self.first_purchase_day, self.as_of_day, self.unit_days
+            )
         purchase = self._numpy(PURCHASE_GROUPS_SQL.format(summary="cvm_summary"))
         spend = self._numpy(SPEND_GROUPS_SQL.format(summary="cvm_summary"))
         revenue, occasions, _ = self.spark.sql(
@@ -174,6 +189,7 @@ class SparkSource:
             (purchase["frequency"], purchase["recency"], purchase["t"], purchase["customers"]),
             (spend["frequency"], spend["monetary_value"], spend["customers"]),
             fallback,
+            holdout,
         )
 
     def scored_frame(self, models: SourceModels, horizon_steps: int, discount_rate: float) -> Any:

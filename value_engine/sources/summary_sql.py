@@ -72,6 +72,31 @@ SELECT SUM(revenue), SUM(purchases), COUNT(*) FROM {summary} WHERE purchases > 0
 """
 
 
+# The fit's own holdout test where the data are (`holdout.backtest`): the calibration
+# summary as of the cut-off, each customer's purchase occasions after it, grouped.
+HOLDOUT_GROUPS_SQL = """
+WITH calibration AS ({calibration}),
+later AS (
+    SELECT customer_id, COUNT(DISTINCT day) AS actual FROM {tx}
+    WHERE day > {cut} AND day <= {as_of} AND amount > 0 GROUP BY customer_id
+)
+SELECT c.frequency AS frequency, c.recency AS recency, c.t AS t,
+       COALESCE(l.actual, 0) AS actual, COUNT(*) AS customers
+FROM calibration c LEFT JOIN later l ON c.customer_id = l.customer_id
+WHERE c.purchases > 0
+GROUP BY c.frequency, c.recency, c.t, COALESCE(l.actual, 0)
+"""
+
+
+def holdout_groups_sql(tx: str, cut_day: int, as_of_day: int, unit_days: float = 7.0) -> str:
+    return HOLDOUT_GROUPS_SQL.format(
+        calibration=summary_sql(cut_day, tx, unit_days),
+        tx=tx,
+        cut=int(cut_day),
+        as_of=int(as_of_day),
+    )
+
+
 def summary_sql(as_of_day: int, tx: str = "tx", unit_days: float = 7.0) -> str:
     """The summary query as of the end of `as_of_day` (numbers only: no injection); `tx`
     names the transactions relation, or is a subquery that makes one. Times come out in
