@@ -21,7 +21,13 @@ import numpy as np
 
 from value_engine.models import RfmSegment
 from value_engine.periods import last_quarters
-from value_engine.sources.pipeline import SourceModels, backtest_where, fit_groups, score_batch
+from value_engine.sources.pipeline import (
+    SourceModels,
+    backtest_where,
+    fit_groups,
+    holdout_cut,
+    score_batch,
+)
 from value_engine.sources.served import ServedScores, ServingPass, serve
 from value_engine.sources.served_sql import history_sql, ranked_sql, selection_sql
 from value_engine.sources.summary_sql import (
@@ -191,10 +197,10 @@ class DuckSource:
                 raise SourceError(f"{path}: no transactions")
             self.as_of_day, self.transactions = int(stats[0]), int(stats[1])
             self.profit_assumed = bool(stats[2])
-            self.first_purchase_day = None if stats[3] is None else int(stats[3])
-            self.con.execute(
-                f"CREATE TEMP TABLE summary AS {summary_sql(self.as_of_day, 'tx', unit_days)}"
-            )
+            first = None if stats[3] is None else int(stats[3])
+            self.holdout_cut = holdout_cut(first, self.as_of_day)
+            query = summary_sql(self.as_of_day, "tx", unit_days, self.holdout_cut)
+            self.con.execute(f"CREATE TEMP TABLE summary AS {query}")
         except duckdb.Error as exc:
             self.close()
             raise SourceError(f"{path}: {str(exc).splitlines()[0]}") from None
@@ -219,11 +225,11 @@ class DuckSource:
         (`pipeline.backtest_where`) in their quality unless `backtest` is False."""
         sql = self.con.execute
         holdout = None
-        if backtest and self.first_purchase_day is not None:
+        if backtest and self.holdout_cut is not None:
             holdout = backtest_where(
                 lambda query: sql(query).fetchnumpy(),
-                "tx",
-                self.first_purchase_day,
+                "summary",
+                self.holdout_cut,
                 self.as_of_day,
                 self.unit_days,
             )

@@ -34,22 +34,27 @@ class SourceModels:
     holdout: HoldoutCheck | None = None
 
 
+def holdout_cut(first_purchase_day: int | None, as_of_day: int) -> int | None:
+    """The day the holdout test's calibration ends (`holdout.holdout_days_for`), or None
+    for a history too short to hold any back."""
+    if first_purchase_day is None:
+        return None
+    days = holdout_days_for(as_of_day - first_purchase_day)
+    return None if days is None else as_of_day - days
+
+
 def backtest_where(
     run: Callable[[str], Mapping[str, np.ndarray]],
-    tx: str,
-    first_purchase_day: int,
+    summary: str,
+    cut_day: int,
     as_of_day: int,
     unit_days: float = 7.0,
 ) -> HoldoutCheck | None:
-    """`holdout.backtest` by the engine that holds the rows: the purchase model fitted on
-    all but the last quarter of the history (a quarter of it, 4 to 26 weeks) and its
-    predictions for that quarter against what happened; `run` executes a query and
-    returns its columns. None for a history too short to hold any back."""
-    days = holdout_days_for(as_of_day - first_purchase_day)
-    if days is None:
-        return None
-    cut = as_of_day - days
-    rows = run(holdout_groups_sql(tx, cut, as_of_day, unit_days))
+    """`holdout.backtest` by the engine that holds the summary (made with
+    `calibration_end=cut_day`): the purchase model fitted on the history up to the cut
+    and its predictions after it against what happened; `run` executes a query and
+    returns its columns."""
+    rows = run(holdout_groups_sql(summary, cut_day, unit_days))
     x, t_x, big_t, actual, count = (
         np.asarray(rows[name], dtype=np.float64)
         for name in ("frequency", "recency", "t", "actual", "customers")
@@ -57,7 +62,7 @@ def backtest_where(
     if not (x > 0).any():
         return None
     params = fit_purchase_model(x, t_x, big_t, count)  # the rows differ in `actual` too
-    return grouped_check(params, days, unit_days, x, t_x, big_t, actual, count)
+    return grouped_check(params, as_of_day - cut_day, unit_days, x, t_x, big_t, actual, count)
 
 
 def fit_groups(

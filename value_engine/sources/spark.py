@@ -26,6 +26,7 @@ from value_engine.sources.pipeline import (
     SourceModels,
     backtest_where,
     fit_groups,
+    holdout_cut,
     score_batch,
 )
 from value_engine.sources.served import ServedScores, ServingPass
@@ -155,9 +156,10 @@ class SparkSource:
             raise SourceError(f"{source}: no transactions")
         self.as_of_day, self.transactions = int(as_of), int(transactions)
         self.profit_assumed = bool(assumed)
-        self.first_purchase_day = None if first is None else int(first)
         self.unit_days = unit_days
-        self.summary = sql(summary_sql(self.as_of_day, "cvm_tx", unit_days)).cache()
+        self.holdout_cut = holdout_cut(None if first is None else int(first), self.as_of_day)
+        query = summary_sql(self.as_of_day, "cvm_tx", unit_days, self.holdout_cut)
+        self.summary = sql(query).cache()
         self.summary.createOrReplaceTempView("cvm_summary")
 
     def __enter__(self) -> SparkSource:
@@ -175,9 +177,9 @@ class SparkSource:
     def fit(self, backtest: bool = True) -> SourceModels:
         """As `DuckSource.fit`."""
         holdout = None
-        if backtest and self.first_purchase_day is not None:
+        if backtest and self.holdout_cut is not None:
             holdout = backtest_where(
-                self._numpy, "cvm_tx", self.first_purchase_day, self.as_of_day, self.unit_days
+                self._numpy, "cvm_summary", self.holdout_cut, self.as_of_day, self.unit_days
             )
         purchase = self._numpy(PURCHASE_GROUPS_SQL.format(summary="cvm_summary"))
         spend = self._numpy(SPEND_GROUPS_SQL.format(summary="cvm_summary"))

@@ -32,7 +32,10 @@ numbered AS (
 ),
 buying AS (
     SELECT customer_id, COUNT(*) AS purchases, MIN(day) AS first_day, MAX(day) AS last_day,
-           SUM(CASE WHEN n > 1 THEN value ELSE 0 END) AS repeat_value
+           SUM(CASE WHEN n > 1 THEN value ELSE 0 END) AS repeat_value,
+           SUM(CASE WHEN day <= {cut} THEN 1 ELSE 0 END) AS cal_purchases,
+           MAX(CASE WHEN day <= {cut} THEN day END) AS cal_last_day,
+           SUM(CASE WHEN day > {cut} THEN 1 ELSE 0 END) AS later_purchases
     FROM numbered GROUP BY customer_id
 ),
 money AS (
@@ -54,7 +57,10 @@ SELECT money.customer_id AS customer_id,
        CASE WHEN buying.purchases > 1
             THEN buying.repeat_value / (buying.purchases - 1) ELSE 0 END AS monetary_value,
        money.revenue AS revenue, money.profit AS profit,
-       money.profit_last AS profit_last, money.profit_previous AS profit_previous
+       money.profit_last AS profit_last, money.profit_previous AS profit_previous,
+       COALESCE(buying.cal_purchases, 0) AS cal_purchases,
+       COALESCE(buying.cal_last_day, -1) AS cal_last_day,
+       COALESCE(buying.later_purchases, 0) AS later_purchases
 FROM money LEFT JOIN buying ON money.customer_id = buying.customer_id
 """
 
@@ -72,42 +78,42 @@ SELECT SUM(revenue), SUM(purchases), COUNT(*) FROM {summary} WHERE purchases > 0
 """
 
 
-# The fit's own holdout test where the data are (`holdout.backtest`): the calibration
-# summary as of the cut-off, each customer's purchase occasions after it, grouped.
+# The fit's own holdout test where the data are (`holdout.backtest`), from the summary's
+# calibration columns: customers grouped by their summary as of the cut-off and their
+# purchase occasions after it. The summary computed them in its one pass over the rows.
 HOLDOUT_GROUPS_SQL = """
-WITH calibration AS ({calibration}),
-later AS (
-    SELECT customer_id, COUNT(DISTINCT day) AS actual FROM {tx}
-    WHERE day > {cut} AND day <= {as_of} AND amount > 0 GROUP BY customer_id
-)
-SELECT c.frequency AS frequency, c.recency AS recency, c.t AS t,
-       COALESCE(l.actual, 0) AS actual, COUNT(*) AS customers
-FROM calibration c LEFT JOIN later l ON c.customer_id = l.customer_id
-WHERE c.purchases > 0
-GROUP BY c.frequency, c.recency, c.t, COALESCE(l.actual, 0)
+SELECT cal_purchases - 1 AS frequency, (cal_last_day - first_day) / {unit} AS recency,
+       ({cut} - first_day) / {unit} AS t, later_purchases AS actual, COUNT(*) AS customers
+FROM {summary} WHERE cal_purchases > 0
+GROUP BY cal_purchases, cal_last_day, first_day, later_purchases
 """
 
 
-def holdout_groups_sql(tx: str, cut_day: int, as_of_day: int, unit_days: float = 7.0) -> str:
-    return HOLDOUT_GROUPS_SQL.format(
-        calibration=summary_sql(cut_day, tx, unit_days),
-        tx=tx,
-        cut=int(cut_day),
-        as_of=int(as_of_day),
-    )
+def holdout_groups_sql(summary: str, cut_day: int, unit_days: float = 7.0) -> str:
+    """Over a summary made with `calibration_end=cut_day`."""
+    return HOLDOUT_GROUPS_SQL.format(summary=summary, cut=int(cut_day), unit=_unit(unit_days))
 
 
-def summary_sql(as_of_day: int, tx: str = "tx", unit_days: float = 7.0) -> str:
+def _unit(unit_days: float) -> str:
+    return f"{float(unit_days)!r}E0"  # a double in every engine (Spark: 7.0 is a decimal)
+
+
+def summary_sql(
+    as_of_day: int, tx: str = "tx", unit_days: float = 7.0, calibration_end: int | None = None
+) -> str:
     """The summary query as of the end of `as_of_day` (numbers only: no injection); `tx`
     names the transactions relation, or is a subquery that makes one. Times come out in
-    `unit_days` (weeks by default, like the models)."""
+    `unit_days` (weeks by default, like the models). With `calibration_end`, the cal_*
+    columns are each customer's purchases up to that day and later_purchases the ones
+    after it, for the holdout test (`holdout_groups_sql`)."""
     day = int(as_of_day)
     return SUMMARY_SQL.format(
         tx=tx,
         as_of=day,
         last_start=day - QUARTER_DAYS,
         prev_start=day - 2 * QUARTER_DAYS,
-        unit=f"{float(unit_days)!r}E0",  # a double in every engine (Spark: 7.0 is a decimal)
+        unit=_unit(unit_days),
+        cut=day if calibration_end is None else int(calibration_end),
     )
 
 
