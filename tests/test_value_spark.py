@@ -180,3 +180,17 @@ def test_spark_serves_the_bot_what_duckdb_serves(
         assert a.customers == b.customers and a.avg_clv == pytest.approx(b.avg_clv, rel=1e-6)
     assert [(c, q) for c, q, _, _ in spark_history] == [(c, q) for c, q, _, _ in duck_history]
     assert np.allclose([p for *_, p in spark_history], [p for *_, p in duck_history], rtol=1e-9)
+
+
+def test_the_driver_gets_memory_for_the_groups_on_one_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Spark's own 1g driver ran out of heap on ten million customers' groups and then
+    hung; one machine gets 4g unless SPARK_DRIVER_MEMORY says otherwise."""
+    from value_engine.sources.spark import driver_memory
+
+    monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
+    assert driver_memory("local[*]") == "4g" and driver_memory("local[2]") == "4g"
+    assert driver_memory("spark://master:7077") is None  # the cluster's own defaults
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", "12g")
+    assert driver_memory("yarn") == "12g" and driver_memory("local[*]") == "12g"

@@ -103,6 +103,7 @@ def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> i
     import time
     from datetime import timedelta
 
+    from bot.customers.csv_import import MAX_ID_CHARS
     from bot.customers.service import UNIT_DAYS
     from value_engine.blas import one_blas_thread
     from value_engine.models import FittedModels, ModelError, RfmSegment
@@ -147,6 +148,12 @@ def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> i
             )
             with one_blas_thread():
                 served = source.serve(serving)
+            too_long = (r.customer_id for r in served.rows if len(r.customer_id) > MAX_ID_CHARS)
+            long_id = next(too_long, None)
+            if long_id is not None:  # the bot's customer table keeps ids this long at most
+                raise SourceError(
+                    f"a customer id longer than {MAX_ID_CHARS} characters: {long_id[:80]!r}"
+                )
             periods = source.served_history()
             step(3, 4)
             info = service.publish(

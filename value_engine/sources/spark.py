@@ -41,6 +41,19 @@ from value_engine.sources.summary_sql import (
 SCORE_SCHEMA = "customer_id string, " + ", ".join(f"{c} double" for c in SCORE_COLUMNS)
 
 
+LOCAL_DRIVER_MEMORY = "4g"
+
+
+def driver_memory(master: str) -> str | None:
+    """`SPARK_DRIVER_MEMORY`, else 4g on one machine (local[*]), where the driver does all
+    the work: with Spark's own 1g, the fit's groups of ten million customers ran it out of
+    heap, and Spark then waits forever instead of failing. On a cluster, its own defaults."""
+    given = os.environ.get("SPARK_DRIVER_MEMORY", "").strip()
+    if given:
+        return given
+    return LOCAL_DRIVER_MEMORY if master.startswith("local") else None
+
+
 def spark_session(master: str = "local[*]") -> Any:
     try:
         from pyspark.sql import SparkSession
@@ -62,6 +75,9 @@ def spark_session(master: str = "local[*]") -> Any:
         )
         if master.startswith("local"):  # one machine: a few shuffle partitions, not 200
             builder = builder.config("spark.sql.shuffle.partitions", str(4 * (os.cpu_count() or 2)))
+        memory = driver_memory(master)
+        if memory:
+            builder = builder.config("spark.driver.memory", memory)
         session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
         return session
