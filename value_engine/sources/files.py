@@ -297,7 +297,10 @@ class DuckSource:
 
     def serve(self, serving: ServingPass) -> ServedScores:
         """Everyone through one pass, batch by batch, in this process."""
-        return serve(self.served_batches(), serving)
+        try:
+            return serve(self.served_batches(), serving)
+        except duckdb.Error as exc:
+            raise SourceError(f"{self.path}: {str(exc).splitlines()[0]}") from None
 
     def served_batches(self, batch_rows: int = 500_000) -> Iterator[dict[str, np.ndarray]]:
         """Everyone, ranked, in batches, each row marked whether the bot serves it."""
@@ -316,5 +319,8 @@ class DuckSource:
         """(customer id, quarter index, revenue, profit) of the served customers' last
         `quarters` quarters, for the card's history; quarters without a line are absent."""
         query = history_sql("tx", "served", last_quarters(self.as_of_day, quarters), self.as_of_day)
-        rows = self.con.execute(query).fetchall()
+        try:
+            rows = self.con.execute(query).fetchall()
+        except duckdb.Error as exc:
+            raise SourceError(f"{self.path}: {str(exc).splitlines()[0]}") from None
         return [(str(c), int(q), float(r), float(p)) for c, q, r, p in rows]

@@ -13,6 +13,7 @@ import os
 import pickle
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,18 @@ def _read(spark: Any, source: str) -> Any:
     if kind == "parquet":
         return spark.read.parquet(source)
     return spark.read.option("header", True).csv(source)
+
+
+@contextmanager
+def _spark_errors(what: str) -> Iterator[None]:
+    """Py4J and Spark errors have no common base class: any of them becomes one line. A
+    ModelError from the executors' scoring would arrive wrapped the same way."""
+    try:
+        yield
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"{what}: {str(exc).strip().splitlines()[0][:300]}") from None
 
 
 def _quoted(name: str) -> str:
@@ -257,11 +270,12 @@ class SparkSource:
     def select_served(self, segment: RfmSegment | None, top: int | None) -> int:
         """Rank everyone and choose the served customers; how many were chosen."""
         sql = self.spark.sql
-        self.ranked = sql(ranked_sql("cvm_summary", self.as_of_day)).cache()
-        self.ranked.createOrReplaceTempView("cvm_ranked")
-        self.served = sql(selection_sql("cvm_ranked", segment, top)).cache()
-        self.served.createOrReplaceTempView("cvm_served")
-        return int(self.served.count())
+        with _spark_errors("cannot rank the customers"):
+            self.ranked = sql(ranked_sql("cvm_summary", self.as_of_day)).cache()
+            self.ranked.createOrReplaceTempView("cvm_ranked")
+            self.served = sql(selection_sql("cvm_ranked", segment, top)).cache()
+            self.served.createOrReplaceTempView("cvm_served")
+            return int(self.served.count())
 
     def serve(self, serving: ServingPass) -> ServedScores:
         """One pass per partition on the executors; only each pass's served rows and sums
@@ -280,7 +294,9 @@ class SparkSource:
             "SELECT r.*, s.customer_id IS NOT NULL AS served "
             "FROM cvm_ranked r LEFT JOIN cvm_served s ON r.customer_id = s.customer_id"
         )
-        for row in frame.mapInPandas(run, "part binary").collect():
+        with _spark_errors("cannot score the customers"):
+            parts = frame.mapInPandas(run, "part binary").collect()
+        for row in parts:
             serving.merge(pickle.loads(row["part"]))  # our own executors' output
         return serving.result()
 
@@ -289,6 +305,6 @@ class SparkSource:
         query = history_sql(
             "cvm_tx", "cvm_served", last_quarters(self.as_of_day, quarters), self.as_of_day
         )
-        return [
-            (str(c), int(q), float(r), float(p)) for c, q, r, p in self.spark.sql(query).collect()
-        ]
+        with _spark_errors("cannot read the served customers' quarters"):
+            rows = self.spark.sql(query).collect()
+        return [(str(c), int(q), float(r), float(p)) for c, q, r, p in rows]
