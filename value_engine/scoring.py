@@ -210,6 +210,15 @@ class ScoreTable:
         )
 
 
+def referral_credit(
+    realized: NDArray[np.float64], potential: NDArray[np.float64], policy: ScoringPolicy
+) -> NDArray[np.float64]:
+    """What a referred customer adds to their referrer's influence value: a share of their
+    own value (profit so far, losses counted as none, and what they are still worth)."""
+    credit: NDArray[np.float64] = (np.clip(realized, 0, None) + potential) * policy.referral_share
+    return credit
+
+
 @dataclass(frozen=True, slots=True)
 class PopulationRanks:
     """The measures that rank a customer among all customers (RFM quintiles, Pareto
@@ -260,12 +269,10 @@ def score_customers(
     potential = clv * margin
     realized = summary.profit
 
-    own_value = np.clip(realized, 0, None) + potential
+    credit = referral_credit(realized, potential, policy)
     has_referrer = referred_by >= 0
     influence = np.bincount(
-        referred_by[has_referrer],
-        weights=own_value[has_referrer] * policy.referral_share,
-        minlength=len(customer_ids),
+        referred_by[has_referrer], weights=credit[has_referrer], minlength=len(customer_ids)
     ).astype(np.float64)
     referrals = np.bincount(referred_by[has_referrer], minlength=len(customer_ids)).astype(np.int64)
     if ranks is None:

@@ -142,10 +142,7 @@ class CustomerStore:
             session.add(fit)
             session.flush()
             assert fit.id is not None
-            for row in scores:
-                row["fit_id"] = fit.id
-            session.execute(delete(SCORE))
-            insert_rows(session.connection(), SCORE, scores)
+            _replace_rows(session.connection(), SCORE, fit.id, scores)
             session.commit()
             session.refresh(fit)
             return fit
@@ -174,14 +171,10 @@ class CustomerStore:
                 )
             now = datetime.now(UTC)
             new = [{"id": cid, "name": "", "updated_at": now} for cid in ids if cid not in known]
-            conn.execute(delete(SCORE))
-            conn.execute(delete(PERIOD))
             for start in range(0, len(new), 20_000):
                 conn.execute(CUSTOMER.insert(), new[start : start + 20_000])
-            for table, rows in ((SCORE, scores), (PERIOD, periods)):
-                for row in rows:
-                    row["fit_id"] = fit.id
-                insert_rows(conn, table, rows)
+            _replace_rows(conn, SCORE, fit.id, scores)
+            _replace_rows(conn, PERIOD, fit.id, periods)
             session.commit()
             session.refresh(fit)
             return fit
@@ -349,6 +342,16 @@ class CustomerStore:
                     .limit(limit)
                 )
             )
+
+
+def _replace_rows(
+    connection: Connection, table: Table, fit_id: int, rows: list[dict[str, object]]
+) -> None:
+    """`table` holds exactly `rows` afterwards, each marked with the fit that made it."""
+    for row in rows:
+        row["fit_id"] = fit_id
+    connection.execute(delete(table))
+    insert_rows(connection, table, rows)
 
 
 def _refuse_non_finite(scores: list[dict[str, object]]) -> None:

@@ -19,7 +19,12 @@ import numpy as np
 
 from value_engine.measures import rfm_segments
 from value_engine.models import CustomerScore, FittedModels, SegmentStats
-from value_engine.scoring import PopulationRanks, ScoringPolicy, score_customers
+from value_engine.scoring import (
+    PopulationRanks,
+    ScoringPolicy,
+    referral_credit,
+    score_customers,
+)
 from value_engine.segment_stats import SegmentTally
 from value_engine.sources.summary_sql import to_summary
 
@@ -77,11 +82,11 @@ class ServingPass:
         labels = rfm_segments(ranks.r_score, ranks.f_score, ranks.m_score, summary.has_purchase)
         self.tally.add(labels, table.realized, table.clv, table.p_alive)
         if self.referrer_of:
-            own = np.clip(table.realized, 0, None) + table.potential
+            credit = referral_credit(table.realized, table.potential, self.policy)
             for i, customer_id in enumerate(ids):
                 referrer = self.referrer_of.get(customer_id)
                 if referrer is not None:
-                    self.influence[referrer] += float(own[i]) * self.policy.referral_share
+                    self.influence[referrer] += float(credit[i])
                     self.referrals[referrer] += 1
         for position in np.flatnonzero(np.asarray(batch["served"], dtype=bool)):
             self.kept.append(table.row(int(position), self.as_of_day))
