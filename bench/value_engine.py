@@ -1,7 +1,7 @@
 """Value engine benchmarks (figures go into the issue's closing note).
 
     python bench/value_engine.py engine   [--customers 1000000]  # fit + score, vs lifetimes
-    python bench/value_engine.py import   [--rows 1000000]       # CSV import into SQLite
+    python bench/value_engine.py import   [--rows 1000000]       # CLI import, SQLite and PG
     python bench/value_engine.py customer [--customers 100000]   # /customer reply build time
     python bench/value_engine.py cli      [--customers 1000000]  # whole processes, CSV to CSV
     python bench/value_engine.py                                  # all four
@@ -184,41 +184,69 @@ def part_engine(args: argparse.Namespace) -> dict[str, object]:
 
 
 # --- part: import -------------------------------------------------------------------------
-def part_import(args: argparse.Namespace) -> dict[str, object]:
-    from bot.customers.csv_import import import_customers
-    from bot.customers.transactions_import import import_transactions
-    from bot.storage.repository import make_engine
+def part_import(rows: int) -> None:
+    """`cvm import transactions` of a generated file as whole processes (start, read, check,
+    write, indexes, commit), into SQLite and into PostgreSQL when the machine has it (the
+    test suite's throwaway server); then the same file again, which adds nothing."""
+    from contextlib import ExitStack
 
     rng = np.random.default_rng(2)
-    customers = max(args.rows // 10, 1)
-    ids = [f"C-{i}" for i in range(customers)]
-    customers_csv = ("customer_id,name\n" + "".join(f"{c},n{c}\n" for c in ids)).encode()
-    who = rng.integers(0, customers, args.rows)
-    days = rng.integers(0, 3 * 365, args.rows)
-    secs = rng.integers(0, 86400, args.rows)
-    amount = np.round(rng.gamma(2.0, 50.0, args.rows), 2)
-    base = np.datetime64("2023-01-01T00:00:00")
-    stamps = (base + days.astype("timedelta64[D]") + secs.astype("timedelta64[s]")).astype(str)
-    out = io.StringIO()
-    out.write("transaction_id,customer_id,timestamp,amount,gross_margin\n")
-    for n in range(args.rows):
-        out.write(f"T{n},{ids[who[n]]},{stamps[n]},{amount[n]},{amount[n] * 0.3:.2f}\n")
-    data = out.getvalue().encode()
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        import_customers(engine, customers_csv)
-        first = import_transactions(engine, data)
-        second = import_transactions(engine, data)
-    assert first.committed and first.inserted == args.rows, first.as_json_dict()
-    return {
-        "rows": args.rows,
-        "megabytes": round(len(data) / 1e6, 1),
-        "import_s": first.seconds,
-        "rows_per_s": args.rows / first.seconds,
-        "reimport_s": second.seconds,
-        "reimport_inserted": second.inserted,
-        "peak_mb": peak_mb(),
-    }
+    customers = max(rows // 10, 1)
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
+        folder = Path(scratch)
+        ids = [f"C-{i}" for i in range(customers)]
+        customers_csv = folder / "customers.csv"
+        customers_csv.write_text("customer_id,name\n" + "".join(f"{c},n{c}\n" for c in ids))
+        who = rng.integers(0, customers, rows)
+        days = rng.integers(0, 3 * 365, rows)
+        secs = rng.integers(0, 86400, rows)
+        amount = np.round(rng.gamma(2.0, 50.0, rows), 2)
+        base = np.datetime64("2023-01-01T00:00:00")
+        stamps = (base + days.astype("timedelta64[D]") + secs.astype("timedelta64[s]")).astype(str)
+        tx_csv = folder / "transactions.csv"
+        with tx_csv.open("w") as out:
+            out.write("transaction_id,customer_id,timestamp,amount,gross_margin\n")
+            for n in range(rows):
+                out.write(f"T{n},{ids[who[n]]},{stamps[n]},{amount[n]},{amount[n] * 0.3:.2f}\n")
+        megabytes = tx_csv.stat().st_size / 1e6
+        targets = {"SQLite": {"DATA_DIR": str(folder / "sqlite")}}
+        try:
+            from tests.postgres import postgres_server
+
+            url = servers.enter_context(postgres_server(folder / "pg"))
+            targets["PostgreSQL"] = {"DATA_DIR": str(folder / "pg-data"), "DATABASE_URL": url}
+        except BaseException as exc:  # pytest's skip when the machine has no PostgreSQL
+            print(f"import into PostgreSQL: not measured ({exc})")
+        for name, env in targets.items():
+            _cli(env, "import", "customers", str(customers_csv), "--no-fit")
+            first, wall, peak = _cli(env, "import", "transactions", str(tx_csv), "--no-fit")
+            again, _, _ = _cli(env, "import", "transactions", str(tx_csv), "--no-fit")
+            assert first["committed"] and first["inserted"] == rows, first
+            assert again["inserted"] == 0, again
+            seconds = float(first["seconds"])  # type: ignore[arg-type]
+            print(f"import into {name}: {rows} rows ({megabytes:.0f} MB) in "
+                  f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s), "
+                  f"whole process {wall:.1f} s, peak {peak:.0f} MB; the same file again "
+                  f"{again['seconds']:.1f} s, {again['inserted']} new")  # fmt: skip
+
+
+def _cli(env: dict[str, str], *command: str) -> tuple[dict[str, object], float, float]:
+    """(the command's JSON report, wall seconds, the process's peak MB)."""
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *command, "--json"],
+            stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode()
+    if process.returncode:
+        raise SystemExit(f"cvm {' '.join(command)} failed: {text[-2000:]}")
+    return json.loads(text.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024
 
 
 # --- part: customer -----------------------------------------------------------------------
@@ -327,8 +355,6 @@ def main() -> None:
         if args.part == "engine":
             args.customers = args.customers or 1_000_000
             result = part_engine(args)
-        elif args.part == "import":
-            result = part_import(args)
         else:
             args.customers = args.customers or 100_000
             result = part_customer(args)
@@ -366,10 +392,7 @@ def main() -> None:
             print(f"  speed-up: total {total_ratio:.1f}x, fit {fit_ratio:.1f}x")
             print(f"  checksums ours {ours['checksum']} vs lifetimes {theirs['checksum']}")
     if "import" in parts:
-        r = _child("import", "--rows", str(args.rows))
-        print(f"import: {r['rows']} rows ({r['megabytes']} MB) in {r['import_s']:.1f} s "
-              f"({r['rows_per_s']:,.0f} rows/s); re-import {r['reimport_s']:.1f} s, "
-              f"{r['reimport_inserted']} new; peak {r['peak_mb']:.0f} MB")  # fmt: skip
+        part_import(args.rows)
     if "customer" in parts:
         n = str(args.customers or 100_000)
         r = _child("customer", "--customers", n, "--samples", str(args.samples))

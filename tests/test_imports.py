@@ -334,7 +334,7 @@ def test_the_column_check_and_the_row_check_store_the_same_rows(
     stored = []
     for fast in (True, False):
         if not fast:
-            monkeypatch.setattr(transactions_import, "check_columns", lambda *a, **k: None)
+            monkeypatch.setattr(transactions_import, "_checkable", lambda *a, **k: None)
         for name, data in (("ids", company.transactions_csv), ("hashes", no_ids.encode())):
             engine = make_engine(f"sqlite:///{tmp_path / f'{fast}-{name}.db'}")
             import_customers(engine, company.customers_csv)

@@ -158,12 +158,13 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     service = _value_service(settings, with_knowledge=False)
     try:
-        data = args.file.read_bytes()
+        with args.file.open("rb") as file:
+            file.read(1)  # a directory opens on Linux and fails here
     except OSError as exc:
         print(f"cvm import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with progress(f"import {args.kind}", "rows checked and written") as step:
-        report = service.import_file(ImportKind(args.kind), data, None, args.encoding, step)
+        report = service.import_file(ImportKind(args.kind), args.file, None, args.encoding, step)
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:

@@ -14,10 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
-from knowledge.script import to_simplified
-
 NAMES = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb18030": "gb18030", "big5": "cp950"}
 CHINESE = ("gbk", "big5")
 COMMON_ZIPF = 2.5  # a character used at least this often in Chinese text
@@ -95,6 +91,11 @@ def _reads(char: str) -> bool:
     if char.isascii():
         return True
     if "\u4e00" <= char <= "\u9fff":
+        # Imported here: a quarter of a second, needed only for a file not in UTF-8.
+        from wordfreq import zipf_frequency
+
+        from knowledge.script import to_simplified
+
         zipf = max(zipf_frequency(char, "zh"), zipf_frequency(to_simplified(char), "zh"))
         return zipf >= COMMON_ZIPF
     return unicodedata.category(char).startswith("P")  # ,。「」 but not Τ or そ

@@ -59,6 +59,7 @@ class ImportReport:
             "skipped": self.skipped_count,
             "errors": self.error_count,
             "committed": self.committed,
+            "seconds": round(self.seconds, 3),
             "error_rows": [{"line": i.line, "code": i.code, "value": i.value} for i in self.errors],
             "skipped_rows": [
                 {"line": i.line, "code": i.code, "value": i.value} for i in self.skipped

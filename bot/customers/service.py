@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -326,13 +327,16 @@ class ValueService:
     def import_file(
         self,
         kind: ImportKind,
-        data: bytes,
+        data: bytes | Path,
         max_rows: int | None = None,
         encoding: str | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
-        """`encoding` None: UTF-8, GB18030/GBK or Big5, detected."""
+        """`encoding` None: UTF-8, GB18030/GBK or Big5, detected. A path is read a block at a
+        time when it is a good transactions file, so large files need little memory."""
         if kind is ImportKind.CUSTOMERS:
+            if isinstance(data, Path):
+                data = data.read_bytes()
             return import_customers(self.store.engine, data, max_rows, encoding)
         return import_transactions(
             self.store.engine, data, max_rows, encoding=encoding, progress=progress

@@ -1,11 +1,15 @@
-"""The transaction import's fast path: a good file checked column by column.
+"""The transaction import's fast path: a good file checked column by column, a block at a
+time.
 
-Most files are good. pyarrow reads one as columns of text and every check of the row path
-(`transactions_import`) runs as an array operation: known customers, timestamps that parse,
-none in the future, amounts that are numbers and not zero, margins, costs, transaction
-ids, no id twice. A file that fails any check, or uses a format the array parser does not
-read (a time-zone offset, YYYY/MM/DD), goes to the row path, which names every bad line;
-so both paths accept exactly the same files.
+Most files are good. pyarrow reads one as blocks of text columns and every check of the
+row path (`transactions_import`) runs as an array operation on each block: known
+customers, timestamps that parse, none in the future, amounts that are numbers and not
+zero, margins, costs, transaction ids, and at the end no id twice in the whole file. Only
+the current block and the file's ids are in memory, so a million rows stay well under
+the import's memory budget. A block that fails any check, or a format the array parser
+does not read (a time-zone offset, YYYY/MM/DD, a quoted line break), raises `Unchecked`:
+the caller rolls back what it wrote and the row path names every bad line, so both paths
+accept exactly the same files.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,12 +33,17 @@ _CONTROL = CONTROL_CHARACTERS.pattern
 _FIRST_YEAR = datetime(1970, 1, 1)
 _LAST_YEAR = datetime(2201, 1, 1)
 US_PER_DAY = 86_400_000_000
+BLOCK_BYTES = 2 << 20  # about 40,000 rows of a typical export per block
+
+
+class Unchecked(Exception):
+    """The columns cannot vouch for every row: the row path decides, and names the lines."""
 
 
 @dataclass(frozen=True, slots=True)
 class CheckedColumns:
-    """A good file's rows, ready to stage: one Arrow array per staging column (Python
-    objects are made a batch at a time, so a million rows stay a few hundred MB)."""
+    """One block's good rows, in the file's order (exports come in id order, the order
+    the unique ref index grows fastest in): one Arrow array per stored column."""
 
     refs: Any
     customer_ids: Any
@@ -46,19 +56,20 @@ class CheckedColumns:
     def __len__(self) -> int:
         return len(self.refs)
 
-    def batches(self, size: int, as_text: bool) -> Iterator[list[tuple[Any, ...]]]:
-        """Staging rows (line, ref, customer, ts, day, amount, margin, cost); `as_text`:
-        timestamps as the text SQLAlchemy's DateTime stores on SQLite."""
+    def rows(self, as_text: bool, size: int = 20_000) -> Iterator[list[tuple[Any, ...]]]:
+        """(ref, customer, ts, day, amount, margin, cost) tuples for a driver's executemany,
+        `size` at a time (as Python objects a row takes ten times its Arrow bytes);
+        `as_text`: timestamps as the text SQLAlchemy's DateTime stores on SQLite."""
+        # Arrow's cast to text writes "YYYY-MM-DD HH:MM:SS.ffffff", SQLAlchemy's own
+        # format, ten times faster than strftime.
+        stamps = pc.cast(self.moments, pa.string()) if as_text else self.moments
         for start in range(0, len(self), size):
             part = slice(start, start + size)
-            moments = self.moments[part]
-            stamps = pc.strftime(moments, "%Y-%m-%d %H:%M:%S") if as_text else moments
             yield list(
                 zip(
-                    range(start + 2, start + 2 + len(moments)),
                     self.refs[part].to_pylist(),
                     self.customer_ids[part].to_pylist(),
-                    stamps.to_pylist(),  # "%S" of a timestamp[us] carries .ffffff
+                    stamps[part].to_pylist(),
                     self.days[part].to_pylist(),
                     self.amounts[part].to_pylist(),
                     self.margins[part].to_pylist(),
@@ -66,6 +77,73 @@ class CheckedColumns:
                     strict=True,
                 )
             )
+
+    def csv(self) -> bytes:
+        """The rows as CSV for PostgreSQL's COPY (empty is NULL, numbers round-trip)."""
+        table = pa.table(
+            [self.refs, self.customer_ids, self.moments, self.days, self.amounts,
+             self.margins, self.costs],
+            names=["ref", "customer_id", "ts", "day", "amount", "gross_margin", "cost"],
+        )  # fmt: skip
+        out = io.BytesIO()
+        pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+        return out.getvalue()
+
+
+def checked_blocks(
+    source: bytes | Path,
+    width: int,
+    columns: dict[str, int],
+    known: set[str],
+    latest: datetime,
+    max_rows: int | None,
+) -> Iterator[CheckedColumns]:
+    """The good rows of a UTF-8 file whose header has `width` cells, block by block;
+    `Unchecked` as soon as a block fails, or at the end if a ref came twice."""
+    names = [f"c{i}" for i in range(width)]
+    try:
+        reader = pa_csv.open_csv(
+            pa.BufferReader(source) if isinstance(source, bytes) else str(source),
+            read_options=pa_csv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                block_size=BLOCK_BYTES,
+                use_threads=False,  # threads read blocks ahead: memory, little speed
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+        )
+    except (pa.ArrowException, UnicodeError, StopIteration) as exc:
+        raise Unchecked from exc
+    known_ids = pa.array(list(known), pa.string())
+    refs: list[Any] = []
+    rows = 0
+    while True:
+        try:
+            block = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowException, UnicodeError) as exc:
+            raise Unchecked from exc  # malformed CSV, invalid UTF-8: the row path names it
+        if block.num_rows == 0:
+            continue
+        rows += block.num_rows
+        if max_rows is not None and rows > max_rows:
+            raise Unchecked
+        try:
+            good = check_block(block, columns, known_ids, latest)
+        except pa.ArrowException as exc:
+            raise Unchecked from exc
+        if good is None:
+            raise Unchecked
+        refs.append(good.refs)
+        yield good
+    if not rows or not all_distinct(pa.chunked_array(refs, pa.string())):
+        raise Unchecked  # an empty file, or a transaction twice: the row path tells which
 
 
 def _numbers(column: Any) -> Any | None:
@@ -94,44 +172,21 @@ def _optional_numbers(column: Any) -> Any | None:
     return values
 
 
-def check_columns(
-    data: bytes,
-    header: list[str],
-    columns: dict[str, int],
-    known: set[str],
-    latest: datetime,
-    max_rows: int | None,
+def check_block(
+    block: Any, columns: dict[str, int], known_ids: Any, latest: datetime
 ) -> CheckedColumns | None:
-    """The rows of `data` (UTF-8) when every one passes, else None (the row path reports
-    why)."""
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(data),  # UTF-8, with or without a BOM
-            read_options=pa_csv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(header))},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=False),
-        )
-    except (pa.ArrowInvalid, UnicodeError):
-        return None
-    n = table.num_rows
-    if n == 0 or (max_rows is not None and n > max_rows):
-        return None
+    """The block's rows when every one passes, else None."""
+    n = block.num_rows
 
     def col(key: str) -> Any:
-        return table.column(f"c{columns[key]}").combine_chunks()
+        return block.column(columns[key])
 
     ids = pc.utf8_trim_whitespace(col("customer_id"))
     if (
         pc.min(pc.utf8_length(ids)).as_py() == 0
         or pc.max(pc.utf8_length(ids)).as_py() > MAX_ID_CHARS
         or pc.any(pc.match_substring_regex(ids, _CONTROL)).as_py()
-        or not pc.all(pc.is_in(ids, value_set=pa.array(list(known), pa.string()))).as_py()
+        or not pc.all(pc.is_in(ids, value_set=known_ids)).as_py()
     ):
         return None
     try:
@@ -159,21 +214,10 @@ def check_columns(
             return None
     else:
         refs = pa.array([""] * n, pa.string())
-    missing = pc.indices_nonzero(pc.equal(refs, "")).to_numpy()
-    if missing.size:  # the row path's content hash, for lines without an id
-        ref_list = refs.to_pylist()
-        picked = pa.array(missing)
-        who = pc.take(ids, picked).to_pylist()
-        when = pc.take(moments, picked).to_pylist()
-        much = pc.take(amounts, picked).to_pylist()
-        for i, cid, ts, amount in zip(missing.tolist(), who, when, much, strict=True):
-            key = f"{cid}\x1f{ts.isoformat()}\x1f{amount!r}"
-            ref_list[i] = "h:" + hashlib.sha1(key.encode()).hexdigest()
-        refs = pa.array(ref_list, pa.string())
-        del ref_list
-    if not all_distinct(refs):
-        return None  # a transaction twice: the row path tells same from conflicting
-    days = pa.array(pc.cast(moments, pa.int64()).to_numpy() // US_PER_DAY)
+    refs = _with_content_hashes(refs, ids, moments, amounts)
+    # Integer division truncates, which is the floor for moments from 1970 on; pyarrow's
+    # to_numpy would import pandas, a third of a second of every import's start.
+    days = pc.divide(pc.cast(moments, pa.int64()), pa.scalar(US_PER_DAY, pa.int64()))
     return CheckedColumns(
         refs=refs,
         customer_ids=ids,
@@ -183,3 +227,18 @@ def check_columns(
         margins=pa.nulls(n, pa.float64()) if margins is None else margins,
         costs=pa.nulls(n, pa.float64()) if costs is None else costs,
     )
+
+
+def _with_content_hashes(refs: Any, ids: Any, moments: Any, amounts: Any) -> Any:
+    """The row path's content hash as the ref of lines without a transaction id."""
+    picked = pc.indices_nonzero(pc.equal(refs, ""))
+    if not len(picked):
+        return refs
+    ref_list = refs.to_pylist()
+    who = pc.take(ids, picked).to_pylist()
+    when = pc.take(moments, picked).to_pylist()
+    much = pc.take(amounts, picked).to_pylist()
+    for i, cid, ts, amount in zip(picked.to_pylist(), who, when, much, strict=True):
+        key = f"{cid}\x1f{ts.isoformat()}\x1f{amount!r}"
+        ref_list[i] = "h:" + hashlib.sha1(key.encode()).hexdigest()
+    return pa.array(ref_list, pa.string())

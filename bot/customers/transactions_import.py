@@ -1,13 +1,17 @@
-"""The transaction import, streamed: rows are checked one by one and written as they pass
-into a staging table inside the import's own database transaction; only when the whole
-file is good do they move into `customer_transaction` (skipping rows already there), so
-the import stays all-or-nothing while neither the file's rows nor a table of what was
-seen are held in memory.
+"""The transaction import, streamed and all-or-nothing.
+
+A good file (most are) is checked a block at a time as Arrow columns
+(`transactions_columns`) and written straight into `customer_transaction` as it passes
+(`transactions_load`), inside one database transaction; neither the file nor its rows
+are held whole. If any block fails a check, that transaction is rolled back and the file
+goes through the row path: every row checked one by one so each bad line is named, the
+good ones staged in a temporary table, and only when the whole file is good do they move
+into `customer_transaction` (skipping rows already there).
 
 Duplicates inside the file are found in SQL on the staging table: the same row twice is
 skipped and reported, the same transaction id with different contents is an error.
-The staging rows go in by the driver's fastest path: COPY on PostgreSQL, a prepared
-executemany on SQLite. A million rows take a few seconds on either.
+On PostgreSQL a checked file whose refs are partly imported already (COPY cannot skip
+them) is staged the same way and merged.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -24,6 +30,7 @@ from bot.customers.csv_import import (
     CONTROL_CHARACTERS,
     EPOCH,
     Progress,
+    _columns,
     _open,
     clean_id,
     csv_rows,
@@ -31,10 +38,17 @@ from bot.customers.csv_import import (
     parse_number,
     parse_timestamp,
 )
-from bot.customers.encodings import decode
+from bot.customers.encodings import EncodingProblem, decode
 from bot.customers.import_report import MAX_REPORTED, ImportKind, ImportReport, RowIssue
 from bot.customers.store import CUSTOMER, TRANSACTION, bump_revision
-from bot.customers.transactions_columns import CheckedColumns, check_columns
+from bot.customers.transactions_columns import CheckedColumns, Unchecked, checked_blocks
+from bot.customers.transactions_load import (
+    COLUMNS,
+    DirectLoad,
+    RefsAlreadyStored,
+    load_transaction,
+)
+from bot.read_ahead import read_ahead
 
 STAGE_EVERY = 20_000  # rows per write into the staging table
 DATE_CACHE = 50_000  # distinct timestamp texts remembered (files repeat dates, not times)
@@ -78,17 +92,15 @@ class _Stage:
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.executemany("INSERT INTO cvm_tx_import VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
-    def write_columns(
-        self, good: CheckedColumns, progress: Progress | None = None, lines: int = 0
-    ) -> None:
-        """A file checked as columns, staged in batches; `progress` continues from `lines`
-        (the checks) towards `2 * lines`."""
-        done = 0
-        for batch in good.batches(STAGE_EVERY * 5, as_text=not self.postgres):
-            self.write(batch)
-            done += len(batch)
-            if progress is not None:
-                progress(lines + lines * done // max(len(good), 1) - 1, 2 * lines)
+    def write_checked(self, block: CheckedColumns) -> None:
+        """A checked block (PostgreSQL only: SQLite's direct load skips stored refs)."""
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY cvm_tx_import ({COLUMNS}) FROM STDIN WITH (FORMAT csv)") as copy,
+        ):
+            copy.write(block.csv())
 
     def duplicates(self) -> Iterator[tuple[int, int, bool, str]]:
         """(line, first line of the same ref, same contents?, ref) for every repeated ref."""
@@ -137,39 +149,157 @@ class _Abandon(Exception):
     """A bad row: roll the import's transaction back."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Checkable:
+    """A file the column checks can read: UTF-8 text and its columns."""
+
+    source: bytes | Path
+    width: int
+    columns: dict[str, int]
+    encoding: str
+
+
 def import_transactions(
     engine: Engine,
-    data: bytes,
+    source: bytes | Path,
     max_rows: int | None = None,
     now: datetime | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """`progress(done, total)` counts rows checked and staged, then the final move."""
+    """`source`: the file's bytes, or its path (read a block at a time when it is good).
+    `progress(done, total)` counts rows checked and written."""
     started = time.perf_counter()
+    lines = _count_lines(source)
+    latest = (now or datetime.now(UTC)).replace(tzinfo=None)
+    checkable = _checkable(source, encoding)
+    if checkable is not None:
+        for merge in (False, True):
+            try:
+                report = _import_checked(
+                    engine, checkable, latest, max_rows, merge, progress, lines
+                )
+            except RefsAlreadyStored:
+                continue
+            except Unchecked:
+                break
+            report.seconds = time.perf_counter() - started
+            return report
+    data = source if isinstance(source, bytes) else source.read_bytes()
+    report = _import_rows(engine, data, latest, max_rows, encoding, progress, lines)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _count_lines(source: bytes | Path) -> int:
+    if isinstance(source, bytes):
+        return source.count(b"\n") + 1
+    count = 1
+    with source.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            count += chunk.count(b"\n")
+    return count
+
+
+def _checkable(source: bytes | Path, encoding: str | None) -> _Checkable | None:
+    """The file as UTF-8 with its columns, or None for the row path (which reports why).
+    A file in another encoding is converted whole, as the row path would read it."""
+    if isinstance(source, bytes):
+        first_line = source[: source.find(b"\n") + 1 or len(source)]
+    else:
+        with source.open("rb") as file:
+            first_line = file.readline(1 << 20)
+    try:
+        header_text, found = decode(first_line, encoding)
+        if found != "utf-8":
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            source = decode(data, encoding)[0].encode("utf-8")
+    except EncodingProblem:
+        return None
+    header = next(iter(csv_rows(header_text)), [])
+    columns = _columns(header, ImportKind.TRANSACTIONS, ImportReport(ImportKind.TRANSACTIONS))
+    if columns is None:
+        return None
+    return _Checkable(source, len(header), columns, found)
+
+
+def _import_checked(
+    engine: Engine,
+    file: _Checkable,
+    latest: datetime,
+    max_rows: int | None,
+    merge: bool,
+    progress: Progress | None,
+    lines: int,
+) -> ImportReport:
+    """Raises `Unchecked` (nothing written) when a row needs the row path, and
+    `RefsAlreadyStored` when PostgreSQL's COPY met an imported ref (then `merge`)."""
     report = ImportReport(ImportKind.TRANSACTIONS)
-    lines = data.count(b"\n") + 1
+    report.encoding = file.encoding
+    with load_transaction(engine) as connection:
+        known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
+        blocks = checked_blocks(file.source, file.width, file.columns, known, latest, max_rows)
+        if merge:
+            stage = _Stage(connection)
+            try:
+                for block in blocks:
+                    stage.write_checked(block)
+                    report.rows += len(block)
+                    _report_progress(progress, report.rows, lines)
+                report.inserted = stage.move(refs_unique=True)
+            finally:
+                stage.drop()
+        else:
+            load = DirectLoad(connection, expected_rows=lines - 1)
+            try:
+                for prepared in read_ahead(load.prepare(block) for block in blocks):
+                    report.inserted += load.write(prepared)
+                    report.rows += prepared.rows
+                    _report_progress(progress, report.rows, lines)
+                load.finish()
+            finally:
+                load.close()
+        already = report.rows - report.inserted
+        if already:
+            report.skipped_count += already
+            report.skipped.append(RowIssue(0, "already_imported", str(already)))
+        if report.inserted:
+            bump_revision(connection)
+        if progress is not None:
+            progress(lines, lines)
+    report.committed = True
+    return report
+
+
+def _report_progress(progress: Progress | None, rows: int, lines: int) -> None:
+    if progress is not None:
+        progress(min(rows, lines - 1), lines)
+
+
+def _import_rows(
+    engine: Engine,
+    data: bytes,
+    latest: datetime,
+    max_rows: int | None,
+    encoding: str | None,
+    progress: Progress | None,
+    lines: int,
+) -> ImportReport:
+    """The row path: every bad line named; `progress` counts rows checked, then staged."""
+    report = ImportReport(ImportKind.TRANSACTIONS)
     opened = _open(data, report, encoding)
     if opened is None:
         return report
     rows, columns = opened
-    latest = (now or datetime.now(UTC)).replace(tzinfo=None)
     try:
         with engine.begin() as connection:
             known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
             stage = _Stage(connection)
             try:
-                good = _good_file(data, report.encoding, columns, known, latest, max_rows)
-                if good is not None:
-                    report.rows = staged = len(good)
-                    if progress is not None:
-                        progress(lines, 2 * lines)  # every row checked
-                    stage.write_columns(good, progress, lines)
-                else:
-                    staged = _check_and_stage(
-                        rows, columns, known, report, stage, max_rows, latest, progress, lines
-                    )
-                for line, first, same, ref in () if good is not None else stage.duplicates():
+                staged = _check_and_stage(
+                    rows, columns, known, report, stage, max_rows, latest, progress, lines
+                )
+                for line, first, same, ref in stage.duplicates():
                     if same:
                         report.skip(line, "duplicate_row", str(first))
                     else:
@@ -178,7 +308,7 @@ def import_transactions(
                     raise _Abandon
                 report.errors.sort(key=lambda issue: issue.line)
                 if staged:
-                    report.inserted = stage.move(refs_unique=good is not None)
+                    report.inserted = stage.move()
                     unique = staged - report.skipped_count
                     already = unique - report.inserted
                     if already:
@@ -193,29 +323,9 @@ def import_transactions(
                 stage.drop()
     except _Abandon:
         report.errors.sort(key=lambda issue: issue.line)
-        report.seconds = time.perf_counter() - started
         return report
     report.committed = True
-    report.seconds = time.perf_counter() - started
     return report
-
-
-def _good_file(
-    data: bytes,
-    encoding: str | None,
-    columns: dict[str, int],
-    known: set[str],
-    latest: datetime,
-    max_rows: int | None,
-) -> CheckedColumns | None:
-    """The file checked as columns (`transactions_columns`); None sends it row by row.
-    A UTF-8 file is read as it is; another encoding is converted to UTF-8 first."""
-    first_line = data[: data.find(b"\n") + 1 or len(data)]
-    header_text, found = decode(first_line, encoding)
-    if found != "utf-8":
-        data = decode(data, encoding)[0].encode("utf-8")
-    header = next(iter(csv_rows(header_text)), [])
-    return check_columns(data, header, columns, known, latest, max_rows)
 
 
 def _check_and_stage(
