@@ -17,8 +17,9 @@ from scipy import optimize, special
 from value_engine import dropout_limits
 from value_engine.blocks import block_sums
 from value_engine.models import BgNbdParams, PurchaseModel
+from value_engine.newton import WARM_START_ABOVE, Objective, newton_from_sample, remembered
 from value_engine.search_box import LOG_BOUND, at_bound
-from value_engine.sufficient import distinct_values
+from value_engine.sufficient import distinct_keys, distinct_values
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -63,7 +64,7 @@ class _Likelihood:
         self, frequency: FloatArray, recency: FloatArray, age: FloatArray, weights: FloatArray
     ) -> None:
         zero = frequency == 0
-        self.age0, inverse0 = np.unique(age[zero], return_inverse=True)
+        self.age0, inverse0 = distinct_values(age[zero])
         self.w0 = np.bincount(inverse0.ravel(), weights=weights[zero], minlength=self.age0.size)
         repeat = ~zero
         self.x_values, self.x_index = distinct_values(frequency[repeat])
@@ -73,9 +74,9 @@ class _Likelihood:
         self.age1 = age[repeat]
         self.recency1 = recency[repeat]
         # Logs kept by the day have few distinct ages: take logs on those and gather.
-        self.ages, age_index = np.unique(self.age1, return_inverse=True)
+        self.ages, age_index = distinct_values(self.age1)
         self.age_index = age_index.ravel() if self.ages.size * 8 < self.age1.size else None
-        self.recencies, rec_index = np.unique(self.recency1, return_inverse=True)
+        self.recencies, rec_index = distinct_values(self.recency1)
         self.rec_index = rec_index.ravel() if self.recencies.size * 8 < self.recency1.size else None
         self.total_weight = float(weights.sum())
 
@@ -181,12 +182,9 @@ def log_likelihood(
     return _per_customer_ll(params, _as_float(frequency), _as_float(recency), _as_float(age))
 
 
-WARM_START_ABOVE = 200_000
-
-
-def _minimize(model: _Likelihood, start: FloatArray) -> optimize.OptimizeResult:
+def _minimize(objective: Objective, start: FloatArray) -> optimize.OptimizeResult:
     return optimize.minimize(
-        model.value_and_grad,
+        objective,
         start,
         jac=True,
         method="L-BFGS-B",
@@ -212,11 +210,16 @@ def fit_bgnbd(
     w = np.ones_like(x) if weights is None else _as_float(weights)
     scale = float(np.average(big_t, weights=w)) or 1.0
     start = np.log([1.0, scale, 1.0, 1.0])
+    whole = remembered(_Likelihood(x, t_x, big_t, w).value_and_grad)
     if x.size > WARM_START_ABOVE:
-        # Most iterations are spent far from the optimum: take them on a random 5%.
+        # Most iterations are spent far from the optimum: take them on a random 5%, then
+        # Newton steps on all the rows with the sample's curvature (`newton`).
         pick = np.random.default_rng(0).random(x.size) < 0.05
-        start = _minimize(_Likelihood(x[pick], t_x[pick], big_t[pick], w[pick]), start).x
-    result = _minimize(_Likelihood(x, t_x, big_t, w), start)
+        sample = _Likelihood(x[pick], t_x[pick], big_t[pick], w[pick]).value_and_grad
+        start = _minimize(sample, start).x
+        bound = np.full(4, LOG_BOUND)
+        start = newton_from_sample(whole, sample, start, -bound, bound)
+    result = _minimize(whole, start)
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
     ll_total = -float(result.fun) * float(w.sum())  # the objective keeps every constant
     if not np.isfinite(ll_total):
@@ -252,11 +255,11 @@ def purchase_pairs(
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """Distinct (x, T) pairs and each customer's pair: the hypergeometric term depends on
     nothing else, and logs kept by the day repeat these pairs a great deal."""
-    ages, age_index = np.unique(age, return_inverse=True)
+    ages, age_index = distinct_values(age)
     stride = int(frequency.max(initial=0)) + 1
-    key = age_index.ravel().astype(np.int64) * stride + frequency.astype(np.int64)
-    keys, inverse = np.unique(key, return_inverse=True)
-    return (keys % stride).astype(np.float64), ages[keys // stride], inverse.ravel()
+    key = age_index.astype(np.int64) * stride + frequency.astype(np.int64)
+    keys, inverse = distinct_keys(key, ages.size * stride)
+    return (keys % stride).astype(np.float64), ages[keys // stride], inverse
 
 
 def conditional_factors(

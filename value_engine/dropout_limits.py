@@ -28,6 +28,7 @@ from scipy import optimize, special
 
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
 
@@ -37,8 +38,8 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
     x = np.asarray(frequency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
-    xs, index = np.unique(x, return_inverse=True)
-    count_x = np.bincount(index.ravel(), weights=w, minlength=xs.size)
+    xs, index = distinct_values(x)
+    count_x = np.bincount(index, weights=w, minlength=xs.size)
     total = float(w.sum())
     wx = w * x
 

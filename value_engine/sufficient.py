@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
+DENSE_KEYS = 1 << 22  # group keys counted in an array up to this many possible keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,8 @@ def _by_codes(arrays: list[FloatArray], weights: FloatArray) -> Groups | None:
     key = codes[0]
     for distinct, index in zip(values[1:], codes[1:], strict=True):
         key = key * np.int64(distinct.size) + index
-    keys, inverse = np.unique(key, return_inverse=True)
-    count = np.bincount(inverse.ravel(), weights=weights, minlength=keys.size)
+    keys, inverse = distinct_keys(key, span)
+    count = np.bincount(inverse, weights=weights, minlength=keys.size)
     columns = []
     for distinct in reversed(values):
         columns.append(distinct[keys % distinct.size])
@@ -82,20 +83,34 @@ def _by_codes(arrays: list[FloatArray], weights: FloatArray) -> Groups | None:
     return Groups(tuple(reversed(columns)), count.astype(np.float64))
 
 
+def distinct_keys(key: NDArray[np.int64], span: int) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """np.unique(key, return_inverse=True) for keys in [0, span); few possible keys
+    (purchase counts by ages kept by the day) are counted instead of sorted."""
+    if span > max(4 * key.size, DENSE_KEYS):
+        keys, inverse = np.unique(key, return_inverse=True)
+        return keys, np.asarray(inverse, dtype=np.intp).ravel()
+    seen = np.bincount(key, minlength=span)
+    present = np.flatnonzero(seen)
+    position = np.zeros(span, dtype=np.intp)
+    position[present] = np.arange(present.size)
+    return present.astype(np.int64), position[key]
+
+
 def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np.intp]]:
-    """np.unique(values, return_inverse=True); purchase counts (whole numbers below ten
-    million) are counted instead of sorted, twenty times faster on millions of rows."""
-    if (
-        values.size
-        and values.min() >= 0
-        and values.max() < 1e7
-        and np.all(values == np.floor(values))
-    ):
-        whole = values.astype(np.intp)
-        seen = np.bincount(whole)
-        present = np.flatnonzero(seen)
-        position = np.zeros(seen.size, dtype=np.intp)
-        position[present] = np.arange(present.size)
-        return present.astype(np.float64), position[whole]
+    """np.unique(values, return_inverse=True), counted instead of sorted when every value is
+    a whole number of sevenths below ten million: purchase counts, and ages and recencies in
+    weeks of whole days (the summary's own unit). Counting is five to twenty times faster
+    on millions of values; the values found are the same floats, since each one is checked
+    to be exactly its count of sevenths over seven."""
+    if values.size:
+        sevenths = np.rint(values * 7.0)
+        low, high = sevenths.min(), sevenths.max()
+        if low >= 0 and high < 1e7 and np.array_equal(sevenths / 7.0, values):  # NaN: no
+            whole = sevenths.astype(np.intp)
+            seen = np.bincount(whole)
+            present = np.flatnonzero(seen)
+            position = np.zeros(seen.size, dtype=np.intp)
+            position[present] = np.arange(present.size)
+            return present / 7.0, position[whole]
     found, index = np.unique(values, return_inverse=True)
     return np.asarray(found, dtype=np.float64), np.asarray(index, dtype=np.intp).ravel()
