@@ -17,7 +17,13 @@ from scipy import optimize, special
 from value_engine import dropout_limits
 from value_engine.blocks import block_sums
 from value_engine.models import BgNbdParams, PurchaseModel
-from value_engine.newton import WARM_START_ABOVE, Objective, newton_from_sample, remembered
+from value_engine.newton import (
+    WARM_START_ABOVE,
+    Objective,
+    newton_from_sample,
+    remembered,
+    sample_rows,
+)
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_keys, distinct_values
 
@@ -212,9 +218,9 @@ def fit_bgnbd(
     start = np.log([1.0, scale, 1.0, 1.0])
     whole = remembered(_Likelihood(x, t_x, big_t, w).value_and_grad)
     if x.size > WARM_START_ABOVE:
-        # Most iterations are spent far from the optimum: take them on a random 5%, then
+        # Most iterations are spent far from the optimum: take them on 5% of the rows, then
         # Newton steps on all the rows with the sample's curvature (`newton`).
-        pick = np.random.default_rng(0).random(x.size) < 0.05
+        pick = sample_rows(x.size)
         sample = _Likelihood(x[pick], t_x[pick], big_t[pick], w[pick]).value_and_grad
         start = _minimize(sample, start).x
         bound = np.full(4, LOG_BOUND)

@@ -13,7 +13,13 @@ from scipy import optimize, special
 
 from value_engine.blocks import block_sums
 from value_engine.models import GammaGammaParams, SpendModel
-from value_engine.newton import WARM_START_ABOVE, Objective, newton_from_sample, remembered
+from value_engine.newton import (
+    WARM_START_ABOVE,
+    Objective,
+    newton_from_sample,
+    remembered,
+    sample_rows,
+)
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_values
 
@@ -127,8 +133,8 @@ def fit_gamma_gamma(
     lower = np.full(3, -LOG_BOUND)
     upper = np.array([LOG_BOUND, LOG_BOUND, SPEND_SCALE_BOUND])
     if x.size > WARM_START_ABOVE:
-        # As for BG/NBD: the far-off iterations on a random 5%, Newton steps on the rest.
-        pick = np.random.default_rng(0).random(x.size) < 0.05
+        # As for BG/NBD: the far-off iterations on 5% of the rows, then Newton steps.
+        pick = sample_rows(x.size)
         if float(w[pick].sum()) >= 3:
             sample = _objective(x[pick], m[pick], w[pick])
             start = _minimize(sample, start, lower, upper).x
