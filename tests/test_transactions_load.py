@@ -255,3 +255,32 @@ def test_postgres_takes_the_same_rows_by_copy_and_merges_a_reimport(
             )
         )
     pg.dispose()
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_postgres_finds_refs_imported_before_late_in_the_file(
+    pg_url: str, company: DemoCompany, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first block's refs are new, so COPY writes the whole file without the ref's
+    unique index; putting it back meets the refs imported before: the load is rolled back
+    and merged, and nothing is stored twice."""
+    pg = make_engine(pg_url)
+    with pg.begin() as conn:  # a database of its own: the module's server, emptied
+        conn.execute(text("DELETE FROM customer_transaction"))
+    import_customers(pg, company.customers_csv)
+    fresh_schema = _schema(pg)
+    header, *rows = _lines(company)
+    old = rows[len(rows) // 2 :]
+    assert import_transactions(pg, _csv([header, *old])).inserted == len(old)
+    writes = _count_writes(monkeypatch)
+    report = import_transactions(pg, _csv([header, *rows]))
+    assert len(writes) > 5  # the direct load ran through before the constraint said no
+    assert report.committed and report.inserted == len(rows) - len(old)
+    assert [(s.code, s.value) for s in report.skipped] == [("already_imported", str(len(old)))]
+    assert _schema(pg) == fresh_schema
+    with pg.connect() as conn:
+        stored = conn.execute(
+            text("SELECT COUNT(*), COUNT(DISTINCT ref) FROM customer_transaction")
+        )
+        assert tuple(stored.one()) == (len(rows), len(rows))
+    pg.dispose()
