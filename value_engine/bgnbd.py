@@ -18,11 +18,11 @@ from value_engine import dropout_limits
 from value_engine.blocks import block_sums
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.newton import (
+    SAMPLE,
     WARM_START_ABOVE,
     Objective,
     newton_from_sample,
     remembered,
-    sample_rows,
 )
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_keys, distinct_values
@@ -220,8 +220,7 @@ def fit_bgnbd(
     if x.size > WARM_START_ABOVE:
         # Most iterations are spent far from the optimum: take them on 5% of the rows, then
         # Newton steps on all the rows with the sample's curvature (`newton`).
-        pick = sample_rows(x.size)
-        sample = _Likelihood(x[pick], t_x[pick], big_t[pick], w[pick]).value_and_grad
+        sample = _Likelihood(x[SAMPLE], t_x[SAMPLE], big_t[SAMPLE], w[SAMPLE]).value_and_grad
         start = _minimize(sample, start).x
         bound = np.full(4, LOG_BOUND)
         start = newton_from_sample(whole, sample, start, -bound, bound)

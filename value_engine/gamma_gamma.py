@@ -14,11 +14,11 @@ from scipy import optimize, special
 from value_engine.blocks import block_sums
 from value_engine.models import GammaGammaParams, SpendModel
 from value_engine.newton import (
+    SAMPLE,
     WARM_START_ABOVE,
     Objective,
     newton_from_sample,
     remembered,
-    sample_rows,
 )
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_values
@@ -132,13 +132,11 @@ def fit_gamma_gamma(
     start = np.log([1.0, 1.0, float(np.mean(m))])
     lower = np.full(3, -LOG_BOUND)
     upper = np.array([LOG_BOUND, LOG_BOUND, SPEND_SCALE_BOUND])
-    if x.size > WARM_START_ABOVE:
+    if x.size > WARM_START_ABOVE:  # x.size / 20 > 3: the sample has customers enough
         # As for BG/NBD: the far-off iterations on 5% of the rows, then Newton steps.
-        pick = sample_rows(x.size)
-        if float(w[pick].sum()) >= 3:
-            sample = _objective(x[pick], m[pick], w[pick])
-            start = _minimize(sample, start, lower, upper).x
-            start = newton_from_sample(whole, sample, start, lower, upper)
+        sample = _objective(x[SAMPLE], m[SAMPLE], w[SAMPLE])
+        start = _minimize(sample, start, lower, upper).x
+        start = newton_from_sample(whole, sample, start, lower, upper)
     result = _minimize(whole, start, lower, upper)
     total = float(w.sum())
     p, q, v = (float(val) for val in np.exp(result.x))

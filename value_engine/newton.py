@@ -2,8 +2,8 @@
 
 A fit of millions of rows starts from the optimum of 5% of them. L-BFGS-B started
 there still spends a dozen evaluations of all the rows rebuilding the curvature it
-discards between runs (14 of BG/NBD's 4.4 million groups at 10 million customers, two
-thirds of the fit). The mean log-likelihood of a large sample has nearly the same
+discards between runs (14 evaluations of BG/NBD's 4.4 million groups at 10 million
+customers, two thirds of the fit). The mean log-likelihood of a large sample has nearly the same
 second derivatives as the whole data's, so the sample's Hessian (central differences of
 its analytic gradient: eight sample evaluations, less than half of one on all the rows)
 serves for Newton steps on all of them, one evaluation each, converging by a factor of
@@ -26,17 +26,13 @@ FloatArray = NDArray[np.float64]
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 
 WARM_START_ABOVE = 200_000  # rows; a fit of more starts from 5% of them
-SAMPLE_EVERY = 20
+# Every twentieth row: 5%, spread over the data whatever its order, and a view instead
+# of a random draw and a copy of millions of rows.
+SAMPLE = slice(None, None, 20)
 STEP = 1e-4  # central differences of the gradient, in log-parameters
 MAX_STEPS = 6
 SETTLED = 5e-10  # largest gradient component left: half the optimizer's own test
 ROUNDING = 1e-12  # relative: a sum of millions of terms is not exact to better
-
-
-def sample_rows(rows: int) -> slice:
-    """Every twentieth row: 5%, spread over the whole data whatever its order, and a view
-    instead of a random draw and a copy of millions of rows."""
-    return slice(rows % SAMPLE_EVERY // 2, None, SAMPLE_EVERY)
 
 
 def remembered(objective: Objective) -> Objective:
