@@ -108,7 +108,7 @@ def checked_blocks(
                 column_names=names,
                 skip_rows=1,
                 block_size=BLOCK_BYTES,
-                use_threads=False,  # threads read blocks ahead: memory, little speed
+                use_threads=False,  # one block at a time: read_ahead overlaps the rest
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
