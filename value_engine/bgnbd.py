@@ -111,20 +111,27 @@ class _Likelihood:
             log_recs = None if self.rec_index is None else np.log(alpha + self.recencies)
             inv_recs = None if self.rec_index is None else 1.0 / (alpha + self.recencies)
 
+            def log_and_inverse(
+                values: FloatArray,
+                index: NDArray[np.intp] | None,
+                logs: FloatArray | None,
+                inverses: FloatArray | None,
+                rows: slice,
+            ) -> tuple[FloatArray, FloatArray]:
+                """log(α + t) and 1/(α + t) of the rows: gathered from the distinct values'
+                when there is an index to them, computed otherwise."""
+                if index is None:
+                    shifted = alpha + values[rows]
+                    return np.log(shifted), 1.0 / shifted
+                at = index[rows]
+                return logs[at], inverses[at]  # type: ignore[index]
+
             def block(rows: slice) -> FloatArray:
                 """(value, d_r, d_alpha, then the dead-branch weight per distinct x)."""
-                if self.age_index is None:
-                    la = np.log(alpha + self.age1[rows])
-                    inv_age = 1.0 / (alpha + self.age1[rows])
-                else:
-                    at = self.age_index[rows]
-                    la, inv_age = log_ages[at], inv_ages[at]  # type: ignore[index]
-                if self.rec_index is None:
-                    lr = np.log(alpha + self.recency1[rows])
-                    inv_rec = 1.0 / (alpha + self.recency1[rows])
-                else:
-                    at = self.rec_index[rows]
-                    lr, inv_rec = log_recs[at], inv_recs[at]  # type: ignore[index]
+                la, inv_age = log_and_inverse(self.age1, self.age_index, log_ages, inv_ages, rows)
+                lr, inv_rec = log_and_inverse(
+                    self.recency1, self.rec_index, log_recs, inv_recs, rows
+                )
                 ix, w = idx[rows], w1[rows]
                 rx = r + self.x1[rows]
                 log_alive = alive_x[ix] - rx * la
