@@ -106,11 +106,7 @@ def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np
         sevenths = np.rint(values * 7.0)
         low, high = sevenths.min(), sevenths.max()
         if low >= 0 and high < 1e7 and np.array_equal(sevenths / 7.0, values):  # NaN: no
-            whole = sevenths.astype(np.intp)
-            seen = np.bincount(whole)
-            present = np.flatnonzero(seen)
-            position = np.zeros(seen.size, dtype=np.intp)
-            position[present] = np.arange(present.size)
-            return present / 7.0, position[whole]
+            keys, index = distinct_keys(sevenths.astype(np.int64), int(high) + 1)
+            return keys / 7.0, index
     found, index = np.unique(values, return_inverse=True)
     return np.asarray(found, dtype=np.float64), np.asarray(index, dtype=np.intp).ravel()
