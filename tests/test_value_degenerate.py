@@ -169,7 +169,8 @@ def test_one_dropout_probability_for_all_is_the_limit_of_bgnbd() -> None:
         assert after < 0.1 and after < before / 5  # converging at the rate 1/(a+b)
     i = np.arange(60)
     x, t_x, big_t = (i % 5).astype(float), (i % 5) * 4.0, np.full(60, 40.0)
-    assert set(fit_bgnbd(x, t_x, big_t).at_bound) & {"a", "b"}
+    ridge = fit_bgnbd(x, t_x, big_t)  # stops at the box's edge or short of it: flat there
+    assert set(ridge.at_bound) & {"a", "b"} or ridge.a + ridge.b > 1e4
     scored = fit_and_predict([str(n) for n in i], x, t_x, big_t, 20.0 + i, 52, 0.002)
     assert scored.bgnbd.kind is PurchaseModel.COMMON_DROPOUT
     assert FitNote.DROPOUT_ALIKE in scored.quality.notes and scored.quality.reliable

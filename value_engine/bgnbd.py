@@ -15,14 +15,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
 from value_engine import dropout_limits
-from value_engine.blocks import block_sums
+from value_engine.blocks import block_sums, by_block
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.newton import (
-    SAMPLE,
     WARM_START_ABOVE,
     Objective,
     newton_from_sample,
     remembered,
+    sample,
 )
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_keys, distinct_values
@@ -43,126 +43,124 @@ def _check(frequency: FloatArray, recency: FloatArray, age: FloatArray) -> None:
         raise ValueError("frequency, recency and T must have the same length")
     if frequency.size == 0:
         raise ValueError("no customers to fit")
+    problems = by_block(
+        lambda rows: _problem(frequency[rows], recency[rows], age[rows]), frequency.size
+    )  # block by block: no whole-length temporaries for the dozen tests
+    for problem in problems:
+        if problem is not None:
+            raise ValueError(problem)
+
+
+def _problem(frequency: FloatArray, recency: FloatArray, age: FloatArray) -> str | None:
+    """What is wrong with these customers' summary, if anything."""
     if not (np.isfinite(frequency).all() and np.isfinite(recency).all()):
-        raise ValueError("frequency and recency must be finite numbers")
+        return "frequency and recency must be finite numbers"
     if not np.isfinite(age).all() or np.any(age < 0):
-        raise ValueError("T must be a finite number >= 0")
+        return "T must be a finite number >= 0"
     if np.any(frequency < 0) or np.any(frequency != np.floor(frequency)):
-        raise ValueError("frequency must be a non-negative whole number of repeat purchases")
+        return "frequency must be a non-negative whole number of repeat purchases"
     if np.any(frequency > MAX_FREQUENCY):
-        raise ValueError(f"frequency above {MAX_FREQUENCY:.0e} repeat purchases is not plausible")
+        return f"frequency above {MAX_FREQUENCY:.0e} repeat purchases is not plausible"
     if np.any(recency < 0) or np.any(recency > age + 1e-9):
-        raise ValueError("recency must lie between 0 and T")
+        return "recency must lie between 0 and T"
     if np.any((frequency == 0) & (recency > 0)):
-        raise ValueError("customers without repeat purchases must have recency 0")
+        return "customers without repeat purchases must have recency 0"
+    return None
 
 
 class _Likelihood:
     """Negative mean log-likelihood and its analytic gradient in log-parameters.
 
-    Customers without repeat purchases contribute r·ln α − r·ln(α+T) only, so they
-    are folded by distinct T. For the others every term that depends on x alone
-    (log-gammas, log-betas, digammas) is computed once per distinct x, and the
-    per-customer work is two logarithms, a softplus and a logistic.
+    Every term that depends on x alone (log-gammas, log-betas, digammas) is computed
+    once per distinct x and gathered, so the per-row work is two logarithms (gathered
+    too when ages and recencies are kept by the day), a softplus and a logistic. A
+    customer without repeat purchases has no "dropped out after the last purchase"
+    branch: its log-ratio of the two branches is -inf, softplus and logistic give 0, and
+    the one pass serves every row, with no copies of the repeat buyers' millions of rows
+    (grouped data hold the one-time buyers in a row per age anyway).
     """
 
     def __init__(
         self, frequency: FloatArray, recency: FloatArray, age: FloatArray, weights: FloatArray
     ) -> None:
-        zero = frequency == 0
-        self.age0, inverse0 = distinct_values(age[zero])
-        self.w0 = np.bincount(inverse0.ravel(), weights=weights[zero], minlength=self.age0.size)
-        repeat = ~zero
-        self.x_values, self.x_index = distinct_values(frequency[repeat])
-        self.w1 = weights[repeat]
-        self.count_x = np.bincount(self.x_index, weights=self.w1, minlength=self.x_values.size)
-        self.x1 = frequency[repeat]
-        self.age1 = age[repeat]
-        self.recency1 = recency[repeat]
+        self.x, self.recency, self.age, self.w = frequency, recency, age, weights
+        self.x_values, self.x_index = distinct_values(frequency)
+        self.count_x = np.bincount(self.x_index, weights=weights, minlength=self.x_values.size)
+        self.repeat_x = self.x_values > 0
         # Logs kept by the day have few distinct ages: take logs on those and gather.
-        self.ages, age_index = distinct_values(self.age1)
-        self.age_index = age_index.ravel() if self.ages.size * 8 < self.age1.size else None
-        self.recencies, rec_index = distinct_values(self.recency1)
-        self.rec_index = rec_index.ravel() if self.recencies.size * 8 < self.recency1.size else None
+        self.ages, age_index = distinct_values(age)
+        self.age_index = age_index if self.ages.size * 8 < age.size else None
+        self.recencies, rec_index = distinct_values(recency)
+        self.rec_index = rec_index if self.recencies.size * 8 < recency.size else None
         self.total_weight = float(weights.sum())
 
     def value_and_grad(self, log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = (float(v) for v in np.exp(log_params))
         log_alpha = np.log(alpha)
-        xs, idx, cx, w1 = self.x_values, self.x_index, self.count_x, self.w1
+        xs, idx, cx, w_all = self.x_values, self.x_index, self.count_x, self.w
+        repeat = self.repeat_x
 
-        # One-time buyers.
-        la0 = np.log(alpha + self.age0)
-        value = float(self.w0 @ (r * log_alpha - r * la0))
-        d_r = float(self.w0 @ (log_alpha - la0))
-        d_alpha = float(self.w0 @ (r / alpha - r / (alpha + self.age0)))
-        d_a = 0.0
-        d_b = 0.0
+        beta_ab = special.betaln(a, b)
+        head_x = special.gammaln(r + xs) - special.gammaln(r) + r * log_alpha
+        alive_x = special.betaln(a, b + xs) - beta_ab
+        gap_x = np.full(xs.size, -np.inf)  # log(dead branch / alive branch); none at x = 0
+        gap_x[repeat] = special.betaln(a + 1, b + xs[repeat] - 1) - beta_ab - alive_x[repeat]
+        # Per distinct day count, when logs are kept by the day: gathered, not recomputed.
+        log_ages = None if self.age_index is None else np.log(alpha + self.ages)
+        inv_ages = None if self.age_index is None else 1.0 / (alpha + self.ages)
+        log_recs = None if self.rec_index is None else np.log(alpha + self.recencies)
+        inv_recs = None if self.rec_index is None else 1.0 / (alpha + self.recencies)
 
-        if xs.size:
-            beta_ab = special.betaln(a, b)
-            head_x = special.gammaln(r + xs) - special.gammaln(r) + r * log_alpha
-            alive_x = special.betaln(a, b + xs) - beta_ab
-            dead_x = special.betaln(a + 1, b + xs - 1) - beta_ab
-            gap_x = dead_x - alive_x
-            # Per distinct day count, when logs are kept by the day: gathered, not recomputed.
-            log_ages = None if self.age_index is None else np.log(alpha + self.ages)
-            inv_ages = None if self.age_index is None else 1.0 / (alpha + self.ages)
-            log_recs = None if self.rec_index is None else np.log(alpha + self.recencies)
-            inv_recs = None if self.rec_index is None else 1.0 / (alpha + self.recencies)
+        def log_and_inverse(
+            values: FloatArray,
+            index: NDArray[np.intp] | None,
+            logs: FloatArray | None,
+            inverses: FloatArray | None,
+            rows: slice,
+        ) -> tuple[FloatArray, FloatArray]:
+            """log(α + t) and 1/(α + t) of the rows: gathered from the distinct values'
+            when there is an index to them, computed otherwise."""
+            if index is None:
+                shifted = alpha + values[rows]
+                return np.log(shifted), 1.0 / shifted
+            at = index[rows]
+            return logs[at], inverses[at]  # type: ignore[index]
 
-            def log_and_inverse(
-                values: FloatArray,
-                index: NDArray[np.intp] | None,
-                logs: FloatArray | None,
-                inverses: FloatArray | None,
-                rows: slice,
-            ) -> tuple[FloatArray, FloatArray]:
-                """log(α + t) and 1/(α + t) of the rows: gathered from the distinct values'
-                when there is an index to them, computed otherwise."""
-                if index is None:
-                    shifted = alpha + values[rows]
-                    return np.log(shifted), 1.0 / shifted
-                at = index[rows]
-                return logs[at], inverses[at]  # type: ignore[index]
+        def block(rows: slice) -> FloatArray:
+            """(the rows' log-likelihood less its terms in x alone, d_r's and d_alpha's
+            per-row parts, then the dead-branch weight per distinct x)."""
+            la, inv_age = log_and_inverse(self.age, self.age_index, log_ages, inv_ages, rows)
+            lr, inv_rec = log_and_inverse(self.recency, self.rec_index, log_recs, inv_recs, rows)
+            ix, w = idx[rows], w_all[rows]
+            rx = r + self.x[rows]
+            gap = gap_x[ix] - rx * (lr - la)
+            # softplus(gap) and its derivative expit(gap) from one exponential.
+            small = np.exp(-np.abs(gap))
+            inv = 1.0 / (1.0 + small)
+            softplus = np.maximum(gap, 0.0) + np.log1p(small)
+            w_dead = np.where(gap >= 0, inv, small * inv)
+            out = np.empty(3 + xs.size)
+            out[0] = w @ (softplus - rx * la)
+            out[1] = w @ (la + w_dead * (lr - la))
+            out[2] = w @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age)))
+            out[3:] = np.bincount(ix, weights=w * w_dead, minlength=xs.size)
+            return out
 
-            def block(rows: slice) -> FloatArray:
-                """(value, d_r, d_alpha, then the dead-branch weight per distinct x)."""
-                la, inv_age = log_and_inverse(self.age1, self.age_index, log_ages, inv_ages, rows)
-                lr, inv_rec = log_and_inverse(
-                    self.recency1, self.rec_index, log_recs, inv_recs, rows
-                )
-                ix, w = idx[rows], w1[rows]
-                rx = r + self.x1[rows]
-                log_alive = alive_x[ix] - rx * la
-                gap = gap_x[ix] - rx * (lr - la)  # log(dead branch / alive branch)
-                # softplus(gap) and its derivative expit(gap) from one exponential.
-                small = np.exp(-np.abs(gap))
-                inv = 1.0 / (1.0 + small)
-                softplus = np.maximum(gap, 0.0) + np.log1p(small)
-                w_dead = np.where(gap >= 0, inv, small * inv)
-                out = np.empty(3 + xs.size)
-                out[0] = w @ (log_alive + softplus)
-                out[1] = w @ (la + w_dead * (lr - la))
-                out[2] = w @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age)))
-                out[3:] = np.bincount(ix, weights=w * w_dead, minlength=xs.size)
-                return out
+        sums = block_sums(block, self.x.size)
+        dead_x_weight = sums[3:]  # 0 at x = 0
+        value = float(cx @ (head_x + alive_x)) + float(sums[0])
 
-            sums = block_sums(block, self.x1.size)
-            dead_x_weight = sums[3:]
-            value += float(cx @ head_x) + float(sums[0])
-
-            psi_rx = special.digamma(r + xs)
-            psi_abx = special.digamma(a + b + xs)
-            psi_bx = special.digamma(b + xs)
-            psi_bx1 = special.digamma(b + xs - 1)
-            d_r += float(cx @ (psi_rx - special.digamma(r) + log_alpha))
-            d_r -= float(sums[1])
-            d_alpha += float(sums[2])
-            d_a += float(cx @ (special.digamma(a + b) - psi_abx))
-            d_a += float(dead_x_weight.sum()) * float(special.digamma(a + 1) - special.digamma(a))
-            d_b += float(cx @ (psi_bx - psi_abx - special.digamma(b) + special.digamma(a + b)))
-            d_b += float(dead_x_weight @ (psi_bx1 - psi_bx))
+        psi_abx = special.digamma(a + b + xs)
+        psi_bx = special.digamma(b + xs)
+        dead_psi = np.zeros(xs.size)  # ψ(b+x−1) − ψ(b+x), only where there is a dead branch
+        dead_psi[repeat] = special.digamma(b + xs[repeat] - 1) - psi_bx[repeat]
+        d_r = float(cx @ (special.digamma(r + xs) - special.digamma(r) + log_alpha))
+        d_r -= float(sums[1])
+        d_alpha = float(sums[2])
+        d_a = float(cx @ (special.digamma(a + b) - psi_abx))
+        d_a += float(dead_x_weight.sum()) * float(special.digamma(a + 1) - special.digamma(a))
+        d_b = float(cx @ (psi_bx - psi_abx - special.digamma(b) + special.digamma(a + b)))
+        d_b += float(dead_x_weight @ dead_psi)
 
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         scale = self.total_weight
@@ -227,10 +225,11 @@ def fit_bgnbd(
     if x.size > WARM_START_ABOVE:
         # Most iterations are spent far from the optimum: take them on 5% of the rows, then
         # Newton steps on all the rows with the sample's curvature (`newton`).
-        sample = _Likelihood(x[SAMPLE], t_x[SAMPLE], big_t[SAMPLE], w[SAMPLE]).value_and_grad
-        start = _minimize(sample, start).x
+        rows, sampled = sample(w)
+        part = _Likelihood(x[rows], t_x[rows], big_t[rows], sampled).value_and_grad
+        start = _minimize(part, start).x
         bound = np.full(4, LOG_BOUND)
-        start = newton_from_sample(whole, sample, start, -bound, bound)
+        start = newton_from_sample(whole, part, start, -bound, bound)
     result = _minimize(whole, start)
     r, alpha, a, b = (float(v) for v in np.exp(result.x))
     ll_total = -float(result.fun) * float(w.sum())  # the objective keeps every constant

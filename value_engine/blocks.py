@@ -5,36 +5,56 @@ pass streams tens of megabytes through memory; over blocks of 2^17 rows the inte
 arrays stay in the core's cache, which alone is about twice as fast, and the blocks run
 on all cores (NumPy and SciPy release the GIL inside their loops). The blocks are summed
 in a fixed order, so a fit gives the same numbers on every run and machine load.
+
+Every piece runs in a copy of the caller's context, so NumPy's error state (which is
+per context) is the caller's: a fit inside `np.errstate(over="ignore")` warns on no core.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from value_engine.allocator import tune_for_blocks
+
 BLOCK = 1 << 17
 _pool: ThreadPoolExecutor | None = None
+Piece = TypeVar("Piece")
+
+
+def _cores() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
 
 
 def _workers() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        _pool = ThreadPoolExecutor(max_workers=max(1, cores or 1), thread_name_prefix="cvm-sums")
+        _pool = ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="cvm-sums")
     return _pool
+
+
+def by_block(part: Callable[[slice], Piece], rows: int) -> list[Piece]:
+    """`part(block)` of consecutive blocks covering `rows` rows, in order; at most one
+    block runs here, more on every core."""
+    tune_for_blocks()  # before the first block's temporaries
+    if rows <= BLOCK:
+        return [part(slice(0, rows))]
+    blocks = [slice(start, min(start + BLOCK, rows)) for start in range(0, rows, BLOCK)]
+    contexts = [contextvars.copy_context() for _ in blocks]  # one each: entered at once
+    return list(_workers().map(lambda c, b: c.run(part, b), contexts, blocks))
 
 
 def block_sums(part: Callable[[slice], NDArray[np.float64]], rows: int) -> NDArray[np.float64]:
     """The sum of `part(block)` over consecutive blocks covering `rows` rows; `part`
     returns a vector of partial sums of the same length for every block."""
-    if rows <= BLOCK:
-        return part(slice(0, rows))
-    blocks = [slice(start, min(start + BLOCK, rows)) for start in range(0, rows, BLOCK)]
-    parts = list(_workers().map(part, blocks))
+    parts = by_block(part, rows)
     total = parts[0].copy()
     for other in parts[1:]:
         total += other

