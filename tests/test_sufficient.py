@@ -283,3 +283,33 @@ def test_on_grouped_data_the_sample_starts_newton_near_the_optimum() -> None:
     plain = gradient_at_the_samples_optimum(every_twentieth, w[every_twentieth])
     assert (w >= 20).sum() < 0.01 * w.size and w[w >= 20].sum() > 0.1 * w.sum()
     assert designed < plain / 3, (designed, plain)
+
+
+def test_the_model_choice_numbers_each_column_once(
+    summary: tuple[np.ndarray, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BG/NBD and NBD fit on the same counts and ages: numbered once (`codes_kept`), and
+    only within the model choice."""
+    from value_engine import sufficient
+
+    x, t_x, big_t, _ = summary
+    groups = group(x, t_x, big_t)
+    gx, gt, gT = groups.columns
+    sizes: list[int] = []
+    real = sufficient._distinct_values
+
+    def counted(values: np.ndarray) -> sufficient.Codes:
+        sizes.append(values.size)
+        return real(values)
+
+    monkeypatch.setattr(sufficient, "_distinct_values", counted)
+    fit_purchase_model(gx, gt, gT, groups.count, distinct=True)
+    assert sizes.count(gx.size) == 3  # counts, recencies and ages; NBD's two were kept
+    with sufficient.codes_kept():
+        first = sufficient.distinct_values(gT)
+        assert sufficient.distinct_values(gT) is first
+        assert sufficient.distinct_values(gT.copy()) is not first
+    sizes.clear()
+    sufficient.distinct_values(gT)
+    sufficient.distinct_values(gT)
+    assert sizes == [gT.size, gT.size]  # nothing kept outside

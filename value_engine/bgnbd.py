@@ -111,6 +111,11 @@ class _Likelihood:
         log_recs = None if self.rec_index is None else np.log(alpha + self.recencies)
         inv_recs = None if self.rec_index is None else 1.0 / (alpha + self.recencies)
 
+        psi_abx = special.digamma(a + b + xs)
+        psi_bx = special.digamma(b + xs)
+        dead_psi = np.zeros(xs.size)  # ψ(b+x−1) − ψ(b+x), only where there is a dead branch
+        dead_psi[repeat] = special.digamma(b + xs[repeat] - 1) - psi_bx[repeat]
+
         def log_and_inverse(
             values: FloatArray,
             index: NDArray[np.intp] | None,
@@ -119,48 +124,50 @@ class _Likelihood:
             rows: slice,
         ) -> tuple[FloatArray, FloatArray]:
             """log(α + t) and 1/(α + t) of the rows: gathered from the distinct values'
-            when there is an index to them, computed otherwise."""
+            when there is an index to them (np.take: twice as fast as indexing), computed
+            otherwise."""
             if index is None:
                 shifted = alpha + values[rows]
                 return np.log(shifted), 1.0 / shifted
             at = index[rows]
-            return logs[at], inverses[at]  # type: ignore[index]
+            return np.take(logs, at), np.take(inverses, at)  # type: ignore[arg-type]
 
         def block(rows: slice) -> FloatArray:
-            """(the rows' log-likelihood less its terms in x alone, d_r's and d_alpha's
-            per-row parts, then the dead-branch weight per distinct x)."""
+            """The rows' log-likelihood less its terms in x alone, their parts of d_r and
+            d_alpha, the dead branch's weight and its part of d_b."""
             la, inv_age = log_and_inverse(self.age, self.age_index, log_ages, inv_ages, rows)
             lr, inv_rec = log_and_inverse(self.recency, self.rec_index, log_recs, inv_recs, rows)
             ix, w = idx[rows], w_all[rows]
             rx = r + self.x[rows]
-            gap = gap_x[ix] - rx * (lr - la)
-            # softplus(gap) and its derivative expit(gap) from one exponential.
-            small = np.exp(-np.abs(gap))
+            log_ratio = lr - la
+            gap = np.take(gap_x, ix) - rx * log_ratio  # log(dead branch / alive branch)
+            # softplus(gap) and its derivative expit(gap) from exponentials of the gap's
+            # parts below and above 0, without np.where's slow select; at -inf both are 0.
+            above, below = np.maximum(gap, 0.0), np.minimum(gap, 0.0)
+            small = np.exp(below - above)  # exp(-|gap|)
             inv = 1.0 / (1.0 + small)
-            softplus = np.maximum(gap, 0.0) + np.log1p(small)
-            w_dead = np.where(gap >= 0, inv, small * inv)
-            out = np.empty(3 + xs.size)
-            out[0] = w @ (softplus - rx * la)
-            out[1] = w @ (la + w_dead * (lr - la))
-            out[2] = w @ (r / alpha - rx * (inv_age + w_dead * (inv_rec - inv_age)))
-            out[3:] = np.bincount(ix, weights=w * w_dead, minlength=xs.size)
-            return out
+            softplus = above + np.log1p(small)
+            dead = np.exp(below) * inv  # expit(gap): the dead branch's share
+            w_dead, w_rx = w * dead, w * rx
+            return np.array(
+                [
+                    w @ softplus - w_rx @ la,
+                    w @ la + w_dead @ log_ratio,
+                    w_rx @ inv_age + (w_rx * dead) @ (inv_rec - inv_age),
+                    w_dead.sum(),
+                    w_dead @ np.take(dead_psi, ix),
+                ]
+            )
 
         sums = block_sums(block, self.x.size)
-        dead_x_weight = sums[3:]  # 0 at x = 0
         value = float(cx @ (head_x + alive_x)) + float(sums[0])
-
-        psi_abx = special.digamma(a + b + xs)
-        psi_bx = special.digamma(b + xs)
-        dead_psi = np.zeros(xs.size)  # ψ(b+x−1) − ψ(b+x), only where there is a dead branch
-        dead_psi[repeat] = special.digamma(b + xs[repeat] - 1) - psi_bx[repeat]
         d_r = float(cx @ (special.digamma(r + xs) - special.digamma(r) + log_alpha))
         d_r -= float(sums[1])
-        d_alpha = float(sums[2])
+        d_alpha = r / alpha * self.total_weight - float(sums[2])
         d_a = float(cx @ (special.digamma(a + b) - psi_abx))
-        d_a += float(dead_x_weight.sum()) * float(special.digamma(a + 1) - special.digamma(a))
+        d_a += float(sums[3]) * float(special.digamma(a + 1) - special.digamma(a))
         d_b = float(cx @ (psi_bx - psi_abx - special.digamma(b) + special.digamma(a + b)))
-        d_b += float(dead_x_weight @ dead_psi)
+        d_b += float(sums[4])
 
         grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         scale = self.total_weight

@@ -30,7 +30,7 @@ from value_engine.models import (
     SpendModel,
 )
 from value_engine.search_box import LOG_BOUND
-from value_engine.sufficient import group
+from value_engine.sufficient import codes_kept, group
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
 # by χ²(2)'s 95% point, the data show no dropout and the simpler model stands.
@@ -65,8 +65,9 @@ def fit_purchase_model(
         groups = group(frequency, recency, age, weights=weights)
         frequency, recency, age = groups.columns
         weights = groups.count
-    bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
-    nbd = _rates_alike(fit_nbd(frequency, age, weights))  # folds by x and by T itself
+    with codes_kept():  # BG/NBD and NBD number the same ages and counts
+        bgnbd = _rates_alike(fit_bgnbd(frequency, recency, age, weights))
+        nbd = _rates_alike(fit_nbd(frequency, age, weights))  # folds by x and by T
     if 2.0 * (bgnbd.loglik - nbd.loglik) < NO_DROPOUT_LR:
         return nbd
     running_off = {"a", "b"} & set(bgnbd.at_bound) or bgnbd.a + bgnbd.b > COLLAPSED_AB

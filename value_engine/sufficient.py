@@ -12,6 +12,9 @@ computes the same groups with one GROUP BY.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,7 +107,37 @@ def distinct_keys(key: NDArray[np.int64], span: int) -> tuple[NDArray[np.int64],
     return present.astype(np.int64), index
 
 
-def distinct_values(values: NDArray[np.float64]) -> tuple[FloatArray, NDArray[np.intp]]:
+Codes = tuple[FloatArray, NDArray[np.intp]]
+_kept: ContextVar[dict[int, tuple[FloatArray, Codes]] | None] = ContextVar("kept", default=None)
+
+
+@contextmanager
+def codes_kept() -> Iterator[None]:
+    """Within, `distinct_values` numbers one array object once: the model choice fits
+    BG/NBD and NBD on the same columns of millions of rows. The arrays are held until the
+    end, so no other array can take the id of one numbered; nothing inside may change
+    them."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
+def distinct_values(values: NDArray[np.float64]) -> Codes:
+    """`_distinct_values`, or what it gave for this very array within `codes_kept`."""
+    kept = _kept.get()
+    if kept is None:
+        return _distinct_values(values)
+    hit = kept.get(id(values))
+    if hit is not None and hit[0] is values:
+        return hit[1]
+    codes = _distinct_values(values)
+    kept[id(values)] = (values, codes)
+    return codes
+
+
+def _distinct_values(values: NDArray[np.float64]) -> Codes:
     """np.unique(values, return_inverse=True), counted instead of sorted when every value is
     a whole number of sevenths below ten million: purchase counts, and ages and recencies in
     weeks of whole days (the summary's own unit). Counting is five to twenty times faster
