@@ -284,3 +284,24 @@ def test_postgres_finds_refs_imported_before_late_in_the_file(
         )
         assert tuple(stored.one()) == (len(rows), len(rows))
     pg.dispose()
+
+
+def test_arrow_text_and_scalars_from_buffers_equal_pyarrows() -> None:
+    """`arrow_columns.strings` and `scalar` stand in for pa.array and pa.scalar, which
+    import pandas; they must build the same values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bot.arrow_columns import scalar, strings
+
+    texts = ["C-1", "", "甲公司", "é\x1fx", "C-1"]
+    assert strings(texts).equals(pa.array(texts, pa.string()))
+    assert strings([]).equals(pa.array([], pa.string()))
+    assert len(strings(texts[1:2])) == 1 and strings(texts[1:2])[0].as_py() == ""
+    assert scalar(0.0, pa.float64()).equals(pa.scalar(0.0, pa.float64()))
+    assert scalar(86_400_000_000, pa.int64()).as_py() == 86_400_000_000
+    assert scalar("", pa.string()).as_py() == "" and scalar(None, pa.string()).as_py() is None
+    column = strings(texts)
+    assert pc.equal(column, scalar("", pa.string())).to_pylist() == [
+        False, True, False, False, False,
+    ]  # fmt: skip

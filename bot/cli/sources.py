@@ -15,13 +15,15 @@ import os
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from bot.config import Settings
 from bot.progress import progress
-from value_engine.sources.pipeline import SCORE_COLUMNS, SourceModels
+
+if TYPE_CHECKING:  # imports SciPy: only the commands that fit
+    from value_engine.sources.pipeline import SourceModels
 
 ENGINES = ("duckdb", "spark")
 
@@ -176,6 +178,8 @@ def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> i
 
 def _write_scores(source: Any, models: SourceModels, args: argparse.Namespace, out: Path) -> int:
     """Batches of scores into `out`; the file appears whole or not at all."""
+    from value_engine.sources.pipeline import SCORE_COLUMNS
+
     partial = out.with_name(out.name + ".partial")
     written = 0
     try:

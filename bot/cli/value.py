@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -20,7 +20,6 @@ from bot.config import Settings
 from bot.csv_out import write_columns
 from bot.progress import progress
 from value_engine.blas import one_blas_thread
-from value_engine.holdout import HoldoutCheck
 from value_engine.models import (
     BgNbdParams,
     FitQuality,
@@ -29,7 +28,12 @@ from value_engine.models import (
     RfmSegment,
     SpendModel,
 )
-from value_engine.recommendations import PassageLookup
+
+if TYPE_CHECKING:  # at run time these import SciPy: not for `cvm import` (its start counts)
+    from sqlalchemy import Engine
+
+    from value_engine.holdout import HoldoutCheck
+    from value_engine.recommendations import PassageLookup
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -119,14 +123,23 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     audit.add_argument("--limit", type=int, default=100)
 
 
-def _value_service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
+def _database(settings: Settings) -> Engine:
+    from bot.storage.repository import open_database
+
+    return open_database(settings.resolved_database_url)
+
+
+def _value_service(  # type: ignore[no-untyped-def]
+    settings: Settings, with_knowledge: bool = True, engine: Engine | None = None
+):
+    """`engine`: the database already open (by default, opened here)."""
     from bot.customers.service import ValueService
     from bot.customers.store import CustomerStore
-    from bot.storage.repository import open_database
     from value_engine.scoring import ScoringPolicy
 
     store = CustomerStore(
-        open_database(settings.resolved_database_url), default_margin=settings.value_default_margin
+        engine if engine is not None else _database(settings),
+        default_margin=settings.value_default_margin,
     )
     lookup: PassageLookup = _NoLookup()
     if with_knowledge:  # citations need the passages only, not the vector index
@@ -148,15 +161,15 @@ class _NoLookup:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.customers.csv_import import import_file
     from bot.customers.import_report import ImportKind
-    from bot.customers.service import NoDataError
 
     if args.kind == "survey":
         return survey.run_import(args, settings)
     if args.instrument or args.scale or args.competitor:
         print("cvm import: --instrument, --scale and --competitor are for surveys", file=sys.stderr)
         return 2
-    service = _value_service(settings, with_knowledge=False)
+    engine = _database(settings)
     try:
         with args.file.open("rb") as file:
             file.read(1)  # a directory opens on Linux and fails here
@@ -164,7 +177,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"cvm import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with progress(f"import {args.kind}", "rows checked and written") as step:
-        report = service.import_file(ImportKind(args.kind), args.file, None, args.encoding, step)
+        report = import_file(engine, ImportKind(args.kind), args.file, None, args.encoding, step)
     if args.json:
         print(json.dumps(report.as_json_dict(), ensure_ascii=False))
     else:
@@ -172,6 +185,9 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if report.error_count:
         return 1
     if not args.no_fit and (report.inserted or report.updated):
+        from bot.customers.service import NoDataError
+
+        service = _value_service(settings, with_knowledge=False, engine=engine)
         try:
             with progress("value models", "steps") as step:
                 info = service.ensure_fit(progress=step)

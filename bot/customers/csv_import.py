@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session
@@ -308,3 +309,23 @@ def import_customers(
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def import_file(
+    engine: Engine,
+    kind: ImportKind,
+    data: bytes | Path,
+    max_rows: int | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Either kind of file. `encoding` None: UTF-8, GB18030/GBK or Big5, detected. A path is
+    read a block at a time when it is a good transactions file, so large files need little
+    memory. Needs no value engine, so `cvm import` starts without SciPy."""
+    if kind is ImportKind.CUSTOMERS:
+        if isinstance(data, Path):
+            data = data.read_bytes()
+        return import_customers(engine, data, max_rows, encoding)
+    from bot.customers.transactions_import import import_transactions  # it imports this
+
+    return import_transactions(engine, data, max_rows, encoding=encoding, progress=progress)

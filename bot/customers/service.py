@@ -21,13 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.customers.csv_import import (
-    Progress,
-    import_customers,
-)
+from bot.customers.csv_import import Progress, import_file
 from bot.customers.import_report import ImportKind, ImportReport
 from bot.customers.store import CustomerStore, fit_params
-from bot.customers.transactions_import import import_transactions
 from bot.storage.models import ValueFit
 from value_engine.holdout import HoldoutCheck, backtest, holdout_check
 from value_engine.measures import rfm_segments
@@ -332,15 +328,8 @@ class ValueService:
         encoding: str | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
-        """`encoding` None: UTF-8, GB18030/GBK or Big5, detected. A path is read a block at a
-        time when it is a good transactions file, so large files need little memory."""
-        if kind is ImportKind.CUSTOMERS:
-            if isinstance(data, Path):
-                data = data.read_bytes()
-            return import_customers(self.store.engine, data, max_rows, encoding)
-        return import_transactions(
-            self.store.engine, data, max_rows, encoding=encoding, progress=progress
-        )
+        """See `csv_import.import_file`."""
+        return import_file(self.store.engine, kind, data, max_rows, encoding, progress)
 
     # --- async faces for handlers -----------------------------------------------------------
     async def abreakdown(self, customer_id: str) -> CustomerBreakdown | None:

@@ -26,13 +26,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from bot.arrow_columns import all_distinct
+from bot.arrow_columns import all_distinct, scalar, strings
 from bot.customers.csv_import import CONTROL_CHARACTERS, MAX_ID_CHARS
 
 _CONTROL = CONTROL_CHARACTERS.pattern
+# Arrow scalars made once, from buffers: a Python one would import pandas (`arrow_columns`).
+_ZERO = scalar(0.0, pa.float64())
+_EMPTY = scalar("", pa.string())
+_NO_TEXT = scalar(None, pa.string())
 _FIRST_YEAR = datetime(1970, 1, 1)
 _LAST_YEAR = datetime(2201, 1, 1)
 US_PER_DAY = 86_400_000_000
+_US_PER_DAY = scalar(US_PER_DAY, pa.int64())
 BLOCK_BYTES = 2 << 20  # about 40,000 rows of a typical export per block
 
 
@@ -119,7 +124,7 @@ def checked_blocks(
         )
     except (pa.ArrowException, UnicodeError, StopIteration) as exc:
         raise Unchecked from exc
-    known_ids = pa.array(list(known), pa.string())
+    known_ids = strings(known)
     refs: list[Any] = []
     rows = 0
     while True:
@@ -160,8 +165,8 @@ def _numbers(column: Any) -> Any | None:
 
 
 def _optional_numbers(column: Any) -> Any | None:
-    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-    text = pc.if_else(blank, pa.scalar(None, pa.string()), column)
+    blank = pc.equal(pc.utf8_trim_whitespace(column), _EMPTY)
+    text = pc.if_else(blank, _NO_TEXT, column)
     values = _numbers(text) if pc.any(pc.invert(blank)).as_py() else None
     if values is None:
         if pc.all(blank).as_py():
@@ -197,13 +202,13 @@ def check_block(
     if first is None or first < _FIRST_YEAR or last >= _LAST_YEAR or last > latest:
         return None
     amounts = _numbers(col("amount"))
-    if amounts is None or amounts.null_count or pc.any(pc.equal(amounts, 0.0)).as_py():
+    if amounts is None or amounts.null_count or pc.any(pc.equal(amounts, _ZERO)).as_py():
         return None
     margins = _optional_numbers(col("gross_margin")) if "gross_margin" in columns else None
     costs = _optional_numbers(col("cost")) if "cost" in columns else None
     if "gross_margin" in columns and margins is None:
         return None
-    if "cost" in columns and (costs is None or pc.any(pc.less(costs, 0.0)).as_py()):
+    if "cost" in columns and (costs is None or pc.any(pc.less(costs, _ZERO)).as_py()):
         return None
     if "transaction_id" in columns:
         refs = pc.utf8_trim_whitespace(col("transaction_id"))
@@ -213,11 +218,11 @@ def check_block(
         ):
             return None
     else:
-        refs = pa.array([""] * n, pa.string())
+        refs = strings([""] * n)
     refs = _with_content_hashes(refs, ids, moments, amounts)
     # Integer division truncates, which is the floor for moments from 1970 on; pyarrow's
     # to_numpy would import pandas, a third of a second of every import's start.
-    days = pc.divide(pc.cast(moments, pa.int64()), pa.scalar(US_PER_DAY, pa.int64()))
+    days = pc.divide(pc.cast(moments, pa.int64()), _US_PER_DAY)
     return CheckedColumns(
         refs=refs,
         customer_ids=ids,
@@ -231,7 +236,7 @@ def check_block(
 
 def _with_content_hashes(refs: Any, ids: Any, moments: Any, amounts: Any) -> Any:
     """The row path's content hash as the ref of lines without a transaction id."""
-    picked = pc.indices_nonzero(pc.equal(refs, ""))
+    picked = pc.indices_nonzero(pc.equal(refs, _EMPTY))
     if not len(picked):
         return refs
     ref_list = refs.to_pylist()
@@ -241,4 +246,4 @@ def _with_content_hashes(refs: Any, ids: Any, moments: Any, amounts: Any) -> Any
     for i, cid, ts, amount in zip(picked.to_pylist(), who, when, much, strict=True):
         key = f"{cid}\x1f{ts.isoformat()}\x1f{amount!r}"
         ref_list[i] = "h:" + hashlib.sha1(key.encode()).hexdigest()
-    return pa.array(ref_list, pa.string())
+    return strings(ref_list)
