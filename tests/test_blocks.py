@@ -47,3 +47,17 @@ def test_the_allocator_is_tuned_before_the_first_block(monkeypatch: pytest.Monke
     blocks.by_block(lambda rows: calls.append("block"), 10)
     assert calls == ["tuned", "block"]
     assert allocator.tune_for_blocks() and allocator.tune_for_blocks()  # once, then kept
+
+
+def test_weighted_mean_and_float_conversion_by_block() -> None:
+    rng = np.random.default_rng(9)
+    values = rng.random(3 * blocks.BLOCK + 5)
+    weights = rng.integers(1, 50, values.size).astype(float)
+    assert blocks.weighted_mean(values, weights) == pytest.approx(
+        np.average(values, weights=weights), rel=1e-12
+    )
+    assert blocks.weighted_mean(values[:3], np.zeros(3)) == 0.0
+    counts = rng.integers(0, 1 << 40, values.size)
+    converted = blocks.as_float64(counts)
+    assert converted.dtype == np.float64 and np.array_equal(converted, counts.astype(np.float64))
+    assert blocks.as_float64(values) is values

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
 from value_engine import dropout_limits
-from value_engine.blocks import block_sums, by_block
+from value_engine.blocks import block_sums, by_block, weighted_mean
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.newton import (
     WARM_START_ABOVE,
@@ -226,7 +226,7 @@ def fit_bgnbd(
     x, t_x, big_t = _as_float(frequency), _as_float(recency), _as_float(age)
     _check(x, t_x, big_t)
     w = np.ones_like(x) if weights is None else _as_float(weights)
-    scale = float(np.average(big_t, weights=w)) or 1.0
+    scale = weighted_mean(big_t, w) or 1.0
     start = np.log([1.0, scale, 1.0, 1.0])
     whole = remembered(_Likelihood(x, t_x, big_t, w).value_and_grad)
     if x.size > WARM_START_ABOVE:

@@ -16,7 +16,7 @@ import contextvars
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,3 +59,30 @@ def block_sums(part: Callable[[slice], NDArray[np.float64]], rows: int) -> NDArr
     for other in parts[1:]:
         total += other
     return total
+
+
+def weighted_mean(values: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
+    """np.average(values, weights=weights), 0 when the weights add up to 0; block by block:
+    np.average's whole-length product costs a tenth of a second at millions of rows."""
+
+    def part(rows: slice) -> NDArray[np.float64]:
+        w = weights[rows]
+        return np.array([w @ values[rows], w.sum()])
+
+    total, weight = block_sums(part, values.size)
+    return float(total / weight) if weight else 0.0
+
+
+def as_float64(values: NDArray[Any]) -> NDArray[np.float64]:
+    """`values` as float64 (itself when it is); a conversion goes block by block on every
+    core, which also shares out the fresh pages' faults (an engine's counts are int64)."""
+    if values.dtype == np.float64:
+        return values
+    out = np.empty(values.shape, dtype=np.float64)
+    flat, source = out.reshape(-1), values.reshape(-1)
+
+    def convert(rows: slice) -> None:
+        flat[rows] = source[rows]
+
+    by_block(convert, flat.size)
+    return out

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from value_engine.blocks import weighted_mean
 from value_engine.models import BgNbdParams, PurchaseModel
 from value_engine.search_box import LOG_BOUND, at_bound
 from value_engine.sufficient import distinct_values
@@ -67,7 +68,7 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
         d_alpha = total * r / alpha - r * float(w_age @ inv_at) - float(wx_age @ inv_at)
         return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
 
-    scale = float(np.average(big_t, weights=w)) or 1.0
+    scale = weighted_mean(big_t, w) or 1.0
     result = _maximize(value_and_grad, np.log([1.0, scale]), jac=True)
     return _params(result, total, PurchaseModel.NBD, ("r", "alpha"))
 
@@ -130,7 +131,7 @@ def fit_common_dropout(
             )
         return -float(w @ (head + np.logaddexp(alive, dead))) / total
 
-    scale = float(np.average(big_t, weights=w)) or 1.0
+    scale = weighted_mean(big_t, w) or 1.0
     start = np.array([0.0, np.log(scale), float(special.logit(min(max(start_p, 1e-4), 0.9)))])
     result = _maximize(negative_ll, start, jac=False)  # p's logit is the third coordinate
     return _params(result, total, PurchaseModel.COMMON_DROPOUT, ("r", "alpha", "p"))

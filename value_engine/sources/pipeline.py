@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from value_engine.blocks import as_float64
 from value_engine.holdout import HoldoutCheck, grouped_check, holdout_days_for
 from value_engine.model_choice import fit_purchase_model, fit_spend_model
 from value_engine.models import BgNbdParams, FitQuality, GammaGammaParams, ModelError
@@ -73,11 +74,11 @@ def fit_groups(
 ) -> SourceModels:
     """`purchase` = (x, t_x, T, customers), `spend` = (x, m, customers), as grouped by the
     engine; the fits are the per-customer fits' (tests/test_sufficient.py)."""
-    x, t_x, big_t, count = (np.asarray(a, dtype=np.float64) for a in purchase)
+    x, t_x, big_t, count = (as_float64(np.asarray(a)) for a in purchase)
     if count.size == 0:
         raise ModelError("no customer with a purchase to fit the models on")
     bgnbd = fit_purchase_model(x, t_x, big_t, count, distinct=True)
-    sx, sm, scount = (np.asarray(a, dtype=np.float64) for a in spend)
+    sx, sm, scount = (as_float64(np.asarray(a)) for a in spend)
     spend_model = fit_spend_model(sx, sm, scount, fallback_mean=fallback_mean, distinct=True)
     quality = with_check(bgnbd, spend_model, holdout)
     return SourceModels(bgnbd, spend_model, quality, round(float(count.sum())), holdout)
