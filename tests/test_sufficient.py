@@ -171,6 +171,8 @@ def test_sevenths_are_counted_and_give_np_uniques_floats() -> None:
         m,
         np.array([0.0, -0.0, 1 / 7, 3.0]),
         np.array([np.nan, 1.0]),
+        np.asarray(3.0),  # one customer's summary, as a number
+        np.array([[1 / 7, 2.0], [2.0, 0.5]]),
     ):
         found, index = distinct_values(values)
         reference, inverse = np.unique(values, return_inverse=True)

@@ -143,7 +143,9 @@ def _distinct_values(values: NDArray[np.float64]) -> Codes:
     weeks of whole days (the summary's own unit). Counting is five to twenty times faster
     on millions of values; the values found are the same floats, since each one is checked
     to be exactly its count of sevenths over seven. The check and the numbering go block
-    by block on every core (`blocks`), twice as fast again as whole-array passes."""
+    by block on every core (`blocks`), twice as fast again as whole-array passes. Any
+    shape is read flat, as np.unique does."""
+    values = values.ravel()
     if values.size:
         keys = np.empty(values.size, dtype=np.int64)
 
