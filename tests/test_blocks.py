@@ -61,3 +61,11 @@ def test_weighted_mean_and_float_conversion_by_block() -> None:
     converted = blocks.as_float64(counts)
     assert converted.dtype == np.float64 and np.array_equal(converted, counts.astype(np.float64))
     assert blocks.as_float64(values) is values
+
+
+def test_the_operators_malloc_settings_stand(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    assert allocator._set_thresholds() is False
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536")
+    assert allocator._set_thresholds() is False

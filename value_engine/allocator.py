@@ -21,11 +21,14 @@ M_MMAP_THRESHOLD = -3
 MAPPED_FROM = 4 << 20  # bytes; above a block's temporaries (2^17 rows of 8 bytes: 1 MB)
 KEPT_FREE = 32 << 20  # bytes; above what one block's temporaries add up to
 
+# glibc's own ways to set them at start-up (mallopt(3)); when set, they are left alone.
+OPERATOR_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 _outcome: bool | None = None  # once per process: set, or not glibc
 
 
 def tune_for_blocks() -> bool:
-    """Set the thresholds, once per process; False where the C library is not glibc."""
+    """Set the thresholds, once per process; False where the C library is not glibc or
+    the operator set them."""
     global _outcome
     if _outcome is None:
         _outcome = _set_thresholds()
@@ -33,6 +36,10 @@ def tune_for_blocks() -> bool:
 
 
 def _set_thresholds() -> bool:
+    if any(name in os.environ for name in OPERATOR_SETTINGS) or "glibc.malloc" in (
+        os.environ.get("GLIBC_TUNABLES", "")
+    ):
+        return False  # the operator chose: theirs stand
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
             return False
