@@ -54,6 +54,14 @@ def strings(values: Collection[str]) -> Any:
 _NUMPY_TYPES = {pa.float64(): np.float64, pa.int64(): np.int64}
 
 
+def numbers(values: Any, type_: Any = None) -> Any:
+    """A float64 (or int64) NumPy array, or anything NumPy reads as one, as an Arrow array
+    without nulls, from its buffer."""
+    type_ = pa.float64() if type_ is None else type_
+    data = np.ascontiguousarray(values, dtype=_NUMPY_TYPES[type_]).reshape(-1)
+    return pa.Array.from_buffers(type_, data.size, [None, pa.py_buffer(data)])
+
+
 def scalar(value: float | str | None, type_: Any) -> Any:
     """An Arrow scalar of a float64, int64 or string `value` (None: null), for compute
     functions: the one element of an array built from buffers."""
@@ -61,5 +69,4 @@ def scalar(value: float | str | None, type_: Any) -> Any:
         return pa.nulls(1, type_)[0]
     if type_ == pa.string():
         return strings([str(value)])[0]
-    numbers = np.array([value], dtype=_NUMPY_TYPES[type_])
-    return pa.Array.from_buffers(type_, 1, [None, pa.py_buffer(numbers)])[0]
+    return numbers([value], type_)[0]

@@ -54,14 +54,14 @@ def _safe_table(columns: Mapping[str, object]) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from bot.arrow_columns import numbers
+
     arrays = []
     for values in columns.values():
         if isinstance(values, np.ndarray):
             # From the buffer: pa.array() would import pandas (when installed) to check
             # the input's type, a fifth of a second on every start of the CLI.
-            floats = np.ascontiguousarray(values, dtype=np.float64)
-            column = pa.Array.from_buffers(pa.float64(), floats.size, [None, pa.py_buffer(floats)])
-            arrays.append(pc.round(column, 6))
+            arrays.append(pc.round(numbers(values), 6))
             continue
         text = (
             values.combine_chunks()
