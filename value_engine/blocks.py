@@ -28,15 +28,11 @@ _pool: ThreadPoolExecutor | None = None
 Piece = TypeVar("Piece")
 
 
-def _cores() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, cores or 1)
-
-
 def _workers() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="cvm-sums")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        _pool = ThreadPoolExecutor(max_workers=max(1, cores or 1), thread_name_prefix="cvm-sums")
     return _pool
 
 

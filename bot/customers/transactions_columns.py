@@ -36,8 +36,7 @@ _EMPTY = scalar("", pa.string())
 _NO_TEXT = scalar(None, pa.string())
 _FIRST_YEAR = datetime(1970, 1, 1)
 _LAST_YEAR = datetime(2201, 1, 1)
-US_PER_DAY = 86_400_000_000
-_US_PER_DAY = scalar(US_PER_DAY, pa.int64())
+_US_PER_DAY = scalar(86_400_000_000, pa.int64())
 BLOCK_BYTES = 2 << 20  # about 40,000 rows of a typical export per block
 
 
