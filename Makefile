@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench bench-value bench-scale bench-survey bench-soak bench-soak-prod index lock clean
+.PHONY: install run test test-fast lint bench train-ranker label-answers bench-value bench-scale bench-survey bench-soak bench-soak-prod index lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/answers.py
 	$(PY) bench/retrieval.py
+
+## The labelled answer data's sentence ids and split by article section (bench/data/answers).
+label-answers: $(STAMP)
+	$(PY) bench/label_answers.py
+
+## Regenerate the answer ranker and coverage gate (knowledge/data/ranker.json) from the
+## labelled data's train and validation parts; `--check` confirms the shipped file.
+train-ranker: $(STAMP)
+	$(PY) bench/train_ranker.py
 
 bench-value: $(STAMP)
 	$(PY) bench/value_engine.py

@@ -3,9 +3,13 @@
     python bench/answers.py [--set FILE.jsonl ...] [--json]
 
 Scores each answer set with the shared scorer (`../shared/eval/score_answers.py`, the
-one the hidden set is judged with): the dev set, and our own set `bench/data/
-qa_answers_extra.jsonl`, whose `split` field keeps a held-out half that no tuning
-looked at (reported apart). Questions are asked in one conversation, as
+one the hidden set is judged with): the dev set, our older set `bench/data/
+qa_answers_extra.jsonl`, and the labelled data the ranker and gate learn from
+(`bench/data/answers/labelled.jsonl`, written questions only), each split apart: `train`
+and `validation` were read by training, `test` by nothing but this report. For the
+labelled data it also gives sentence-ranking precision@1 and recall@3 against the
+recorded answer sentences and the coverage gate's confusion matrix. Questions are asked
+in one conversation, as
 `cvm ask --file` does, so follow-ups lean on the line before. Also reports retrieval
 hit@3 on `qa_dev.jsonl`, warm `ask` latency without an LLM and the index build time.
 Targets (2 cores): dev 27/30 answerable and 9/10 per language, every off-topic
@@ -27,6 +31,8 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -37,13 +43,15 @@ from bot.config import PACKAGE_CORPUS, Settings  # noqa: E402
 from bot.factory import build_services  # noqa: E402
 from knowledge.embedding import load_embedder  # noqa: E402
 from knowledge.index import build_index  # noqa: E402
-from knowledge.models import PriorExchange  # noqa: E402
+from knowledge.models import Lang, PriorExchange  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+LABELLED = ROOT / "bench" / "data" / "answers" / "labelled.jsonl"
 DEFAULT_SETS = (
     SHARED_EVAL / "qa_answers_dev.jsonl",
     ROOT / "bench" / "data" / "qa_answers_extra.jsonl",
+    LABELLED,
 )
 
 
@@ -63,7 +71,8 @@ async def answer_all(knowledge: KnowledgeService, rows: list[dict]) -> list[dict
     prior: PriorExchange | None = None
     for row in rows:
         answer = await knowledge.ask(row["question"], prior=prior)
-        prior = PriorExchange(question=row["question"], answer=answer.text, lang=answer.lang)
+        if answer.answered:  # as the bot does: a follow-up leans on the last answered exchange
+            prior = PriorExchange(question=row["question"], answer=answer.text, lang=answer.lang)
         outputs.append(answer.as_json_dict())
     return outputs
 
@@ -97,6 +106,44 @@ def failures(module: ModuleType, rows: list[dict], outputs: list[dict]) -> list[
     return lines
 
 
+def sentence_and_gate(
+    knowledge: KnowledgeService,
+    rows: list[dict],  # type: ignore[type-arg]
+    outputs: list[dict],  # type: ignore[type-arg]
+) -> str:
+    """Ranking precision@1 / recall@3 on the answerable rows (each read on its own, as a
+    fresh question) and the gate's confusion matrix (answered or declined, in the run)."""
+    p1 = r3 = 0.0
+    ranked = 0
+    for row in rows:
+        if not row.get("answer_sentences") or "follows" in row:
+            continue
+        lang = Lang(row["lang"])
+        reading = knowledge.readings(row["question"], lang)[0]
+        scores = knowledge.candidate(
+            row["question"], reading.query, lang, reading.intent
+        ).draft.scores
+        assert scores is not None
+        gold = {
+            knowledge.reader.ref_id(ref.split(":")[0], int(ref.split(":")[1]))
+            for ref in row["answer_sentences"]
+        }
+        top = [int(i) for i in np.argsort(-scores, kind="stable")[:3]]
+        p1 += top[0] in gold
+        r3 += len(gold & set(top)) / len(gold)
+        ranked += 1
+    cells = {(a, b): 0 for a in (True, False) for b in (True, False)}
+    for row, out in zip(rows, outputs, strict=True):
+        cells[(row["type"] != "offtopic", bool(out["answered"]))] += 1
+    return (
+        f"sentence ranking ({ranked} fresh answerable questions): "
+        f"precision@1 {p1 / max(ranked, 1):.3f}, recall@3 {r3 / max(ranked, 1):.3f}\n"
+        f"gate            answered  declined\n"
+        f"  answerable    {cells[(True, True)]:>8}  {cells[(True, False)]:>8}\n"
+        f"  off-topic     {cells[(False, True)]:>8}  {cells[(False, False)]:>8}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--set", type=Path, action="append", help="answer set(s) to score")
@@ -114,7 +161,7 @@ def main() -> int:
         services = build_services(settings)
         knowledge = services.knowledge
         for path in sets:
-            rows = load(path)
+            rows = [r for r in load(path) if r.get("source", "written") == "written"]
             splits = sorted({r.get("split", "") for r in rows})
             outputs = asyncio.run(answer_all(knowledge, rows))
             for split in splits:
@@ -124,6 +171,8 @@ def main() -> int:
                 picked_rows = [rows[i] for i in part]
                 picked_outputs = [outputs[i] for i in part]
                 print(score(module, picked_rows, picked_outputs, tmp).rstrip())
+                if any("answer_sentences" in r for r in picked_rows):
+                    print(sentence_and_gate(knowledge, picked_rows, picked_outputs))
                 failed = failures(module, picked_rows, picked_outputs)
                 if failed:
                     print("failing:\n" + "\n".join(failed))

@@ -117,7 +117,9 @@ def main() -> int:
             doc = documents[row["doc"].removesuffix(".txt")]
             found = answer_sentences(doc, row["evidence"], row["key_points"])
             if not found:
-                problems.append(f"{row['id']}: no sentence of the document model holds its evidence")
+                problems.append(
+                    f"{row['id']}: no sentence of the document model holds its evidence"
+                )
                 continue
             row["answer_sentences"] = [f"{doc.doc_id}:{i}" for i in found]
             row["unit"] = unit_of(doc, found[0])

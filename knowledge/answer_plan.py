@@ -71,6 +71,10 @@ class Draft:
     passages: tuple[Passage, ...]
     focus: Focus | None = None  # the list the previous answer told, for a follow-up
     context: str = ""  # the previous answer, when this question points back at it
+    # The ranker's log-odds, per sentence of the reader, that it holds the answer.
+    scores: np.ndarray | None = field(default=None, compare=False)
+    # The same for each part of a two-part question, each answered on its own line.
+    part_scores: tuple[np.ndarray, ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -110,14 +114,20 @@ class Planner:
             compared = self._comparison_plan(draft)
             if compared is not None:
                 return compared
-        scores = self._scores(draft)
+        scores = draft.scores if draft.scores is not None else self._scores(draft)
         anchor = int(np.argmax(self._on_the_case(draft.intent, scores)))
         if intent.count:
             subjects = {
                 t for t in query_tokens(draft.retrieval_query) if self._reader.distinctive(t)
             }
             anchor = self._matching_count(scores, anchor, intent.count, subjects)
-        return self._expand(draft, anchor, scores)
+        plan = self._expand(draft, anchor, scores)
+        for part in draft.part_scores:  # "投了多少?破產時負債多少?": every part is answered
+            ref = int(np.argmax(part))
+            if not plan.has(ref):
+                doc, index = self._locate(ref)
+                self._add_thought(plan, doc, index, intent.kind)
+        return plan
 
     # -- scoring -------------------------------------------------------------------------
 

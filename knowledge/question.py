@@ -137,6 +137,23 @@ def analyze(question: str) -> QuestionIntent:
     )
 
 
+_PART_BREAK = re.compile(
+    r"(?<=[?\uff1f])\s*(?=\S)|[;\uff1b]\s*"
+    r"|[,\uff0c\u3001]\s*(?=(?:还有|以及|另外|并且|同时|又|and\s+(?:how|what|when|why|which|who|where)\b))"
+    r"|\s+and\s+(?=(?:how|what|when|why|which|who|where)\b)",
+    re.I,
+)
+_MIN_PART = 4  # characters: "分别是什么?" is a part of its own; "是吗?" is not
+
+
+def sub_questions(question: str) -> tuple[str, ...]:
+    """The parts of a two-part question ("投了多少錢?破產時負債多少?", "on what date, and how
+    many years?"), each to be answered on its own line; () for a one-part question."""
+    parts = [p.strip(" ,;\uff0c\uff1b") for p in _PART_BREAK.split(question.strip())]
+    parts = [p for p in parts if len(p) >= _MIN_PART]
+    return tuple(parts) if len(parts) >= 2 else ()
+
+
 def _count(simplified: str) -> int | None:
     m = _COUNT.search(simplified)
     if m:

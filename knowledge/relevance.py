@@ -1,4 +1,8 @@
-"""Decide whether the knowledge base covers a question at all.
+"""Decide whether the knowledge base covers a question: the hand-set rules.
+
+The learned gate (`knowledge/coverage.py`) uses two of these measures as features; these
+rules stay the default until the learned gate beats them on held-out sections (see
+bench/answers.py).
 
 Dense similarity alone cannot tell "客服电话是多少?" from a real question: every
 Chinese sentence lands near every other. What an on-topic question always has
@@ -20,7 +24,7 @@ import jieba
 from wordfreq import zipf_frequency
 
 from knowledge.glossary import TERMS, english_terms
-from knowledge.lexical import STOPWORDS, tokenize
+from knowledge.lexical import STOPWORDS, query_tokens, tokenize
 from knowledge.script import han_count, to_simplified
 
 MAX_UNKNOWN = 1  # an English question with more words the articles never use asks elsewhere
@@ -72,6 +76,11 @@ class DomainVocabulary:
             return None
         general = self._general.get(token, 0) + 1
         return math.log((here / self._total) / (general / self._general_total))
+
+    def specificity_of(self, question: str) -> float:
+        """The question's most article-specific word, on the log-ratio scale (0 if none)."""
+        scored = [s for t in query_tokens(question) if (s := self.specificity(t)) is not None]
+        return max(scored, default=0.0)
 
     def unknown_english(self, question: str) -> list[str]:
         """What an English question asks about that the articles never mention.

@@ -10,20 +10,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from knowledge.answer import ExtractiveComposer, not_covered
-from knowledge.answer_plan import Draft
+from knowledge.answer_plan import Draft, Focus
 from knowledge.citations import CorpusLookup
+from knowledge.coverage import GATE_FEATURES, CoverageFeatures
 from knowledge.embedding import Embedder
 from knowledge.index import KnowledgeIndex, open_index
-from knowledge.lexical import query_tokens
+from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
-from knowledge.question import QuestionIntent, analyze
+from knowledge.question import QuestionIntent, analyze, sub_questions
+from knowledge.ranker import FEATURES, LinearModel, SentenceFeatures, query_vector
 from knowledge.reader import Reader
-from knowledge.relevance import DomainVocabulary, Relevance
+from knowledge.relevance import DomainVocabulary
 from knowledge.retrieval import HybridRetriever, to_passages
 from knowledge.script import detect_lang
 
@@ -44,11 +48,38 @@ class Composer(Protocol):
 class Retrieval:
     query: str
     passages: tuple[Passage, ...]
-    relevance: Relevance
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One way to read a question: on its own, or with the exchange it points back at."""
+
+    query: str
+    intent: QuestionIntent
+    focus: Focus | None = None
+    context: str = ""  # the previous answer
+    inherits: bool = False  # covered because the question it points back at was
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One reading of a question: its scored draft, the features the ranker and the gate
+    saw (kept for training), and the gate's log-odds that the articles cover it."""
+
+    draft: Draft
+    sentence_features: np.ndarray
+    gate_features: np.ndarray
+    coverage: float
 
 
 class KnowledgeService:
-    def __init__(self, index: KnowledgeIndex, composer: Composer | None = None) -> None:
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        composer: Composer | None = None,
+        models: dict[str, dict[str, object]] | None = None,
+        keep_features: bool = False,
+    ) -> None:
         self._index = index
         self._retriever = HybridRetriever(index=index, k=RETRIEVE_K)
         self._vocabulary = DomainVocabulary(index.tokens)
@@ -56,6 +87,23 @@ class KnowledgeService:
         self.extractive = ExtractiveComposer(index, self._reader)
         self._composer = composer
         self._lookup: CorpusLookup | None = None
+        self.features = SentenceFeatures(self._reader)
+        self.coverage_features = CoverageFeatures(
+            self._vocabulary,
+            self.features.paragraph_tokens,
+            dict(self._reader.document_frequency),
+            len(self._reader.refs),
+        )
+        # The learned ranker and gate, when given (ANSWER_MODEL=learned); the hand-set
+        # rules otherwise, until the learned ones beat them on held-out sections.
+        self._models = models or {}
+        self._keep_features = keep_features
+        ranker = self._models.get("ranker")
+        gate = self._models.get("gate")
+        self._ranker = LinearModel.from_dict(ranker, FEATURES) if ranker else None
+        self._gate = LinearModel.from_dict(gate, GATE_FEATURES) if gate else None
+        threshold = gate.get("threshold", 0.0) if gate else 0.0
+        self._threshold = float(threshold)  # type: ignore[arg-type]
 
     @property
     def dense_enabled(self) -> bool:
@@ -70,6 +118,10 @@ class KnowledgeService:
         """The indexed passages (quiz questions and citations are built from these)."""
         return self._index.chunks
 
+    @property
+    def reader(self) -> Reader:
+        return self._reader
+
     def citations(self) -> CorpusLookup:
         """Quote-to-passage lookup over this index, for the value engine's rule citations."""
         if self._lookup is None:
@@ -78,56 +130,153 @@ class KnowledgeService:
 
     def with_composer(self, composer: Composer | None) -> KnowledgeService:
         """The same index with another composer (e.g. an LLM), without reloading anything."""
-        return KnowledgeService(self._index, composer)
+        return KnowledgeService(self._index, composer, self._models, self._keep_features)
+
+    def with_models(self, models: dict[str, dict[str, object]]) -> KnowledgeService:
+        """The same index with other learned weights (training and its cross-validation)."""
+        return KnowledgeService(self._index, self._composer, models, self._keep_features)
 
     def retrieve(self, query: str) -> Retrieval:
         passages = tuple(to_passages(self._index, self._retriever.invoke(query)))
-        best_dense = max((p.dense for p in passages), default=0.0) if self.dense_enabled else None
-        best_bm25 = max((p.lexical for p in passages), default=0.0)
+        return Retrieval(query=query, passages=passages)
+
+    def candidate(
+        self,
+        question: str,
+        query: str,
+        lang: Lang,
+        intent: QuestionIntent,
+        focus: Focus | None = None,
+        context: str = "",
+    ) -> Candidate:
+        """Retrieve for `query`, score every sentence and judge coverage: one reading of a
+        question, as the gate and the planner both need it."""
+        retrieval = self.retrieve(query)
+        draft = Draft(
+            question=question,
+            retrieval_query=query,
+            lang=lang,
+            intent=intent,
+            passages=retrieval.passages,
+            focus=focus,
+            context=context,
+        )
+        if self._ranker is None or self._gate is None:
+            return self._by_rules(draft)
+        matrix = self._features_of(draft)
+        scores = self._ranker.score(matrix)
+        parts = () if context else tuple(p for p in sub_questions(question) if self._has_subject(p))
+        part_scores = tuple(
+            self._ranker.score(
+                self._features_of(replace(draft, question=p, retrieval_query=p, intent=analyze(p)))
+            )
+            for p in parts
+        )
+        draft = replace(draft, scores=scores, part_scores=part_scores)
+        cosine = matrix[:, FEATURES.index("cosine")]
+        gate_row = self.coverage_features.row(query, lang, retrieval.passages, scores, cosine)
+        coverage = float(self._gate.score(gate_row[None, :])[0]) - self._threshold
+        return Candidate(draft, matrix, gate_row, coverage)
+
+    def _by_rules(self, draft: Draft) -> Candidate:
+        """The hand-set path (the default): the planner's own sentence scores and the
+        vocabulary-and-cosine gate. Features are computed only for training."""
+        query = draft.retrieval_query
+        passages = draft.passages
         embedder = self._index.embedder
         best_sentence = (
             self._reader.best_cosine(embedder.embed_query(query)) if embedder is not None else None
         )
         relevance = self._vocabulary.judge(
-            query_tokens(query), best_dense, best_bm25, query, best_sentence
+            query_tokens(query),
+            max((p.dense for p in passages), default=0.0) if self.dense_enabled else None,
+            max((p.lexical for p in passages), default=0.0),
+            query,
+            best_sentence,
         )
-        return Retrieval(query=query, passages=passages, relevance=relevance)
+        coverage = 1.0 if relevance.covered else -1.0
+        if not self._keep_features:
+            return Candidate(draft, np.zeros((0, len(FEATURES))), np.zeros(0), coverage)
+        matrix = self._features_of(draft)
+        cosine = matrix[:, FEATURES.index("cosine")]
+        gate_row = self.coverage_features.row(query, draft.lang, passages, cosine, cosine)
+        return Candidate(draft, matrix, gate_row, coverage)
 
-    def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
-        """Retrieve for the question, leaning on the previous exchange for follow-ups.
+    def _features_of(self, draft: Draft) -> np.ndarray:
+        text = draft.question if draft.context else draft.retrieval_query
+        return self.features.matrix(draft, query_vector(self._index.embedder, text, draft.lang))
+
+    def covers(self, candidate: Candidate) -> bool:
+        return bool(candidate.draft.passages) and candidate.coverage >= 0.0
+
+    def readings(
+        self, question: str, lang: Lang, prior: PriorExchange | None = None
+    ) -> list[Reading]:
+        """The ways to read a question, in the order to try them: on its own, or together
+        with the previous exchange when it points back at it.
 
         Only a question that points back ("and the second one?", "它的…") is read
         together with the previous one. A question that merely is not covered is
         not: borrowing the previous topic would answer "明天會下雨嗎?" with theory.
+        An ordinal ("那第二層的需求呢?") refers to the last answer's list only when the
+        question has no subject of its own or its subject is that list's.
         """
+        intent = analyze(question)
+        own = [Reading(question, intent)]
+        if prior is None or not (intent.looks_like_follow_up or intent.ordinal is not None):
+            return own
+        combined = f"{prior.question} {question}"
+        merged = _merged(combined, intent)
+        focus = None
+        if intent.ordinal is not None:  # "the second one" of the list told last
+            earlier = self.candidate(
+                prior.question, prior.question, prior.lang, analyze(prior.question)
+            )
+            focus = self.extractive.focus_of(earlier.draft)
+            if focus is not None and not self._about_list(question, focus):
+                focus = None
+        strong = intent.points_back or (intent.ordinal is not None and focus is not None)
+        # "那利失那邊呢?" is covered because the question it points back at was: a
+        # follow-up's few words say too little for the gate to judge on their own.
+        back = [Reading(combined, merged, focus, prior.answer, inherits=strong)]
+        if intent.ordinal is not None and focus is None and self._has_subject(question):
+            return own  # "卡諾模型的第二層需求是什麼?" after another list: a fresh question
+        return back + own if strong else own + back
+
+    def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
+        """The first reading of the question that the articles cover, or None."""
         question = question.strip()[:MAX_QUESTION_CHARS]
         if not question:
             return None
-        intent = analyze(question)
-        attempts = [question]
-        focus = None
-        if prior is not None and (intent.looks_like_follow_up or intent.ordinal is not None):
-            # "那第三步呢?" leans on the last question first; "星巴克成功是因为它的咖啡吗?"
-            # names its own topic and only borrows the last one if it is not covered alone.
-            combined = f"{prior.question} {question}"
-            strong = intent.points_back or intent.ordinal is not None
-            attempts = [combined, question] if strong else [question, combined]
-            if intent.ordinal is not None:  # "the second one" of the list told last
-                earlier = self.draft(prior.question, prior.lang)
-                focus = self.extractive.focus_of(earlier) if earlier is not None else None
-        for query in attempts:
-            retrieval = self.retrieve(query)
-            if retrieval.relevance.covered and retrieval.passages:
-                return Draft(
-                    question=question,
-                    retrieval_query=query,
-                    lang=lang,
-                    intent=intent if query == question else _merged(query, intent),
-                    passages=retrieval.passages,
-                    focus=focus if query != question else None,
-                    context=prior.answer if prior is not None and query != question else "",
-                )
+        for reading in self.readings(question, lang, prior):
+            found = self.candidate(
+                question, reading.query, lang, reading.intent, reading.focus, reading.context
+            )
+            if self.covers(found) or (reading.inherits and found.draft.passages):
+                return found.draft
         return None
+
+    def _has_subject(self, question: str) -> bool:
+        """Does the question name a topic of its own (a term few sentences use)?"""
+        return any(
+            self._reader.distinctive(t) and len(t) >= 2 and self._reader.document_frequency[t]
+            for t in query_tokens(question)
+        )
+
+    def _about_list(self, question: str, focus: Focus) -> bool:
+        """The question has no subject of its own, or names the list's (its lead-in,
+        section or items)."""
+        if not self._has_subject(question):
+            return True
+        doc = self._reader.documents[focus.doc_id]
+        enumeration = doc.enumerations[focus.enumeration]
+        words = set(tokenize(" ".join([enumeration.heading, *enumeration.section])))
+        if enumeration.lead is not None:
+            words |= set(tokenize(doc.sentences[enumeration.lead].text))
+        for item in enumeration.items:
+            words |= set(tokenize(item.label))
+        subject = {t for t in query_tokens(question) if self._reader.distinctive(t) and len(t) >= 2}
+        return bool(subject & words)
 
     def ask_sync(
         self, question: str, lang: Lang | None = None, prior: PriorExchange | None = None
@@ -176,9 +325,12 @@ def load_service(
     composer: Composer | None = None,
     chroma_url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    models: dict[str, dict[str, object]] | None = None,
+    keep_features: bool = False,
 ) -> KnowledgeService:
-    """`progress` hears about an index build, when the index must be built first."""
+    """`progress` hears about an index build, when the index must be built first; `models`
+    replaces the shipped ranker and gate weights (training starts from none)."""
     index = open_index(corpus_dir, index_dir, embedder, chroma_url=chroma_url, progress=progress)
     if embedder is None:
         log.warning("knowledge base running on BM25 only (no dense embedder)")
-    return KnowledgeService(index, composer)
+    return KnowledgeService(index, composer, models, keep_features)
