@@ -11,6 +11,7 @@ import json
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from bot.config import Settings
 
@@ -183,8 +184,6 @@ def diagnose(settings: Settings) -> list[Finding]:
     return [found for check in checks if (found := check()) is not None]
 
 
-def as_json(findings: list[Finding]) -> str:
-    return json.dumps(
-        {"ok": all(f.ok for f in findings), "checks": [asdict(f) for f in findings]},
-        ensure_ascii=False,
-    )
+def as_json_dict(findings: list[Finding]) -> dict[str, Any]:
+    """`cvm doctor --json` (written by bot.cli.json_out)."""
+    return {"ok": all(f.ok for f in findings), "checks": [asdict(f) for f in findings]}

@@ -24,7 +24,7 @@ from value_engine.newton import (
     remembered,
     sample,
 )
-from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.search_box import LOG_BOUND, at_bound, settled
 from value_engine.sufficient import distinct_keys, distinct_values
 
 FloatArray = NDArray[np.float64]
@@ -249,7 +249,7 @@ def fit_bgnbd(
         b=b,
         loglik=ll_total,
         customers=round(float(w.sum())),
-        converged=bool(result.success),
+        converged=settled(result, float(w.sum())),
         at_bound=at_bound(("r", "alpha", "a", "b"), result.x),
     )
 

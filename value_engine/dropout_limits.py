@@ -9,26 +9,29 @@ built on those numbers overflow. The limits are models of their own:
 - nobody visibly drops out (p = 0): Ehrenberg's NBD model. Everyone stays
   active (P(alive) = 1) and buys as a Poisson process with a Gamma(r, α) rate;
 - everyone shares one dropout probability (a, b → ∞ with a/(a+b) = p): the
-  purchase rate still varies as Gamma(r, α), dropout happens at rate λp.
+  purchase rate still varies as Gamma(r, α), dropout happens at rate λp;
+- dropout is all or nothing (a, b → 0 with a/(a+b) = p): a share p of customers
+  drop out right after their first repeat purchase, the others never
+  (`dropout_split`, which this module's predictions hand that kind to).
 
-Both keep BG/NBD's likelihood, constants included (the NBD is the p = 0 case),
-so fits can be compared directly, and both have closed-form predictions:
-with the posterior rate Gamma(r+x, α+T) of a customer still active,
+All three keep BG/NBD's likelihood, constants included (the NBD is the p = 0 case
+of the other two), so fits can be compared directly, and all have closed-form
+predictions. For the first two, with the posterior rate Gamma(r+x, α+T) of a
+customer still active,
 E[purchases in (T, T+t]] = P(alive) · (1 − ((α+T)/(α+T+pt))^(r+x)) / p,
 which tends to (r+x)/(α+T) · t as p → 0.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from value_engine import dropout_split
 from value_engine.blocks import weighted_mean
 from value_engine.models import BgNbdParams, PurchaseModel
-from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.search_box import at_bound, minimize_in_box, settled
 from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
@@ -69,20 +72,8 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
         return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
 
     scale = weighted_mean(big_t, w) or 1.0
-    result = _maximize(value_and_grad, np.log([1.0, scale]), jac=True)
+    result = minimize_in_box(value_and_grad, np.log([1.0, scale]), jac=True)
     return _params(result, total, PurchaseModel.NBD, ("r", "alpha"))
-
-
-def _maximize(fun: Any, start: FloatArray, jac: bool) -> optimize.OptimizeResult:
-    """Minimize the negative mean log-likelihood over log-parameters in the search box."""
-    return optimize.minimize(
-        fun,
-        start,
-        jac=jac,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
-        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
-    )
 
 
 def _params(
@@ -96,7 +87,7 @@ def _params(
         b=0.0,
         loglik=-float(result.fun) * total,
         customers=round(total),
-        converged=bool(result.success),
+        converged=settled(result, total),
         kind=kind,
         at_bound=at_bound(names, result.x),
         p=float(special.expit(result.x[2])) if kind is PurchaseModel.COMMON_DROPOUT else 0.0,
@@ -133,7 +124,7 @@ def fit_common_dropout(
 
     scale = weighted_mean(big_t, w) or 1.0
     start = np.array([0.0, np.log(scale), float(special.logit(min(max(start_p, 1e-4), 0.9)))])
-    result = _maximize(negative_ll, start, jac=False)  # p's logit is the third coordinate
+    result = minimize_in_box(negative_ll, start, jac=False)  # p's logit is the third coordinate
     return _params(result, total, PurchaseModel.COMMON_DROPOUT, ("r", "alpha", "p"))
 
 
@@ -142,10 +133,12 @@ def probability_alive(
 ) -> FloatArray:
     """1 for the NBD; otherwise 1/(1 + p/(1−p)·((α+T)/(α+t_x))^(r+x)) for repeat buyers."""
     x = np.asarray(frequency, dtype=np.float64)
-    if params.kind is PurchaseModel.NBD or params.p <= 0:
-        return np.ones(x.shape)
     t_x = np.asarray(recency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
+    if params.kind is PurchaseModel.DROPOUT_SPLIT:
+        return dropout_split.probability_alive(params, x, t_x, big_t)
+    if params.kind is PurchaseModel.NBD or params.p <= 0:
+        return np.ones(x.shape)
     log_odds = (
         np.log(params.p)
         - np.log1p(-params.p)
@@ -174,6 +167,9 @@ def expected_purchases(
     big_t = np.asarray(age, dtype=np.float64)
     if t <= 0:
         return np.zeros(x.shape)
+    if params.kind is PurchaseModel.DROPOUT_SPLIT:
+        t_x = np.asarray(recency, dtype=np.float64)
+        return dropout_split.expected_purchases(params, t, x, t_x, big_t)
     alive = probability_alive(params, x, recency, big_t)
     return np.asarray(alive * active_purchases(params, x, big_t, t), dtype=np.float64)
 
@@ -190,6 +186,11 @@ def discounted_purchases(
     """Σ_i (E[N(i·step)] − E[N((i−1)·step)]) / (1+d)^i, BG/NBD's cash-flow convention."""
     x = np.asarray(frequency, dtype=np.float64)
     big_t = np.asarray(age, dtype=np.float64)
+    if params.kind is PurchaseModel.DROPOUT_SPLIT:
+        t_x = np.asarray(recency, dtype=np.float64)
+        return dropout_split.discounted_purchases(
+            params, x, t_x, big_t, horizon_steps, discount_rate, step
+        )
     alive = probability_alive(params, x, recency, big_t)
     total = np.zeros(x.shape)
     previous = np.zeros(x.shape)

@@ -20,7 +20,7 @@ from value_engine.newton import (
     remembered,
     sample,
 )
-from value_engine.search_box import LOG_BOUND, at_bound
+from value_engine.search_box import LOG_BOUND, at_bound, settled
 from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
@@ -149,7 +149,7 @@ def fit_gamma_gamma(
         v=v,
         loglik=-float(result.fun) * total,  # the objective keeps every constant
         customers=round(total),
-        converged=bool(result.success),
+        converged=settled(result, total, lower, upper),
         at_bound=at_bound(("p", "q"), result.x[:2])
         + at_bound(("v",), result.x[2:], upper=SPEND_SCALE_BOUND),
     )

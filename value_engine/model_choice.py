@@ -5,10 +5,13 @@ customer has visibly stopped buying, the likelihood is highest at "nobody ever
 drops out", which BG/NBD reaches only in a limit, and when customers do not
 differ in their dropout, only at a or b infinite; when few customers bought
 twice, or their spend levels do not differ, the spread of spend between
-customers cannot be estimated. The theory has an answer for each (the NBD model,
-one dropout probability for all, the average spend), and the fit says which it
-used, so a manager is told instead of being shown numbers made at an optimizer's
-bound.
+customers cannot be estimated; and small data can have dropout look all or nothing
+(a and b both towards 0). The theory has an answer for each (the NBD model, one
+dropout probability for all, leavers and stayers, the average spend), and the fit
+says which it used, so a manager is told instead of being shown numbers made at an
+optimizer's bound. Where the likelihood is nearly flat on the way to a limit, the
+choice is made by the likelihood ratio to that limit, never by where the optimizer
+happened to stop, which rounding decides and so differs between CPUs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from numpy.typing import ArrayLike
 
 from value_engine.bgnbd import fit_bgnbd
 from value_engine.dropout_limits import fit_common_dropout, fit_nbd
+from value_engine.dropout_split import fit_dropout_split
 from value_engine.gamma_gamma import fit_gamma_gamma
 from value_engine.models import (
     BgNbdParams,
@@ -29,7 +33,7 @@ from value_engine.models import (
     PurchaseModel,
     SpendModel,
 )
-from value_engine.search_box import LOG_BOUND
+from value_engine.spend_limits import fit_common_spend
 from value_engine.sufficient import codes_kept, group
 
 # BG/NBD adds two parameters (a, b) to NBD. Unless they raise twice the log-likelihood
@@ -38,8 +42,15 @@ NO_DROPOUT_LR = 5.99
 # a + b beyond this: the spread of dropout probabilities is under half a percentage point,
 # and BG/NBD's own formulas lose their digits (tests/test_value_degenerate.py).
 COLLAPSED_AB = 1e4
+# a + b below this, both under 1: Beta(a, b) keeps under 3% of customers between dropout
+# probabilities 1% and 99%; the rest drop out at once or never (`dropout_split`).
+SPLIT_AB = 1e-2
 MIN_REPEAT_BUYERS = 30  # below this, Gamma-Gamma's three parameters are a guess
-RATES_ALIKE_R = float(np.exp(LOG_BOUND - 1e-3))
+# Gamma-Gamma adds q (the spread of spend levels between customers) to its limit at q = ∞.
+# Unless it raises twice the log-likelihood by χ²(1)'s 95% point, customers' spend does not
+# differ beyond chance and the average spend stands (`spend_limits`).
+SPEND_ALIKE_LR = 3.84
+RATES_ALIKE_R = 1e4  # Gamma(r, α) rates then vary by under 1% (their CV is 1/√r)
 HOLDOUT_TOLERANCE = 0.25  # a model off by more than this on the holdout is not trusted
 HOLDOUT_MIN_PURCHASES = 30  # fewer holdout purchases say nothing either way
 
@@ -52,7 +63,8 @@ def fit_purchase_model(
     distinct: bool = False,
 ) -> BgNbdParams:
     """BG/NBD; NBD when the data give no evidence that anyone dropped out; one dropout
-    probability for all when BG/NBD's spread of dropout collapses (see `dropout_limits`).
+    probability for all when BG/NBD's spread of dropout collapses, leavers and stayers
+    when it splits onto 0 and 1 (see `dropout_limits`).
 
     Every model is fitted on the distinct (x, t_x, T) with their counts (`sufficient`);
     `distinct`: the rows already are (an engine's GROUP BY), so they are not sorted again."""
@@ -81,15 +93,26 @@ def fit_purchase_model(
         )
         if common.loglik >= bgnbd.loglik - 1e-6 * abs(bgnbd.loglik):
             return common
+    splitting = {"a", "b"} & set(bgnbd.at_bound) or bgnbd.a + bgnbd.b < SPLIT_AB
+    if splitting and bgnbd.a < 1 and bgnbd.b < 1:
+        # a and b running to 0 together at a steady ratio: Beta(a, b) has split onto
+        # p = 1 for a share a/(a+b) of customers and p = 0 for the others, where BG/NBD's
+        # own formulas lose their digits (small data, tests/test_value_limits.py).
+        split = _rates_alike(fit_dropout_split(frequency, recency, age, weights, start=bgnbd))
+        if split.loglik >= bgnbd.loglik - 1e-6 * abs(bgnbd.loglik):
+            return split
     return bgnbd
 
 
 def _rates_alike(params: BgNbdParams) -> BgNbdParams:
-    """r at its upper bound is the Poisson limit (every customer buys at the same rate):
-    α follows r, predictions depend on r/α alone and are right, so it is not a failure."""
+    """r and α running off together are the Poisson limit (every customer buys at the
+    same rate r/α): whichever of them reaches the box's edge first, predictions depend on
+    r/α alone and are right, so it is not a failure. α runs off first when customers buy
+    less than once a time unit (r/α < 1)."""
     if params.r < RATES_ALIKE_R:
         return params
-    return replace(params, at_bound=tuple(n for n in params.at_bound if n not in ("r", "alpha")))
+    ran_off = ("r", "alpha") if params.alpha > 1 else ("r",)
+    return replace(params, at_bound=tuple(n for n in params.at_bound if n not in ran_off))
 
 
 def fit_spend_model(
@@ -118,11 +141,12 @@ def fit_spend_model(
     mean = float(wx @ m) / purchases if purchases else fallback_mean
     buyers = round(float(w.sum()))
 
-    def average(why: FitNote) -> GammaGammaParams:
+    def average(why: FitNote, loglik: float = float("nan")) -> GammaGammaParams:
         return GammaGammaParams(
             p=0.0,
             q=0.0,
             v=0.0,
+            loglik=loglik,
             customers=buyers,
             kind=SpendModel.AVERAGE,
             mean_spend=mean,
@@ -131,16 +155,21 @@ def fit_spend_model(
 
     if buyers < MIN_REPEAT_BUYERS:
         return average(FitNote.FEW_REPEAT_BUYERS)
-    if distinct:
-        fitted = fit_gamma_gamma(x, m, w)
-    else:
+    if not distinct:
         groups = group(x, m, weights=w)  # the distinct (x, m) once each
-        grouped_x, grouped_m = groups.columns
-        fitted = fit_gamma_gamma(grouped_x, grouped_m, groups.count)
-    if "q" in fitted.at_bound and fitted.q > 1:
-        # q → ∞ with v/q fixed: every customer's spend level is the same, and
-        # Gamma-Gamma's expected spend tends to the population average.
-        return average(FitNote.SPEND_ALIKE)
+        (x, m), w = groups.columns, groups.count
+    limit = fit_common_spend(x, m, w)
+    if float(m.min()) == float(m.max()):  # nothing to fit a spread to, within or between
+        return average(FitNote.SPEND_ALIKE, limit.loglik)
+    fitted = fit_gamma_gamma(x, m, w)
+    # q → ∞ with v/q fixed is every customer's spend level the same, and Gamma-Gamma's
+    # expected spend tends to the average. The likelihood is nearly flat on the way, so
+    # where the optimizer stops (at q's bound or short of it, "converged" or not) is
+    # rounding; the likelihood ratio to the limit is not.
+    spread = 2.0 * (fitted.loglik - limit.loglik)
+    running_off = "q" in fitted.at_bound and fitted.q > 1
+    if (np.isfinite(spread) and spread < SPEND_ALIKE_LR) or running_off:
+        return average(FitNote.SPEND_ALIKE, limit.loglik)
     if fitted.q <= 1 or not np.isfinite(fitted.loglik):
         # q ≤ 1: spend so heavy-tailed that the population's mean does not exist.
         return average(FitNote.SPEND_HEAVY_TAILED)
@@ -161,6 +190,8 @@ def assess(
         notes.append(FitNote.NO_DROPOUT)
     if bgnbd.kind is PurchaseModel.COMMON_DROPOUT:
         notes.append(FitNote.DROPOUT_ALIKE)
+    if bgnbd.kind is PurchaseModel.DROPOUT_SPLIT:
+        notes.append(FitNote.DROPOUT_SPLIT)
     if spend is not None and spend.kind is SpendModel.AVERAGE:
         notes.append(FitNote(spend.why_average or FitNote.FEW_REPEAT_BUYERS.value))
     gamma_gamma = spend if spend is not None and spend.kind is SpendModel.GAMMA_GAMMA else None

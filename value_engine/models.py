@@ -17,11 +17,14 @@ class ModelError(ArithmeticError):
 
 class PurchaseModel(StrEnum):
     """BG/NBD, or one of its limits (see `dropout_limits`): NBD when the data show no
-    dropout, a dropout probability common to every customer when they show no spread."""
+    dropout, a dropout probability common to every customer when they show no spread, a
+    share of customers who stop after their first repeat purchase and others who never
+    stop when dropout is all or nothing (`dropout_split`)."""
 
     BGNBD = "bgnbd"
     NBD = "nbd"
     COMMON_DROPOUT = "common_dropout"
+    DROPOUT_SPLIT = "dropout_split"
 
 
 class SpendModel(StrEnum):
@@ -43,7 +46,7 @@ class BgNbdParams:
     converged: bool = True
     kind: PurchaseModel = PurchaseModel.BGNBD
     at_bound: tuple[str, ...] = ()  # parameters the optimizer left at a search bound
-    p: float = 0.0  # the common dropout probability (PurchaseModel.COMMON_DROPOUT)
+    p: float = 0.0  # COMMON_DROPOUT: the dropout probability; DROPOUT_SPLIT: leavers' share
 
     def as_json_dict(self) -> dict[str, Any]:
         return {
@@ -115,11 +118,12 @@ class GammaGammaParams:
 
 
 class FitNote(StrEnum):
-    """What a manager should know about a fit. The first four are the theory's own
+    """What a manager should know about a fit. The first five are the theory's own
     answers to thin or uniform data; the others mean the numbers should not be acted on."""
 
     NO_DROPOUT = "no_dropout"
     DROPOUT_ALIKE = "dropout_alike"
+    DROPOUT_SPLIT = "dropout_split"
     FEW_REPEAT_BUYERS = "few_repeat_buyers"
     SPEND_ALIKE = "spend_alike"
     SPEND_HEAVY_TAILED = "spend_heavy_tailed"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.cli.json_out import print_json
 from bot.config import Settings
 from bot.logs import configure_logging
 
@@ -210,9 +210,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         prior: PriorExchange | None = None
         for question in questions:
             answer = await knowledge.ask(question, prior=prior)
-            prior = PriorExchange(question=question, answer=answer.text, lang=answer.lang)
+            if answer.answered:  # as the bot does: a follow-up leans on the last answered exchange
+                prior = PriorExchange(question=question, answer=answer.text, lang=answer.lang)
             if args.json:
-                print(json.dumps(answer.as_json_dict(), ensure_ascii=False), flush=True)
+                print_json(answer.as_json_dict())
             else:
                 print(answer.text)
                 for n, source in enumerate(answer.sources, 1):
@@ -223,11 +224,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.doctor import as_json, diagnose
+    from bot.doctor import as_json_dict, diagnose
 
     findings = diagnose(settings)
     if args.json:
-        print(as_json(findings))
+        print_json(as_json_dict(findings))
     else:
         for finding in findings:
             print(finding.line())
@@ -240,18 +241,15 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     rows = Repository(open_database(settings.resolved_database_url)).list_feedback(args.limit)
     for row in rows:
         if args.json:
-            print(
-                json.dumps(
-                    {
-                        "created_at": row.created_at.isoformat(),
-                        "user_id": row.user_id,
-                        "helpful": row.helpful,
-                        "question": row.question,
-                        "answer": row.answer,
-                        "sources": row.sources,
-                    },
-                    ensure_ascii=False,
-                )
+            print_json(
+                {
+                    "created_at": row.created_at.isoformat(),
+                    "user_id": row.user_id,
+                    "helpful": row.helpful,
+                    "question": row.question,
+                    "answer": row.answer,
+                    "sources": row.sources,
+                }
             )
         else:
             vote = "👍" if row.helpful else "👎"

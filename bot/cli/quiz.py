@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from bot.cli.json_out import print_json
 from bot.config import Settings
 from bot.csv_out import csv_writer
 
@@ -76,7 +76,7 @@ def run_quiz(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for q in questions:
         if args.json:
-            print(json.dumps(q.as_json_dict(), ensure_ascii=False))
+            print_json(q.as_json_dict())
         else:
             print(f"[{q.id}] ({q.topic}, {q.difficulty}) {q.question}")
             for n, option in enumerate(q.options):

@@ -10,7 +10,6 @@ Nothing is written unless every step before it worked.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from contextlib import AbstractContextManager
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from bot.cli.json_out import print_json
 from bot.config import Settings
 from bot.progress import progress
 
@@ -28,18 +28,49 @@ if TYPE_CHECKING:  # imports SciPy: only the commands that fit
 ENGINES = ("duckdb", "spark")
 
 
+def add_glob(parser: argparse.ArgumentParser) -> None:
+    """`--glob`: a source path is read literally (a folder `sales*` is that folder, not
+    `sales_other_team/` too) unless the caller asks for a pattern."""
+    parser.add_argument(
+        "--glob", action="store_true", help="--source is a pattern (*, ?, [...]), not a path"
+    )
+
+
 def _open(args: argparse.Namespace, settings: Settings) -> Any:
     """A DuckSource or a SparkSource: fit(), scores(), write_scores(), as_of_day, ..."""
+    pattern = bool(getattr(args, "glob", False))
     if args.engine == "spark":
         from value_engine.sources.spark import SparkSource
 
         master = os.environ.get("SPARK_MASTER", "local[*]")
-        return SparkSource(str(args.source), settings.value_default_margin, master=master)
+        return SparkSource(
+            str(args.source), settings.value_default_margin, master=master, pattern=pattern
+        )
     from value_engine.sources.files import DuckSource
 
     return DuckSource(
-        Path(args.source), settings.value_default_margin, memory_limit=settings.value_duckdb_memory
+        Path(args.source),
+        settings.value_default_margin,
+        memory_limit=settings.value_duckdb_memory,
+        pattern=pattern,
     )
+
+
+def _said(exc: Exception) -> str:
+    """The error in one line; rows the import refuses in the import's own words."""
+    from value_engine.sources.errors import BadRows
+
+    if not isinstance(exc, BadRows):
+        return str(exc)
+    from bot.texts import t
+    from knowledge.models import Lang
+
+    told = "; ".join(
+        f"{b.rows} {'row' if b.rows == 1 else 'rows'}: "
+        + t("err_" + b.code, Lang.EN, value=b.example)
+        for b in exc.broken
+    )
+    return f"{exc.where}: rows that cvm import refuses too ({told})"
 
 
 def run_source(args: argparse.Namespace, settings: Settings) -> int:
@@ -74,7 +105,7 @@ def run_source(args: argparse.Namespace, settings: Settings) -> int:
                     written = _write_scores(source, models, args, out)
             step(3, 3)
     except (SourceError, ValueError, ArithmeticError, ModelError) as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
+        print(f"{command}: {_said(exc)}", file=sys.stderr)
         return 2
     if scoring:
         print(f"scored {written} customers -> {out}")
@@ -87,7 +118,7 @@ def run_source(args: argparse.Namespace, settings: Settings) -> int:
             "gamma_gamma": models.spend.as_json_dict(),
             "quality": models.quality.as_json_dict(),
         }
-        print(json.dumps(result))
+        print_json(result)
         return 0
     print(fit_text(models.bgnbd, models.spend, models.quality))
     print(
@@ -164,10 +195,10 @@ def run_publish(args: argparse.Namespace, settings: Settings, service: Any) -> i
             )  # fmt: skip
             step(4, 4)
     except (SourceError, ValueError, ArithmeticError, ModelError) as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
+        print(f"{command}: {_said(exc)}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({**info.as_json_dict(), "served": chosen}))
+        print_json({**info.as_json_dict(), "served": chosen})
         return 0
     print(
         f"serving {chosen} of {served.customers} customers from {args.source} "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from bot.cli.json_out import print_json
 from bot.config import Settings
 from bot.progress import progress
 from value_engine.survey.models import Instrument
@@ -63,7 +63,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             data, instrument, args.scale, args.competitor, None, args.encoding, step
         )
     if args.json:
-        print(json.dumps(report.as_json_dict(), ensure_ascii=False))
+        print_json(report.as_json_dict())
     else:
         print_report(report, args.file.name)
     return 1 if report.error_count else 0
@@ -105,5 +105,5 @@ def run_survey(args: argparse.Namespace, settings: Settings) -> int:
             print(plain(survey_advice_html(result, lang)))
             print()
     if args.json:
-        print(json.dumps(combined, ensure_ascii=False, indent=1))
+        print_json(combined, indent=1)
     return 0

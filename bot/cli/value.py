@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from bot.cli import sources, survey
+from bot.cli.json_out import print_json
 from bot.config import Settings
 from bot.csv_out import write_columns
 from bot.progress import progress
@@ -72,6 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     fit.add_argument(
         "--engine", choices=sources.ENGINES, default="duckdb", help="for --source (see README)"
     )
+    sources.add_glob(fit)
     fit.add_argument("--json", action="store_true")
     score = vsub.add_parser(
         "score", help="score a summary CSV or transaction files (expected purchases, P(alive), CLV)"
@@ -82,6 +83,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     score.add_argument(
         "--engine", choices=sources.ENGINES, default="duckdb", help="for --source (see README)"
     )
+    sources.add_glob(score)
     score.add_argument(
         "--horizon", type=int, required=True, help="steps of the time unit (--source: weeks)"
     )
@@ -96,6 +98,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     publish.add_argument("--source", type=Path, required=True, help="as for value fit")
     publish.add_argument("--engine", choices=sources.ENGINES, default="duckdb")
+    sources.add_glob(publish)
     publish.add_argument(
         "--top", type=int, help="the N customers of highest realized value (of --segment)"
     )
@@ -179,7 +182,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     with progress(f"import {args.kind}", "rows checked and written") as step:
         report = import_file(engine, ImportKind(args.kind), args.file, None, args.encoding, step)
     if args.json:
-        print(json.dumps(report.as_json_dict(), ensure_ascii=False))
+        print_json(report.as_json_dict())
     else:
         print_report(report, args.file.name)
     if report.error_count:
@@ -295,7 +298,7 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
         print("cvm value fit: no transactions in the database (try cvm demo-data)", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(info.as_json_dict()))
+        print_json(info.as_json_dict())
     else:
         m = info.models
         print(fit_text(m.bgnbd, m.gamma_gamma, m.quality))
@@ -314,6 +317,10 @@ def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) 
         lines = [f"NBD (no dropout seen) r={bg.r:.4g} alpha={bg.alpha:.4g}"]
     elif bg.kind is PurchaseModel.COMMON_DROPOUT:
         lines = [f"BG/NBD, one dropout p for all, r={bg.r:.4g} alpha={bg.alpha:.4g} p={bg.p:.4g}"]
+    elif bg.kind is PurchaseModel.DROPOUT_SPLIT:
+        lines = [
+            f"BG/NBD, leavers and stayers, r={bg.r:.4g} alpha={bg.alpha:.4g} leavers={bg.p:.4g}"
+        ]
     else:
         lines = [f"BG/NBD r={bg.r:.4g} alpha={bg.alpha:.4g} a={bg.a:.4g} b={bg.b:.4g}"]
     lines[0] += f" (log-likelihood {bg.loglik:.1f})"
@@ -520,7 +527,7 @@ def _fit_summary(args: argparse.Namespace) -> int:
         result["gamma_gamma"] = spend.as_json_dict()
     result["quality"] = quality.as_json_dict()
     if args.json:
-        print(json.dumps(result))
+        print_json(result)
         return 0
     print(fit_text(bgnbd, spend, quality))
     return 0
@@ -593,7 +600,7 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         data = breakdown.as_json_dict()
         data["delivered_value"] = None if perceived is None else asdict(perceived[0])
-        print(json.dumps(data, ensure_ascii=False, default=str))
+        print_json(data, default=str)
         return 0
     from knowledge.models import Lang
 

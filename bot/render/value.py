@@ -89,8 +89,8 @@ def fit_quality_lines(
         if note in AVERAGE_SPEND_NOTES:
             amount = money(spend.mean_spend if spend is not None else 0.0)
             lines.append(t(f"fitq_{note.value}", lang, amount=amount))
-        elif note is FitNote.DROPOUT_ALIKE:
-            lines.append(t("fitq_dropout_alike", lang, share=pct(bgnbd.p)))
+        elif note in (FitNote.DROPOUT_ALIKE, FitNote.DROPOUT_SPLIT):
+            lines.append(t(f"fitq_{note.value}", lang, share=pct(bgnbd.p)))
         elif note is FitNote.AT_BOUND:
             names = ", ".join((*bgnbd.at_bound, *(spend.at_bound if spend is not None else ())))
             lines.append(t("fitq_at_bound", lang, names=names or "?"))

@@ -40,6 +40,7 @@ def _value_model(models: FittedModels | None) -> str:
         PurchaseModel.BGNBD: "BG/NBD",
         PurchaseModel.NBD: "NBD (no dropout seen)",
         PurchaseModel.COMMON_DROPOUT: "BG/NBD with one dropout probability",
+        PurchaseModel.DROPOUT_SPLIT: "BG/NBD with leavers and stayers",
     }[models.bgnbd.kind]
     spend = "average spend" if models.gamma_gamma.kind is SpendModel.AVERAGE else "Gamma-Gamma"
     quality = models.quality

@@ -219,6 +219,13 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "them all the same chance of stopping after each purchase, {share}.",
         "客戶之間停止購買的可能性沒有差異,因此模型給所有客戶相同的每次購買後流失機率 {share}。",
     ),
+    "fitq_dropout_split": (
+        "Customers fall into two kinds: {share} stop buying right after their first repeat "
+        "purchase, the others keep buying; the model weighs each customer's history to tell "
+        "which kind they are.",
+        "客戶分為兩類:{share} 的客戶在第一次回購後就停止購買,其餘客戶持續購買;"
+        "模型依每位客戶的購買紀錄判斷其屬於哪一類。",
+    ),
     "fitq_few_repeat_buyers": (
         "Too few customers have bought again to model each one's spend, so every customer's "
         "spend per purchase is taken as the average, {amount}.",
