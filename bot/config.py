@@ -13,6 +13,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 BOT_TOKEN = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,}")
 MIN_WEBHOOK_SECRET = 32
+# What setWebhook accepts as secret_token (1-256 of these): anything else fails at start.
+WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_PATH = re.compile(r"/[A-Za-z0-9/_.~-]*")
+OPS_PORT_OFFSET = 1000  # the default OPS_PORT is HTTP_PORT + this
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     embedder_threads: int = 2
     dense_retrieval: bool = Field(default=True, description="False: BM25 only, no model load.")
 
+    # How answers choose their sentences and decide coverage: the hand-set rules, or the
+    # ranker and gate learned by bench/train_ranker.py (knowledge/data/ranker.json). Rules
+    # stay the default until the learned ones beat them on held-out sections.
+    answer_model: Literal["rules", "learned"] = "rules"
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr = SecretStr("not-needed")
@@ -72,26 +80,45 @@ class Settings(BaseSettings):
     throttle_messages: int = Field(default=20, ge=1, description="per user and window")
     throttle_window_seconds: float = Field(default=60.0, gt=0)
 
-    # Run mode and the HTTP server (webhook, /healthz, /readyz, /metrics).
+    # Run mode and the HTTP servers: the webhook (public, behind the TLS proxy) and the
+    # operations endpoints /healthz, /readyz, /metrics (private: their own port).
     # terminal: the chat in this terminal on the local database (also: no token, no RUN_MODE).
     run_mode: Literal["polling", "webhook", "terminal"] = "polling"
     webhook_base_url: str | None = Field(
         default=None, description="Public HTTPS URL Telegram posts to, without the path."
     )
-    webhook_path: str = "/telegram/webhook"
+    webhook_path: str = Field(
+        default="/telegram/webhook",
+        description="Also the proxy's location (deploy/nginx.conf.template).",
+    )
     webhook_secret: SecretStr | None = None
     webhook_register: bool = Field(
         default=True, description="Call setWebhook on start (one replica is enough)."
     )
-    http_host: str = "0.0.0.0"
-    http_port: int | None = Field(
-        default=None, description="Webhook mode: default 8080. Polling: health/metrics if set."
+    http_host: str = Field(
+        default="127.0.0.1", description="The webhook server's address; 0.0.0.0 in a container."
+    )
+    http_port: int | None = Field(default=None, description="Webhook mode: default 8080.")
+    ops_host: str = Field(
+        default="127.0.0.1",
+        description="/healthz, /readyz and /metrics: never on the public network.",
+    )
+    ops_port: int | None = Field(
+        default=None,
+        description="Webhook mode: default HTTP_PORT + 1000 (9080). Polling: served if set.",
     )
     shutdown_timeout_seconds: float = 30.0
 
     # Shared state for several processes.
     redis_url: SecretStr | None = Field(
         default=None, description="FSM, throttling counters and update de-duplication."
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=30,
+        description="Connect and read timeout: a Redis silent this long counts as down and "
+        "the process serves from memory (a partition must not stall every update).",
     )
     chroma_url: str | None = Field(
         default=None, description="A Chroma server for passage vectors; default: embedded."
@@ -117,6 +144,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             text = value.strip().strip("[]")
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _url_path(cls, value: str) -> str:
+        """The path goes into a URL and into the proxy's config: plain path characters only."""
+        if not WEBHOOK_PATH.fullmatch(value):
+            raise ValueError("must start with / and hold only A-Z a-z 0-9 / _ . ~ -")
         return value
 
     @field_validator(
@@ -153,13 +188,31 @@ class Settings(BaseSettings):
                 "TELEGRAM_BOT_TOKEN is not a bot token (expected digits, a colon and 35 "
                 "characters, as @BotFather gives it)"
             )
-        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-        if self.run_mode == "webhook" and len(secret) < MIN_WEBHOOK_SECRET:
-            problems.append(
-                f"RUN_MODE=webhook needs WEBHOOK_SECRET of at least {MIN_WEBHOOK_SECRET} "
-                "characters (A-Z, a-z, 0-9, _ and -): without it anyone can post updates"
-            )
+        if self.run_mode == "webhook":
+            problems.extend(self._webhook_secret_problems())
+            if self.resolved_ops_port == self.resolved_http_port:
+                problems.append(
+                    "OPS_PORT must differ from HTTP_PORT: /metrics and /readyz stay off the "
+                    "public webhook port"
+                )
         return problems
+
+    def _webhook_secret_problems(self) -> list[str]:
+        """Too short lets anyone post updates; characters Telegram refuses make
+        setWebhook fail only once the process runs. Never echoes the secret."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        allowed = "characters (A-Z, a-z, 0-9, _ and -)"
+        if len(secret) < MIN_WEBHOOK_SECRET:
+            return [
+                f"RUN_MODE=webhook needs WEBHOOK_SECRET of at least {MIN_WEBHOOK_SECRET} "
+                f"{allowed}: without it anyone can post updates"
+            ]
+        if not WEBHOOK_SECRET_CHARS.fullmatch(secret):
+            return [
+                f"WEBHOOK_SECRET may hold only {allowed}, at most 256, as Telegram's "
+                "setWebhook requires: generate one with `openssl rand -hex 32`"
+            ]
+        return []
 
     @property
     def terminal_chat(self) -> bool:
@@ -175,7 +228,19 @@ class Settings(BaseSettings):
 
     @property
     def resolved_http_port(self) -> int | None:
+        """The webhook's port (polling mode has no webhook: nothing public listens)."""
         return self.http_port or (8080 if self.run_mode == "webhook" else None)
+
+    @property
+    def resolved_ops_port(self) -> int | None:
+        """The operations endpoints' port: always in webhook mode (a load balancer needs
+        /readyz), by default HTTP_PORT + 1000, so processes on one host that differ in
+        HTTP_PORT differ here too; in polling mode only when asked for."""
+        if self.ops_port is not None:
+            return self.ops_port
+        if self.run_mode != "webhook":
+            return None
+        return (self.resolved_http_port or 8080) + OPS_PORT_OFFSET
 
     @property
     def secrets(self) -> list[str]:

@@ -37,7 +37,7 @@ from bot.routers import admin, answer_actions, customers, errors, questions, sta
 from bot.routers import quiz as quiz_router
 from bot.routers import surveys as surveys_router
 from bot.routers.quiz import TelegramQuizPresenter
-from bot.shared_state import MemoryState, RedisState, SharedState
+from bot.shared_state import MemoryState, RedisState, SharedState, redis_timeouts
 from bot.storage.chats import ChatStore
 from bot.storage.repository import Repository, open_database
 from bot.surveys.service import SurveyService
@@ -48,6 +48,7 @@ from knowledge.llm import LLMComposer
 from knowledge.models import Lang
 from knowledge.quiz.bank import load_entries
 from knowledge.quiz.validate import valid_questions
+from knowledge.ranker import load_models
 from knowledge.service import KnowledgeService, load_service
 from value_engine.scoring import ScoringPolicy
 
@@ -91,6 +92,7 @@ def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
             composer=composer,
             chroma_url=settings.chroma_url,
             progress=report,
+            models=load_models() if settings.answer_model == "learned" else None,
         )
     repo = Repository(engine)
     store = CustomerStore(engine, default_margin=settings.value_default_margin)
@@ -119,7 +121,12 @@ def build_services(settings: Settings, upgrade_local: bool = False) -> Services:
     )
     quiz.presenter = TelegramQuizPresenter(quiz_store)
     state: SharedState = (
-        FallbackState(RedisState.from_url(settings.redis_url.get_secret_value()), Outage())
+        FallbackState(
+            RedisState.from_url(
+                settings.redis_url.get_secret_value(), settings.redis_timeout_seconds
+            ),
+            Outage(),
+        )
         if settings.redis_url
         else MemoryState()
     )
@@ -152,15 +159,19 @@ def _fsm_storage(services: Services) -> BaseStorage:
     unreachable, with the shared state's outage), else in memory."""
     settings = services.settings
     if settings.redis_url and isinstance(services.state, FallbackState):
-        redis = RedisStorage.from_url(settings.redis_url.get_secret_value())
+        redis = RedisStorage.from_url(
+            settings.redis_url.get_secret_value(),
+            connection_kwargs=redis_timeouts(settings.redis_timeout_seconds),
+        )
         return FallbackStorage(redis, MemoryStorage(), services.state.outage)
     return MemoryStorage()
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
     """Middleware order matters: an update is counted and tracked for shutdown first,
-    then skipped if seen before; a message gets its language, passes the gate (groups,
-    users), then the rate limit, and only then reaches a router."""
+    then skipped if seen before; a message gets its language, then the rate limit, then
+    the gate (groups, users), and only then reaches a router. The limit comes before the
+    gate so that a stranger's flood costs neither role look-ups nor a refusal each."""
     settings = services.settings
     dp = Dispatcher(storage=_fsm_storage(services))
     dp["settings"] = settings
@@ -185,8 +196,8 @@ def build_dispatcher(services: Services) -> Dispatcher:
     timing = HandlerMetrics(services.metrics)
     for observer in (dp.message, dp.edited_message, dp.callback_query):
         observer.outer_middleware(language)
-        observer.outer_middleware(gate)
         observer.outer_middleware(throttle)
+        observer.outer_middleware(gate)
         observer.middleware(timing)
     dp.poll_answer.middleware(timing)
     dp.include_routers(

@@ -1,10 +1,18 @@
-"""Is this process able to serve? Used by /readyz and the admin /status command."""
+"""Is this process able to serve? Used by /readyz and the admin /status command.
+
+Readiness has three answers, for a load balancer: "ok"; "degraded" (200: the database or
+Redis is away, yet staff still get answers from the local index, customer data says
+"temporarily unavailable"); "unavailable" (503: no passages to answer from, or a shared
+store with no fallback). Taking every process out of rotation because the shared database
+is down would turn a partial outage into a total one. Liveness (/healthz) is separate.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import Engine, text
 
@@ -18,6 +26,7 @@ class Check:
     ok: bool
     detail: str
     ms: float
+    degraded: bool = False  # serving without it: from memory instead of Redis
 
 
 def _database(engine: Engine) -> None:
@@ -52,5 +61,35 @@ async def check_state(state: SharedState, timeout: float = 3.0) -> Check:
     else:
         detail = state.kind
     if not ok and isinstance(state, FallbackState):
-        return Check(True, "degraded: Redis unreachable, serving from memory", 0.0)
+        return Check(True, "degraded: Redis unreachable, serving from memory", 0.0, True)
     return Check(ok, detail, (time.perf_counter() - started) * 1000)
+
+
+ReadyStatus = Literal["ok", "degraded", "unavailable"]
+# Checks a process serves questions without (degraded), and those it cannot do without.
+SERVES_WITHOUT = frozenset({"database"})
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    status: ReadyStatus
+    checks: dict[str, Check]
+
+    @property
+    def ready(self) -> bool:
+        return self.status != "unavailable"
+
+
+async def readiness(engine: Engine, knowledge: KnowledgeService, state: SharedState) -> Readiness:
+    checks = {
+        "database": await check_database(engine),
+        "index": check_index(knowledge),
+        "shared_state": await check_state(state),
+    }
+    status: ReadyStatus = "ok"
+    for name, check in checks.items():
+        if not check.ok and name not in SERVES_WITHOUT:
+            return Readiness("unavailable", checks)
+        if not check.ok or check.degraded:
+            status = "degraded"
+    return Readiness(status, checks)

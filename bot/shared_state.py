@@ -8,9 +8,25 @@ whichever process receives the next update.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+def redis_timeouts(seconds: float) -> dict[str, Any]:
+    """Connection options that make a silent Redis fail fast, for every client.
+
+    redis-py retries a timed-out command 3 times with a backoff by default: with 5 s
+    timeouts a partitioned Redis held each update for ~30 s. A dropped connection (Redis
+    restarted) is retried once at once; silence is not retried, the caller falls back."""
+    return {
+        "socket_timeout": seconds,
+        "socket_connect_timeout": seconds,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    }
 
 
 class SharedState(Protocol):
@@ -100,8 +116,11 @@ class RedisState:
         self._redis = redis
 
     @classmethod
-    def from_url(cls, url: str) -> RedisState:
-        return cls(Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5))
+    def from_url(cls, url: str, timeout: float = 0.5) -> RedisState:
+        """`timeout` bounds connecting and every reply: a Redis that stops answering
+        (a partition, SIGSTOP) raises TimeoutError soon, so FallbackState serves from memory
+        instead of every update waiting for TCP to give up."""
+        return cls(Redis.from_url(url, **redis_timeouts(timeout)))
 
     async def incr(self, key: str, ttl: float) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -144,3 +144,33 @@ async def test_lease_renewal_logs_an_outage_once(
         "quiz: leases renewed again",
     ]
     assert not any(r.exc_info for r in lines)
+
+
+async def test_readiness_is_degraded_not_unavailable_while_the_database_is_down(
+    pg_services: Services, pg: PostgresServer
+) -> None:
+    """Issue 24, item 5: /readyz said 503 during a database outage, so a load balancer took
+    out every process although each still answered staff's questions. Degraded is 200, as
+    for Redis; /healthz (liveness) stays a separate, plain 200."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.runners.ops_http import add_ops_routes
+
+    app = web.Application()
+    add_ops_routes(app, pg_services)
+    async with TestClient(TestServer(app)) as http:
+        assert (await http.get("/readyz")).status == 200
+        pg.stop()
+        try:
+            response = await http.get("/readyz")
+            body = await response.json()
+            assert response.status == 200, body
+            assert body["ready"] is True and body["status"] == "degraded"
+            assert body["checks"]["database"]["ok"] is False
+            assert body["checks"]["index"]["ok"] is True
+            assert (await http.get("/healthz")).status == 200
+        finally:
+            pg.start()
+        response = await http.get("/readyz")
+        assert response.status == 200 and (await response.json())["status"] == "ok"

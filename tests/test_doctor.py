@@ -91,3 +91,21 @@ def test_an_old_schema_names_cvm_db_upgrade(tmp_path: Path, index_dir: Path) -> 
     assert done.returncode == 1
     assert "FAIL database: the database schema is at revision 0004" in done.stdout
     assert "fix: cvm db upgrade (after a backup)" in done.stdout
+
+
+def test_a_webhook_secret_telegram_refuses_is_named(tmp_path: Path) -> None:
+    """Issue 24, item 7: a secret with characters Telegram refuses (it allows A-Z, a-z,
+    0-9, _ and -, 1 to 256 of them) passed the doctor; setWebhook then failed at start."""
+    for secret in ("s" * 36 + "!@#$", "geheimnis-mit-ümlaut-" + "x" * 20, "s" * 257):
+        env = _env(
+            tmp_path,
+            tmp_path / "no-index",
+            TELEGRAM_BOT_TOKEN=GOOD_TOKEN,
+            WEBHOOK_SECRET=secret,
+            WEBHOOK_BASE_URL="https://cvm.example.com",
+        )
+        done = _doctor(env, "--mode", "webhook", "--json")
+        (settings,) = [c for c in json.loads(done.stdout)["checks"] if c["name"] == "settings"]
+        assert not settings["ok"], secret
+        assert "WEBHOOK_SECRET" in settings["detail"] and "A-Z" in settings["fix"]
+        assert secret not in done.stdout  # a secret is never echoed

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 
 from tests.postgres import free_port
 from tests.telegram_server.server import BotApiServer, SentMessage
-from tests.webhook_cluster import wait_ready, webhook_env
+from tests.webhook_cluster import ops_port, wait_ready, webhook_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.asyncio(loop_scope="session")]
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +65,11 @@ class Bot:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ops_url(self) -> str:
+        """/healthz, /readyz and /metrics: their own port, not the webhook's."""
+        return f"http://127.0.0.1:{ops_port(self.port)}"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -128,11 +133,14 @@ async def test_health_readiness_metrics_and_the_secret(
     _api, bots = cluster
     async with aiohttp.ClientSession() as http:
         for b in bots:
-            async with http.get(f"{b.url}/healthz") as response:
+            async with http.get(f"{b.ops_url}/healthz") as response:
                 assert response.status == 200
-            async with http.get(f"{b.url}/readyz") as response:
+            async with http.get(f"{b.ops_url}/readyz") as response:
                 body = await response.json()
-            assert body["ready"] is True
+            assert body["ready"] is True and body["status"] == "ok"
+            for path in ("/healthz", "/readyz", "/metrics"):  # not on the public port
+                async with http.get(f"{b.url}{path}") as response:
+                    assert response.status == 404, path
             assert body["checks"]["database"]["detail"] == "postgresql"
             assert body["checks"]["shared_state"]["detail"] == "redis"
             async with http.post(f"{b.url}/telegram/webhook", json={"update_id": 1}) as response:
@@ -167,7 +175,7 @@ async def test_both_processes_serve_and_duplicates_are_answered_once(
     async with aiohttp.ClientSession() as http:
         counts = []
         for b in bots:
-            async with http.get(f"{b.url}/metrics") as response:
+            async with http.get(f"{b.ops_url}/metrics") as response:
                 metrics = await response.text()
             counts.append(metrics)
     assert any("cvm_updates_duplicate_total 1.0" in m for m in counts)

@@ -272,3 +272,35 @@ async def test_throttle_holds_across_a_window_boundary(
     answers = [text for text in _texts(session) if "[1]" in text]
     assert len(answers) == 4  # not 8
     assert sum("faster than I can answer" in text for text in _texts(session)) == 1
+
+
+async def test_unknown_users_are_rate_limited_before_the_access_check(
+    services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """Issue 24, item 5: the access check ran before the throttle, so a stranger's 30
+    messages got 30 refusals (and 30 role look-ups)."""
+    bot, session = recorded
+    ops = _ops(services, access_policy="allowlist", throttle_messages=3)
+    dp = build_dispatcher(ops)
+    stranger = User(id=3302, is_bot=False, first_name="Flo", language_code="en")
+    for _ in range(30):
+        await dp.feed_update(bot, _update("What is perceived value?", stranger))
+    texts = _texts(session)
+    assert len(texts) == 4, texts
+    assert all(f"<code>{stranger.id}</code>" in text for text in texts[:3])
+    assert "faster than I can answer" in texts[3]
+    exposition = ops.metrics.exposition().decode()
+    assert 'cvm_requests_refused_total{reason="throttled"} 27.0' in exposition
+
+
+async def test_the_throttle_stays_silent_in_a_group_the_bot_is_not_enabled_in(
+    services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """Throttling first must not make the bot speak where the gate keeps it silent: in
+    groups only a command gets the throttle's notice, as only a command gets a refusal."""
+    bot, session = recorded
+    dp = build_dispatcher(_ops(services, throttle_messages=2))
+    group = Chat(id=-(500_000 + next(_ids)), type="supergroup", title="Chatty team")
+    for _ in range(10):
+        await dp.feed_update(bot, _update("lunch anyone?", KNOWN, group))
+    assert _texts(session) == []

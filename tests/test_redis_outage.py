@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import shutil
+import signal
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,6 +100,48 @@ async def test_updates_are_answered_while_redis_is_down(
         assert "[1]" in answers()[-1] and not state.outage.degraded
         await dp.storage.close()
     finally:
+        server.terminate()
+        server.wait(timeout=10)
+        await redis_state.close()
+
+
+async def test_a_silent_redis_is_an_outage_not_a_stall(
+    services: Services,
+    recorded: tuple[Bot, TerminalSession],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 24, item 5: a Redis that stops answering (SIGSTOP, as a network partition
+    looks) stalled every update for ~30 s, logged nothing and never fell back."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed: deploy/local/services.sh install")
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    server = _redis(port, tmp_path)
+    settings = services.settings.model_copy(update={"redis_url": SecretStr(url)})
+    redis_state = RedisState.from_url(url, settings.redis_timeout_seconds)
+    try:
+        await _until_up(redis_state)
+        state = FallbackState(redis_state, Outage())
+        mine = services.__class__(**{**services.__dict__, "settings": settings, "state": state})
+        dp = build_dispatcher(mine)
+        bot, session = recorded
+        await dp.feed_update(bot, _question("What is perceived value?"))  # warm connections
+
+        server.send_signal(signal.SIGSTOP)
+        for question in ("What is brand equity?", "What is customer equity?"):
+            started = time.monotonic()
+            await asyncio.wait_for(dp.feed_update(bot, _question(question)), timeout=10)
+            assert time.monotonic() - started < 3.0, "a silent Redis must not stall an update"
+            sent = [p["text"] for name, p in session.calls if name == "sendMessage"]
+            assert "[1]" in sent[-1], sent[-1]
+        assert state.outage.degraded
+        assert any("Redis unreachable" in r.getMessage() for r in caplog.records)
+        ready = await asyncio.wait_for(check_state(state), timeout=3)
+        assert ready.ok and "degraded" in ready.detail
+        await dp.storage.close()
+    finally:
+        server.send_signal(signal.SIGCONT)
         server.terminate()
         server.wait(timeout=10)
         await redis_state.close()

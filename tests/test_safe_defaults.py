@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +70,41 @@ def test_defaults_are_the_safe_ones_and_documented() -> None:
 
 
 def test_proxy_exposes_only_the_webhook() -> None:
-    conf = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    conf = (ROOT / "deploy" / "nginx.conf.template").read_text(encoding="utf-8")
     proxied = re.findall(r"location\s+(=\s+)?(\S+)\s*\{[^}]*proxy_pass", conf)
-    assert [path for _, path in proxied] == ["/telegram/webhook"]
+    assert [path for _, path in proxied] == ["${WEBHOOK_PATH}"]
+
+
+def test_servers_listen_on_loopback_unless_told_and_ops_refuse_the_webhook_port() -> None:
+    """Issue 24, item 7: HTTP_HOST defaulted to 0.0.0.0, and the operations endpoints
+    shared the public webhook port."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.http_host == "127.0.0.1" and settings.ops_host == "127.0.0.1"
+    webhook = Settings(  # type: ignore[call-arg]
+        _env_file=None, run_mode="webhook", telegram_bot_token=GOOD_TOKEN,
+        webhook_secret="s" * 40, http_port=8080,
+    )  # fmt: skip
+    assert webhook.resolved_ops_port not in (None, 8080) and not webhook.refusals()
+    same = webhook.model_copy(update={"ops_port": 8080})
+    assert any("OPS_PORT" in problem for problem in same.refusals())
+    polling = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert polling.resolved_ops_port is None  # polling serves them only when asked
+
+
+def test_proxy_path_follows_webhook_path_from_one_source() -> None:
+    """Issue 24, item 7: nginx hard-coded /telegram/webhook although WEBHOOK_PATH is a
+    setting. The proxy's config is a template nginx renders at start (its image's
+    /etc/nginx/templates), fed by the same WEBHOOK_PATH the compose file gives the bot."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())
+    bot, proxy = compose["services"]["bot"], compose["services"]["proxy"]
+    assert bot["environment"]["WEBHOOK_PATH"] == proxy["environment"]["WEBHOOK_PATH"]
+    default = Settings.model_fields["webhook_path"].default
+    assert bot["environment"]["WEBHOOK_PATH"] == f"${{WEBHOOK_PATH:-{default}}}"
+    assert any("nginx.conf.template:/etc/nginx/templates/" in v for v in proxy["volumes"])
+    assert proxy["environment"]["NGINX_ENVSUBST_FILTER"] == "^WEBHOOK_PATH$$"  # $host stays
+    assert not (ROOT / "deploy" / "nginx.conf").exists()  # one config, not two
+    for bad in ("telegram/webhook", "/a b", "/x;y", "/${HOME}"):  # would break the config
+        with pytest.raises(ValidationError, match="webhook_path"):
+            Settings(_env_file=None, webhook_path=bad)  # type: ignore[call-arg]

@@ -72,3 +72,48 @@ async def test_webhook_is_registered_only_once_the_port_listens(
     stop.set()
     await serve_webhook(mine, bot, build_dispatcher(mine), stop)  # free port: registers
     assert "setWebhook" in [name for name, _ in session.calls]
+
+
+async def test_operations_endpoints_are_on_their_own_local_port(
+    services: Services, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """Issue 24, item 7: /healthz, /readyz and /metrics were served on the public webhook
+    port. They move to OPS_PORT on OPS_HOST (127.0.0.1 unless set); the webhook port
+    serves the webhook path only."""
+    import asyncio
+
+    import aiohttp
+
+    from tests.postgres import free_port
+
+    bot, _ = recorded
+    web_port, ops_port = free_port(), free_port()
+    settings = services.settings.model_copy(
+        update={
+            "run_mode": "webhook",
+            "http_host": "127.0.0.1",
+            "http_port": web_port,
+            "ops_port": ops_port,
+            "webhook_secret": None,
+            "webhook_register": False,
+        }
+    )
+    mine = services.__class__(**{**services.__dict__, "settings": settings})
+    stop = asyncio.Event()
+    served = asyncio.create_task(serve_webhook(mine, bot, build_dispatcher(mine), stop))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    await http.post(f"http://127.0.0.1:{web_port}{settings.webhook_path}")
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            for path in ("/healthz", "/readyz", "/metrics"):
+                async with http.get(f"http://127.0.0.1:{web_port}{path}") as response:
+                    assert response.status == 404, path
+                async with http.get(f"http://127.0.0.1:{ops_port}{path}") as response:
+                    assert response.status == 200, path
+    finally:
+        stop.set()
+        await served

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, delete, func, select, update
+from sqlalchemy import Connection, Engine, Insert, Table, delete, func, literal, select, update
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
@@ -24,6 +24,7 @@ from bot.storage.models import (
     DataRevision,
     ValueFit,
 )
+from bot.storage.staging import drop_temp, replace_from, temp_copy
 from value_engine.models import (
     CustomerScore,
     ModelError,
@@ -155,6 +156,8 @@ class CustomerStore:
         id is their name until `cvm import customers` names them), and the data revision
         moves on so every process's cached fit sees the change; one transaction."""
         _refuse_non_finite(scores)
+        if self.engine.dialect.name == "sqlite":
+            return self._publish_staged(fit, scores, periods)
         with Session(self.engine) as session:
             conn = session.connection()
             bump_revision(conn)
@@ -178,6 +181,43 @@ class CustomerStore:
             session.commit()
             session.refresh(fit)
             return fit
+
+    def _publish_staged(
+        self, fit: ValueFit, scores: list[dict[str, object]], periods: list[dict[str, object]]
+    ) -> ValueFit:
+        """SQLite, one writer at a time: the rows go into TEMP tables first, which takes no
+        lock on the database, so the bot's own short writes (audit rows, quiz leases)
+        carry on meanwhile; then one short transaction swaps them in (bot/storage/staging.py).
+        Readers see the previous publish or this one, never a mix. PostgreSQL's readers
+        and writers do not wait on a long transaction there, so it writes directly."""
+        with self.engine.connect() as conn:
+            staged = [
+                temp_copy(conn, SCORE, "publish_score"),
+                temp_copy(conn, PERIOD, "publish_period"),
+            ]
+            try:
+                for table, rows in zip(staged, (scores, periods), strict=True):
+                    for row in rows:
+                        row["fit_id"] = 0  # set to the fit's id in the swap
+                    insert_rows(conn, table, rows)
+                conn.commit()  # ends any read of the main database before the write below
+                with Session(bind=conn) as session:
+                    main = session.connection()
+                    bump_revision(main)  # a write first: the write lock, then the reads
+                    fit.revision = int(main.execute(select(REVISION.c.revision)).scalar_one())
+                    session.add(fit)
+                    session.flush()
+                    assert fit.id is not None
+                    main.execute(_unknown_customers(staged[0]))
+                    replace_from(main, SCORE, staged[0], {"fit_id": fit.id})
+                    replace_from(main, PERIOD, staged[1], {"fit_id": fit.id})
+                    session.commit()
+                    session.refresh(fit)
+            finally:
+                for table in staged:
+                    drop_temp(conn, table)
+                conn.commit()
+        return fit
 
     def published_history(
         self, customer_id: str, as_of_day: int, quarters: int = 12
@@ -342,6 +382,15 @@ class CustomerStore:
                     .limit(limit)
                 )
             )
+
+
+def _unknown_customers(scores: Table) -> Insert:
+    """Adds the customers of `scores` the bot does not know, their id as their name."""
+    ids = scores.c.customer_id
+    unknown = select(ids, literal(""), literal(datetime.now(UTC), CUSTOMER.c.updated_at.type))
+    return CUSTOMER.insert().from_select(
+        ["id", "name", "updated_at"], unknown.where(ids.not_in(select(CUSTOMER.c.id)))
+    )
 
 
 def _replace_rows(

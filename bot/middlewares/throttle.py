@@ -3,7 +3,11 @@ so the limit holds across processes. The count of the current fixed window plus 
 previous window's, weighted by how much of it still lies inside the sliding window, may
 not pass the limit: a burst that straddles a window boundary gets `limit` through, not
 twice that as with fixed windows. The first refused message in a window gets a friendly
-explanation; later ones are dropped quietly."""
+explanation; later ones are dropped quietly.
+
+It runs before the access gate (a stranger's flood must not cost a role look-up and a
+refusal per message), so it does not know whether a group is enabled: in groups only a
+command gets the explanation, as only a command gets the gate's refusal there."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.metrics import Metrics
@@ -51,8 +56,17 @@ class Throttle(BaseMiddleware):
         wait = max(1, math.ceil(self._window - into))
         if isinstance(event, CallbackQuery):
             await event.answer(t("throttled", lang, seconds=wait), show_alert=True)
-        elif isinstance(event, Message) and await self._state.claim(
-            f"cvm:throttle-told:{user.id}:{int(slot)}", self._window
+        elif (
+            isinstance(event, Message)
+            and _may_explain(event)
+            and await self._state.claim(f"cvm:throttle-told:{user.id}:{int(slot)}", self._window)
         ):
             await event.answer(t("throttled", lang, seconds=wait))
         return None
+
+
+def _may_explain(message: Message) -> bool:
+    """A private chat, or a command in a group (the gate speaks in groups only then)."""
+    if message.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return True
+    return (message.text or "").startswith("/")

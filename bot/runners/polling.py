@@ -7,11 +7,10 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiohttp import web
 
 from bot.factory import Services, build_dispatcher
 from bot.retry import RetryMiddleware
-from bot.runners.ops_http import add_ops_routes, start_site
+from bot.runners.ops_http import serve_ops
 
 POLLING_TIMEOUT_SECONDS = 10
 
@@ -28,17 +27,10 @@ def make_bot(token: str, api_url: str | None) -> Bot:
 
 async def run_polling(services: Services, token: str, api_url: str | None) -> None:
     """On SIGTERM/SIGINT aiogram stops fetching; the shutdown hooks then wait for the
-    updates in flight. With HTTP_PORT set, /healthz, /readyz and /metrics are served."""
+    updates in flight. With OPS_PORT set, /healthz, /readyz and /metrics are served."""
     bot = make_bot(token, api_url)
     dp = build_dispatcher(services)
-    settings = services.settings
-    ops = None
-    if settings.resolved_http_port:
-        app = web.Application()
-        add_ops_routes(app, services)
-        ops = await start_site(
-            app, settings.http_host, settings.resolved_http_port, settings.shutdown_timeout_seconds
-        )
+    ops = await serve_ops(services)
     try:
         await dp.start_polling(bot, polling_timeout=POLLING_TIMEOUT_SECONDS, handle_signals=True)
     finally:

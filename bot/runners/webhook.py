@@ -1,5 +1,6 @@
 """Webhook mode: Telegram (or a load balancer in front of several processes) posts
-updates to an aiohttp server, which also serves /healthz, /readyz and /metrics.
+updates to an aiohttp server that serves the webhook path only; /healthz, /readyz and
+/metrics have their own private port (bot/runners/ops_http.py).
 
 Updates are handled before the HTTP reply (not in the background), so Telegram retries
 any update a crashed process never finished; the de-duplication middleware makes the
@@ -13,6 +14,7 @@ import asyncio
 import json
 import logging
 import signal
+from contextlib import AsyncExitStack
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -23,7 +25,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.factory import Services, build_dispatcher
-from bot.runners.ops_http import add_ops_routes, start_site
+from bot.runners.ops_http import serve_ops, start_site
 from bot.runners.polling import make_bot
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,6 @@ def build_webhook_app(services: Services, bot: Bot, dp: Dispatcher) -> web.Appli
     settings = services.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)
-    add_ops_routes(app, services)
     setup_application(app, dp, bot=bot)  # its shutdown (drain, quizzes) runs first
     UpdateRequestHandler(
         dispatcher=dp, bot=bot, handle_in_background=False, secret_token=secret
@@ -84,14 +85,18 @@ async def serve_webhook(services: Services, bot: Bot, dp: Dispatcher, stop: asyn
     settings = services.settings
     app = build_webhook_app(services, bot, dp)
     port = settings.resolved_http_port or 8080
-    runner = await start_site(app, settings.http_host, port, settings.shutdown_timeout_seconds)
-    log.info("webhook server listening on %s:%s%s", settings.http_host, port, settings.webhook_path)
-    try:
+    async with AsyncExitStack() as cleanup:  # the webhook closes first, then /readyz
+        ops = await serve_ops(services)
+        if ops is not None:
+            cleanup.push_async_callback(ops.cleanup)
+        runner = await start_site(app, settings.http_host, port, settings.shutdown_timeout_seconds)
+        cleanup.push_async_callback(runner.cleanup)
+        log.info(
+            "webhook server listening on %s:%s%s", settings.http_host, port, settings.webhook_path
+        )
         await register_webhook(services, bot, dp)
         await stop.wait()
         log.info("stopping: finishing the updates in flight")
-    finally:
-        await runner.cleanup()
 
 
 async def run_webhook(services: Services, token: str, api_url: str | None) -> None:
