@@ -102,7 +102,8 @@ def answer_sentences(doc: Document, evidence: list[str], key_points: list[list[s
     return stating or overlapping
 
 
-def main() -> int:
+def build() -> tuple[list[dict], list[str]]:  # type: ignore[type-arg]
+    """The labelled rows and what had to be skipped, from the written rows and the bank."""
     documents = parse_corpus(load_corpus(PACKAGE_CORPUS))
     by_prefix = {doc_id[:3]: doc_id for doc_id in documents}
     rows = [json.loads(line) for line in WRITTEN.read_text(encoding="utf-8").splitlines() if line]
@@ -125,17 +126,34 @@ def main() -> int:
             row["unit"] = unit_of(doc, found[0])
         row["source"] = "written"
         out.append(row)
+    # A follow-up stays with its question, so the sections both answer from are one group
+    # (named after the first's): no section may feed two splits.
+    group: dict[str, str] = {}
+
+    def root(unit: str) -> str:
+        while group.get(unit, unit) != unit:
+            unit = group[unit]
+        return unit
+
+    for n, row in enumerate(out):
+        if "follows" in row and n and out[n - 1]["unit"] and row["unit"]:
+            first, second = root(out[n - 1]["unit"]), root(row["unit"])
+            if first != second:
+                group[second] = first
     sizes: dict[str, int] = {}
     for row in out:
         if row["unit"] is not None:
-            sizes[row["unit"]] = sizes.get(row["unit"], 0) + 1
+            sizes[root(row["unit"])] = sizes.get(root(row["unit"]), 0) + 1
     units = split_units(sizes)
-    for n, row in enumerate(out):
-        if "follows" in row and n and out[n - 1]["id"] == row["follows"]:
-            row["split"] = out[n - 1]["split"]  # a follow-up goes where its question goes
-        elif row["unit"] is not None:
-            row["split"] = units[row["unit"]]
+    for row in out:
+        if row["unit"] is not None:
+            row["split"] = units[root(row["unit"])]
     out.extend(mined_quiz(documents, by_prefix, problems))
+    return out, problems
+
+
+def main() -> int:
+    out, problems = build()
     LABELLED.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), "utf-8")
     counts: dict[str, int] = {}
     for r in out:

@@ -1,0 +1,113 @@
+"""The learned answer path and the data it learns from (issue 23)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from knowledge.models import Lang, PriorExchange
+from knowledge.question import sub_questions
+from knowledge.ranker import load_models
+from knowledge.script import to_simplified
+from knowledge.service import KnowledgeService
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bench(name: str) -> ModuleType:
+    sys.path.insert(0, str(ROOT))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def labelled() -> list[dict]:  # type: ignore[type-arg]
+    path = ROOT / "bench" / "data" / "answers" / "labelled.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_two_part_questions_split_into_their_parts() -> None:
+    assert sub_questions("摩托羅拉投了多少錢?破產時負債多少?") == (
+        "摩托羅拉投了多少錢?",
+        "破產時負債多少?",
+    )
+    assert sub_questions("On what date did it go bankrupt, and how many years had it taken?") == (
+        "On what date did it go bankrupt",
+        "and how many years had it taken?",
+    )
+    assert sub_questions("顾客价值是什么,还有它怎么计算?") == ("顾客价值是什么", "还有它怎么计算?")
+    assert sub_questions("什麼是顧客價值?") == ()
+    assert sub_questions("What is customer value?") == ()
+
+
+def test_an_ordinal_with_its_own_subject_is_a_fresh_question(knowledge: KnowledgeService) -> None:
+    """ "卡諾模型的第二層需求" after the sixteen strategies is Kano's second level, not the
+    second strategy."""
+    first = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
+    assert first.answered and "讓產品使用時更安全" in first.text
+    prior = PriorExchange(first.question, first.text, first.lang)
+    answer = knowledge.ask_sync("狩野的需求層次裡,第二層需求是什麼?", prior=prior)
+    assert answer.answered
+    assert "滿足性需求" in answer.text
+    assert "讓產品使用時更安全" not in answer.text
+
+
+def test_an_ordinal_about_the_last_list_still_follows_it(knowledge: KnowledgeService) -> None:
+    first = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
+    prior = PriorExchange(first.question, first.text, first.lang)
+    answer = knowledge.ask_sync("那第二個策略呢?", prior=prior)
+    assert answer.answered and "讓產品使用時更安全" in answer.text
+
+
+def test_shipped_weights_load_and_the_learned_path_answers(knowledge: KnowledgeService) -> None:
+    learned = knowledge.with_models(load_models())
+    answer = learned.ask_sync("什麼是顧客讓渡價值?")
+    assert answer.answered and answer.sources
+    assert "让渡价值" in to_simplified(answer.text)
+    assert not learned.ask_sync("明天會下雨嗎?").answered
+    assert not learned.ask_sync("Do you have a good recipe for braised pork belly?").answered
+
+
+def test_the_learned_path_answers_each_part_of_a_two_part_question(
+    knowledge: KnowledgeService,
+) -> None:
+    learned = knowledge.with_models(load_models())
+    draft = learned.draft("客戶資產由哪三個部分組成?二八法則又是什麼意思?", Lang.ZH_HANT)
+    assert draft is not None and len(draft.part_scores) == 2
+    answer = learned.extractive.compose(draft)
+    text = to_simplified(answer.text)
+    assert "价值资产" in text and "80" in text
+
+
+def test_labelled_data_is_what_the_script_makes(labelled: list[dict]) -> None:  # type: ignore[type-arg]
+    rows, _ = _bench("label_answers").build()
+    assert rows == labelled
+
+
+def test_the_split_is_by_section_and_keeps_follow_ups_together(
+    labelled: list[dict],  # type: ignore[type-arg]
+) -> None:
+    units: dict[str, set[str]] = {}
+    for row in labelled:
+        if row["unit"] is not None and row["source"] == "written":
+            units.setdefault(row["split"], set()).add(row["unit"])
+    assert units["test"].isdisjoint(units["train"] | units["validation"])
+    assert units["validation"].isdisjoint(units["train"])
+    by_id = {row["id"]: row for row in labelled}
+    for row in labelled:
+        if "follows" in row:
+            assert by_id[row["follows"]]["split"] == row["split"]
+    written = [r for r in labelled if r["source"] == "written"]
+    answerable = [r for r in written if r["type"] != "offtopic"]
+    assert len(answerable) >= 400 and len(written) - len(answerable) >= 80
+    assert sum("follows" in r for r in written) >= 40
+    assert all(r["answer_sentences"] for r in answerable)
+    assert {r["lang"] for r in answerable} == {"en", "zh-Hans", "zh-Hant"}
