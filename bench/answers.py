@@ -44,6 +44,7 @@ from bot.factory import build_services  # noqa: E402
 from knowledge.embedding import load_embedder  # noqa: E402
 from knowledge.index import build_index  # noqa: E402
 from knowledge.models import Lang, PriorExchange  # noqa: E402
+from knowledge.ranker import load_models  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -111,8 +112,10 @@ def sentence_and_gate(
     rows: list[dict],  # type: ignore[type-arg]
     outputs: list[dict],  # type: ignore[type-arg]
 ) -> str:
-    """Ranking precision@1 / recall@3 on the answerable rows (each read on its own, as a
-    fresh question) and the gate's confusion matrix (answered or declined, in the run)."""
+    """The learned ranker's precision@1 / recall@3 on the answerable rows (each read on its
+    own, as a fresh question) and the gate's confusion matrix (answered or declined, in the
+    run, by whichever path answered)."""
+    knowledge = knowledge.with_models(load_models())
     p1 = r3 = 0.0
     ranked = 0
     for row in rows:
@@ -147,6 +150,9 @@ def sentence_and_gate(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--set", type=Path, action="append", help="answer set(s) to score")
+    parser.add_argument(
+        "--learned", action="store_true", help="answer with the learned ranker and gate"
+    )
     args = parser.parse_args()
     module = scorer()
     sets = args.set or [p for p in DEFAULT_SETS if p.exists()]
@@ -157,7 +163,10 @@ def main() -> int:
         started = time.perf_counter()
         build = build_index(PACKAGE_CORPUS, tmp / "index", embedder)
         print(f"index build: {time.perf_counter() - started:.1f} s ({build.chunks} passages)")
-        settings = Settings(data_dir=tmp, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            data_dir=tmp, _env_file=None, answer_model="learned" if args.learned else "rules"
+        )
+        print(f"answer path: {settings.answer_model}")
         services = build_services(settings)
         knowledge = services.knowledge
         for path in sets:

@@ -24,7 +24,7 @@ from knowledge.embedding import Embedder
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
-from knowledge.question import QuestionIntent, analyze, sub_questions
+from knowledge.question import QuestionIntent, analyze, sub_questions, without_ordinal
 from knowledge.ranker import FEATURES, LinearModel, SentenceFeatures, query_vector
 from knowledge.reader import Reader
 from knowledge.relevance import DomainVocabulary
@@ -257,11 +257,16 @@ class KnowledgeService:
         return None
 
     def _has_subject(self, question: str) -> bool:
-        """Does the question name a topic of its own (a term few sentences use)?"""
-        return any(
-            self._reader.distinctive(t) and len(t) >= 2 and self._reader.document_frequency[t]
-            for t in query_tokens(question)
-        )
+        """Does the question name a topic of its own, besides any ordinal: a term few
+        sentences of the articles use ("狩野" in "狩野的第二層需求")?"""
+        return bool(self._subject(question))
+
+    def _subject(self, question: str) -> set[str]:
+        return {
+            t
+            for t in query_tokens(without_ordinal(question))
+            if len(t) >= 2 and self._reader.document_frequency[t] and self._reader.distinctive(t)
+        }
 
     def _about_list(self, question: str, focus: Focus) -> bool:
         """The question has no subject of its own, or names the list's (its lead-in,
