@@ -137,7 +137,7 @@ class Planner:
         # one that answers its own words, near what was just said (_lean_on_context).
         query = draft.question if draft.context else draft.retrieval_query
         terms = set(query_tokens(query))
-        named_doc = self._named_article(query, terms)
+        named_doc = named_article(query, terms, self._reader.documents)
         # "the customer-equity article" names where to look, not what is asked.
         title = set(tokenize(self._reader.documents[named_doc].title)) if named_doc else set()
         terms -= title
@@ -283,20 +283,6 @@ class Planner:
                 )
         for ref in near:
             scores[ref] += CONTEXT_PREFERENCE
-
-    def _named_article(self, query: str, terms: set[str]) -> str | None:
-        """ "講客戶資產那篇文章說…", "the customer-equity article": the one article whose
-        title has a term of the question that no other title has."""
-        if not _NAMES_ARTICLE.search(query):
-            return None
-        titles = {d: set(tokenize(doc.title)) for d, doc in self._reader.documents.items()}
-        named = {
-            d
-            for d, tokens in titles.items()
-            for t in terms & tokens
-            if sum(t in other for other in titles.values()) == 1
-        }
-        return named.pop() if len(named) == 1 else None
 
     def _matching_count(
         self, scores: np.ndarray, anchor: int, count: int, subjects: set[str]
@@ -530,6 +516,21 @@ class Planner:
     def focus_of(self, draft: Draft) -> Focus | None:
         """The list the answer to `draft` tells, if any (for the follow-up after it)."""
         return self.plan(draft).focus
+
+
+def named_article(query: str, terms: set[str], documents: dict[str, Document]) -> str | None:
+    """ "講客戶資產那篇文章說…", "the customer-equity article": the one article whose
+    title has a term of the question that no other title has."""
+    if not _NAMES_ARTICLE.search(query):
+        return None
+    titles = {d: set(tokenize(doc.title)) for d, doc in documents.items()}
+    named = {
+        d
+        for d, tokens in titles.items()
+        for t in terms & tokens
+        if sum(t in other for other in titles.values()) == 1
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _following(doc: Document, index: int) -> list[int]:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.answer_plan import Draft
+from knowledge.answer_plan import Draft, named_article
 from knowledge.document import announces_items, inline_items
 from knowledge.glossary import bridge
-from knowledge.lexical import query_tokens, tokenize
+from knowledge.lexical import query_tokens
 from knowledge.models import Lang
 from knowledge.question import defines
 from knowledge.reader import Reader
@@ -41,7 +41,6 @@ _CUES: dict[str, re.Pattern[str]] = {
     "definition": re.compile(r"是指|指的是|就是|即|定义为|称为|认为|指"),
 }
 _KINDS = ("definition", "list", "how", "why", "case", "number", "comparison", "other")
-_NAMES_ARTICLE = re.compile(r"\barticle\b|\bpaper\b|文章|那篇|这篇|论文|一文", re.I)
 
 FEATURES: tuple[str, ...] = (
     "cosine",
@@ -238,8 +237,8 @@ class SentenceFeatures:
                 defines_subject[ref] = 1.0
             if intent.cases and any(c in text for c in intent.cases):
                 names_case[ref] = 1.0
-        named = self._named_article(query, terms)
-        named_article = np.array([d == named for d in self.doc_ids], dtype=np.float64)
+        named = named_article(query, terms, self.reader.documents)
+        in_named = np.array([d == named for d in self.doc_ids], dtype=np.float64)
         context = np.zeros(n)
         if draft.context:
             said = to_simplified(draft.context)
@@ -265,7 +264,7 @@ class SentenceFeatures:
             passage_rank,
             defines_term,
             defines_subject,
-            named_article,
+            in_named,
             names_case,
             self.has_number * asks_number,
             self.has_equation * asks_formula,
@@ -282,19 +281,6 @@ class SentenceFeatures:
             np.full(n, float(draft.lang is Lang.EN)),
         ]
         return np.column_stack(columns)
-
-    def _named_article(self, query: str, terms: set[str]) -> str | None:
-        """ "講客戶資產那篇文章": the one article whose title has a term no other title has."""
-        if not _NAMES_ARTICLE.search(query):
-            return None
-        titles = {d: set(tokenize(doc.title)) for d, doc in self.reader.documents.items()}
-        named = {
-            d
-            for d, tokens in titles.items()
-            for t in terms & tokens
-            if sum(t in other for other in titles.values()) == 1
-        }
-        return named.pop() if len(named) == 1 else None
 
 
 def query_vector(embedder: object, query: str, lang: Lang) -> np.ndarray | None:

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+from scipy import special
 
 from value_engine import dropout_split
 from value_engine.blocks import weighted_mean
+from value_engine.limit_params import limit_params
 from value_engine.models import BgNbdParams, PurchaseModel
-from value_engine.search_box import at_bound, minimize_in_box, settled
+from value_engine.search_box import minimize_in_box
 from value_engine.sufficient import distinct_values
 
 FloatArray = NDArray[np.float64]
@@ -73,25 +74,7 @@ def fit_nbd(frequency: ArrayLike, age: ArrayLike, weights: ArrayLike | None = No
 
     scale = weighted_mean(big_t, w) or 1.0
     result = minimize_in_box(value_and_grad, np.log([1.0, scale]), jac=True)
-    return _params(result, total, PurchaseModel.NBD, ("r", "alpha"))
-
-
-def _params(
-    result: optimize.OptimizeResult, total: float, kind: PurchaseModel, names: tuple[str, ...]
-) -> BgNbdParams:
-    r, alpha = (float(v) for v in np.exp(result.x[:2]))
-    return BgNbdParams(
-        r=r,
-        alpha=alpha,
-        a=0.0,
-        b=0.0,
-        loglik=-float(result.fun) * total,
-        customers=round(total),
-        converged=settled(result, total),
-        kind=kind,
-        at_bound=at_bound(names, result.x),
-        p=float(special.expit(result.x[2])) if kind is PurchaseModel.COMMON_DROPOUT else 0.0,
-    )
+    return limit_params(result, total, PurchaseModel.NBD, ("r", "alpha"))
 
 
 def fit_common_dropout(
@@ -125,7 +108,7 @@ def fit_common_dropout(
     scale = weighted_mean(big_t, w) or 1.0
     start = np.array([0.0, np.log(scale), float(special.logit(min(max(start_p, 1e-4), 0.9)))])
     result = minimize_in_box(negative_ll, start, jac=False)  # p's logit is the third coordinate
-    return _params(result, total, PurchaseModel.COMMON_DROPOUT, ("r", "alpha", "p"))
+    return limit_params(result, total, PurchaseModel.COMMON_DROPOUT, ("r", "alpha", "p"))
 
 
 def probability_alive(

@@ -25,8 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from value_engine.blocks import weighted_mean
+from value_engine.limit_params import limit_params
 from value_engine.models import BgNbdParams, PurchaseModel
-from value_engine.search_box import at_bound, minimize_in_box, settled
+from value_engine.search_box import minimize_in_box
 
 FloatArray = NDArray[np.float64]
 
@@ -76,19 +77,7 @@ def fit_dropout_split(
         share = min(max(start.a / (start.a + start.b), 1e-4), 0.9)
         begin = np.array([np.log(start.r), np.log(start.alpha), special.logit(share)])
     result = minimize_in_box(value_and_grad, begin, jac=True)
-    r, alpha = (float(v) for v in np.exp(result.x[:2]))
-    return BgNbdParams(
-        r=r,
-        alpha=alpha,
-        a=0.0,
-        b=0.0,
-        loglik=-float(result.fun) * total,
-        customers=round(total),
-        converged=settled(result, total),
-        kind=PurchaseModel.DROPOUT_SPLIT,
-        at_bound=at_bound(("r", "alpha", "p"), result.x),
-        p=float(special.expit(result.x[2])),
-    )
+    return limit_params(result, total, PurchaseModel.DROPOUT_SPLIT, ("r", "alpha", "p"))
 
 
 def probability_alive(
