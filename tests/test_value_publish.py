@@ -230,7 +230,8 @@ def test_publish_refuses_an_unclear_request_in_one_line(
         "customer_id,timestamp,amount\n" + f"{'C' * 70},2026-01-01,5\n{'C' * 70},2026-02-01,6\n"
     )
     refused = _cvm(tmp_path / "data", "value", "publish", "--source", str(long_ids), "--all")
-    assert refused.returncode == 2 and "longer than 64 characters" in refused.stderr
+    # Refused by the import's id rule (value_engine.row_rules), as `cvm import` refuses it.
+    assert refused.returncode == 2 and "2 rows: invalid customer ID" in refused.stderr
     bad_segment = _cvm(tmp_path / "data", "value", "publish", "--source", source, "--segment", "x")
     assert bad_segment.returncode == 2 and "invalid choice" in bad_segment.stderr
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'cvm.db'}")

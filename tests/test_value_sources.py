@@ -169,9 +169,9 @@ def test_a_source_fit_runs_the_holdout_test_the_bots_own_fit_runs(
     ("content", "name", "message"),
     [
         ("customer_id,amount\nC1,3\n", "a.csv", "missing columns: timestamp"),
-        ("customer_id,timestamp,amount\nC1,2026-01-01,x\n", "b.csv", "an amount that is not"),
-        ("customer_id,timestamp,amount\nC1,yesterday,3\n", "c.csv", "a timestamp that is not"),
-        ("customer_id,timestamp,amount\n,2026-01-01,3\n", "d.csv", "an empty customer_id"),
+        ("customer_id,timestamp,amount\nC1,2026-01-01,x\n", "b.csv", "1 bad amount"),
+        ("customer_id,timestamp,amount\nC1,yesterday,3\n", "c.csv", "1 bad date"),
+        ("customer_id,timestamp,amount\n,2026-01-01,3\n", "d.csv", "1 bad customer id"),
         ("whatever", "e.xlsx", "expected a .parquet or .csv file"),
     ],
 )
@@ -220,7 +220,7 @@ def test_cvm_value_fit_and_score_on_files(company_csv: bytes, tmp_path: Path) ->
         "--discount-rate", "0.002", "--out", str(refused_out),
     )  # fmt: skip
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert refused.stderr.count("\n") == 1 and "not a number" in refused.stderr
+    assert refused.stderr.count("\n") == 1 and "1 row: invalid amount “oops”" in refused.stderr
     assert not refused_out.exists()
     missing = _cvm(tmp_path, "value", "fit", "--source", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr

@@ -34,8 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(
         settings.log_level, _log_format(args, settings), settings.secrets, screen_level, log_file
     )
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from bot.cli import db, quiz, survey, value
     from bot.storage.schema_mismatch import SchemaMismatch
+    from bot.storage.unavailable import database_unavailable
     from value_engine.models import ModelError
 
     handler = {
@@ -60,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ModelError as exc:  # any command that fits: value fit, import, customer, demo-data
         print(f"cvm {args.command}: no scores stored: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, InterfaceError) as exc:  # the server is down or unreachable
+        print(f"cvm {args.command}: {database_unavailable(exc)}", file=sys.stderr)
         return 2
 
 

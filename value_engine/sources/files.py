@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ import numpy as np
 
 from value_engine.models import RfmSegment
 from value_engine.periods import last_quarters
+from value_engine.row_rules import DUCKDB, broken_rules, row_rules, rules_query
+from value_engine.sources.errors import BadRows, SourceError
+from value_engine.sources.paths import duckdb_literal, source_files
 from value_engine.sources.pipeline import (
     SourceModels,
     backtest_where,
@@ -39,13 +43,10 @@ from value_engine.sources.summary_sql import (
 )
 from value_engine.summary import CustomerSummary
 
+__all__ = ["BadRows", "DuckSource", "SourceError", "SourceSummary", "summarize_source"]
+
 REQUIRED = ("customer_id", "timestamp", "amount")
 OPTIONAL = ("gross_margin", "cost")
-SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".txt": "csv"}
-
-
-class SourceError(ValueError):
-    """The source cannot be summarised; the message says why in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,53 +57,56 @@ class SourceSummary:
     transactions: int
 
 
-def _files(path: Path) -> tuple[str, str]:
-    """(DuckDB file pattern, format) for a file or a directory of one format."""
-    if path.is_dir():
-        for suffix, kind in SUFFIXES.items():
-            if any(path.glob(f"*{suffix}")):
-                return str(path / f"*{suffix}"), kind
-        raise SourceError(f"{path}: no .parquet or .csv files in this folder")
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or folder")
-    found = SUFFIXES.get(path.suffix.lower())
-    if found is None:
-        raise SourceError(f"{path}: expected a .parquet or .csv file (or a folder of them)")
-    return str(path), found
-
-
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def open_source(path: Path, default_margin: float, threads: int | None = None):  # type: ignore[no-untyped-def]
+def _reader(path: Path, pattern: bool) -> str:
+    """DuckDB's reader over the explicit list of the source's files (paths.py)."""
+    found = source_files(path, pattern)
+    files = "[" + ", ".join(_quote(duckdb_literal(f)) for f in found.files) + "]"
+    if found.kind == "parquet":
+        return f"read_parquet({files})"
+    return f"read_csv({files}, header = true, all_varchar = true)"
+
+
+def open_source(  # type: ignore[no-untyped-def]
+    path: Path,
+    default_margin: float,
+    threads: int | None = None,
+    pattern: bool = False,
+    now: datetime | None = None,
+):
     """A DuckDB connection with the view `tx(customer_id, day, amount, profit)` over the
-    files, after every row was checked; SourceError names the first problem."""
-    pattern, kind = _files(path)
+    files, after every row was checked; SourceError names the first problem. `pattern`:
+    `path` is a glob (`--glob`), else a path; `now`: where the future starts (tests)."""
+    reader = _reader(path, pattern)
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    reader = (
-        f"read_parquet({_quote(pattern)})"
-        if kind == "parquet"
-        else f"read_csv({_quote(pattern)}, header = true, all_varchar = true)"
-    )
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         columns = [str(row[0]) for row in described]
     except duckdb.Error as exc:
+        con.close()
         raise SourceError(f"{path}: cannot read it ({str(exc).splitlines()[0]})") from None
     names = {c.strip().lower(): c for c in columns}
     missing = [c for c in REQUIRED if c not in names]
     if missing:
+        con.close()
         raise SourceError(f"{path}: missing columns: {', '.join(missing)}")
 
     def col(name: str) -> str:
         return '"' + names[name].replace('"', '""') + '"'
 
-    margin = f"TRY_CAST({col('gross_margin')} AS DOUBLE)" if "gross_margin" in names else "NULL"
-    cost = f"TRY_CAST({col('cost')} AS DOUBLE)" if "cost" in names else "NULL"
+    def number(name: str, alias: str) -> str:
+        """The optional column's text (to check and show) and its value."""
+        if name not in names:
+            return f"CAST(NULL AS VARCHAR) AS {alias}_text, CAST(NULL AS DOUBLE) AS {alias}"
+        text, value = f"CAST({col(name)} AS VARCHAR)", f"TRY_CAST({col(name)} AS DOUBLE)"
+        return f"{text} AS {alias}_text, {value} AS {alias}"
+
     con.execute(
         f"""CREATE TEMP VIEW raw AS SELECT
             TRIM(CAST({col("customer_id")} AS VARCHAR)) AS customer_id,
@@ -110,11 +114,11 @@ def open_source(path: Path, default_margin: float, threads: int | None = None): 
             TRY_CAST({col("timestamp")} AS TIMESTAMPTZ) AS ts,
             CAST({col("amount")} AS VARCHAR) AS amount_text,
             TRY_CAST({col("amount")} AS DOUBLE) AS amount,
-            {margin} AS margin, {cost} AS cost
+            {number("gross_margin", "margin")}, {number("cost", "cost")}
         FROM {reader}"""
     )
     try:
-        _check(con, path)
+        _check(con, path, now)
     except SourceError:
         con.close()
         raise
@@ -136,24 +140,28 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> tuple[Any, ...]:
     return tuple(rows[0]) if rows else ()
 
 
-def _check(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    checks = (
-        ("customer_id IS NULL OR customer_id = ''", "customer_id", "an empty customer_id"),
-        ("ts IS NULL", "ts_text", "a timestamp that is not a date and time"),
-        ("amount IS NULL OR NOT isfinite(amount)", "amount_text", "an amount that is not a number"),
-    )
-    for condition, shown, what in checks:
-        found = _one(con, f"SELECT COUNT(*), ANY_VALUE({shown}) FROM raw WHERE {condition}")
-        if found[0]:
-            raise SourceError(f"{path}: {found[0]} rows have {what} (e.g. {found[1]!r})")
+def _check(con: duckdb.DuckDBPyConnection, path: Path, now: datetime | None) -> None:
+    """Every row against the import's rules (value_engine.row_rules), in one pass."""
+    latest = (now or datetime.now(UTC)).replace(tzinfo=None)
+    rules = row_rules(DUCKDB, latest)
+    try:
+        broken = broken_rules(rules, _one(con, rules_query(rules, "raw")))
+    except duckdb.Error as exc:
+        raise SourceError(f"{path}: cannot read it ({str(exc).splitlines()[0]})") from None
+    if broken:
+        raise BadRows(str(path), broken)
 
 
 def summarize_source(
-    path: Path, default_margin: float = 1.0, unit_days: float = 7.0, threads: int | None = None
+    path: Path,
+    default_margin: float = 1.0,
+    unit_days: float = 7.0,
+    threads: int | None = None,
+    now: datetime | None = None,
 ) -> SourceSummary:
     """The per-customer summary of the transactions in `path` as arrays (for tests and
     small sources; `DuckSource` keeps large ones inside DuckDB)."""
-    with DuckSource(path, default_margin, unit_days, threads) as source:
+    with DuckSource(path, default_margin, unit_days, threads, now=now) as source:
         try:
             columns = source.con.execute("SELECT * FROM summary").fetchnumpy()
         except duckdb.Error as exc:
@@ -179,12 +187,15 @@ class DuckSource:
         unit_days: float = 7.0,
         threads: int | None = None,
         memory_limit: str | None = None,
+        pattern: bool = False,
+        now: datetime | None = None,
     ) -> None:
+        """`pattern`: `path` is a glob (`--glob`); `now`: where the future starts."""
         self.path = path
         self.unit_days = unit_days
         self._spill = tempfile.TemporaryDirectory(prefix="cvm-duckdb-")
         try:
-            self.con = open_source(path, default_margin, threads)
+            self.con = open_source(path, default_margin, threads, pattern, now)
             self.con.execute(f"SET temp_directory = {_quote(self._spill.name)}")
             if memory_limit:
                 self.con.execute(f"SET memory_limit = {_quote(memory_limit)}")

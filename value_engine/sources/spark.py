@@ -14,6 +14,7 @@ import pickle
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,16 @@ import numpy as np
 
 from value_engine.models import RfmSegment
 from value_engine.periods import last_quarters
-from value_engine.sources.files import OPTIONAL, REQUIRED, SUFFIXES, SourceError
+from value_engine.row_rules import SPARK, broken_rules, row_rules, rules_query
+from value_engine.sources.errors import BadRows, SourceError
+from value_engine.sources.files import REQUIRED
+from value_engine.sources.paths import (
+    SUFFIXES,
+    SourceFiles,
+    hadoop_literal,
+    kinds_of,
+    source_files,
+)
 from value_engine.sources.pipeline import (
     SCORE_COLUMNS,
     SourceModels,
@@ -86,18 +96,55 @@ def spark_session(master: str = "local[*]") -> Any:
         raise SourceError(f"cannot start Spark at {master}: {str(exc).splitlines()[0]}") from None
 
 
-def _read(spark: Any, source: str) -> Any:
+def _local_files(source: str, pattern: bool) -> SourceFiles | None:
+    """The explicit files of a source on this machine, as Spark reads them literally
+    (paths.py), found before Spark starts; None for `table:NAME` and for a path this
+    machine does not see (the cluster's file system: `_cluster_files`)."""
+    if source.startswith("table:"):
+        return None
+    scheme, _, rest = source.partition("://")
+    if rest and scheme != "file":
+        return None
+    local = rest if rest else source
+    if not (pattern or Path(local).exists()):
+        return None
+    found = source_files(local, pattern)
+    return SourceFiles([hadoop_literal(str(Path(f).absolute())) for f in found.files], found.kind)
+
+
+def _cluster_files(spark: Any, source: str, pattern: bool) -> SourceFiles:
+    """The files of a path on the cluster's file system (hdfs://, s3a://, or a path of
+    its default one), listed by Hadoop as paths.py lists local ones; a pattern is left
+    to Hadoop's glob."""
+    if pattern:
+        kind = SUFFIXES.get(Path(source).suffix.lower())
+        if kind is None:
+            raise SourceError(
+                f"{source}: a pattern must end in .parquet or .csv with --engine spark"
+            )
+        return SourceFiles([source], kind)
+    hadoop = spark._jvm.org.apache.hadoop.fs
+    path = hadoop.Path(source)  # the constructor does not glob
+    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        raise SourceError(f"{source}: no such file or folder")
+    if fs.getFileStatus(path).isDirectory():
+        listed = [s.getPath() for s in fs.listStatus(path) if s.isFile()]
+        names = [str(p.toString()) for p in listed if not str(p.getName()).startswith((".", "_"))]
+    else:
+        names = [str(path.toString())]
+    found = kinds_of(source, names, strict=not fs.getFileStatus(path).isDirectory())
+    return SourceFiles([hadoop_literal(f) for f in found.files], found.kind)
+
+
+def _read(spark: Any, source: str, files: SourceFiles | None, pattern: bool) -> Any:
     if source.startswith("table:"):
         return spark.table(source.removeprefix("table:"))
-    path = Path(source)
-    kind = "parquet" if path.is_dir() and any(path.glob("*.parquet")) else None
-    if kind is None:
-        kind = "csv" if path.is_dir() else SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise SourceError(f"{source}: expected a .parquet or .csv file, a folder, or table:NAME")
-    if kind == "parquet":
-        return spark.read.parquet(source)
-    return spark.read.option("header", True).csv(source)
+    if files is None:
+        files = _cluster_files(spark, source, pattern)
+    if files.kind == "parquet":
+        return spark.read.parquet(*files.files)
+    return spark.read.option("header", True).csv(files.files)
 
 
 @contextmanager
@@ -126,11 +173,15 @@ class SparkSource:
         unit_days: float = 7.0,
         master: str = "local[*]",
         spark: Any = None,
+        pattern: bool = False,
+        now: datetime | None = None,
     ) -> None:
+        """`pattern`: `source` is a glob (`--glob`); `now`: where the future starts."""
         self.source = source
+        files = _local_files(source, pattern)  # before Spark starts: a wrong folder fails at once
         self.spark = spark or spark_session(master)
         try:
-            raw = _read(self.spark, source)
+            raw = _read(self.spark, source, files, pattern)
         except SourceError:
             raise
         except Exception as exc:
@@ -140,56 +191,53 @@ class SparkSource:
         if missing:
             raise SourceError(f"{source}: missing columns: {', '.join(missing)}")
         raw.createOrReplaceTempView("cvm_input")
-        extra = {
-            c: f"try_cast({_quoted(names[c])} AS double)" if c in names else "CAST(NULL AS double)"
-            for c in OPTIONAL
-        }
+
+        def number(name: str, alias: str) -> str:
+            """The optional column's text (to check and show) and its value."""
+            if name not in names:
+                return f"CAST(NULL AS string) AS {alias}_text, CAST(NULL AS double) AS {alias}"
+            quoted = _quoted(names[name])
+            return (
+                f"CAST({quoted} AS string) AS {alias}_text, try_cast({quoted} AS double) AS {alias}"
+            )
+
         sql = self.spark.sql
-        sql(
-            f"""CREATE OR REPLACE TEMP VIEW cvm_raw AS SELECT
-                trim(CAST({_quoted(names["customer_id"])} AS string)) AS customer_id,
-                CAST({_quoted(names["timestamp"])} AS string) AS ts_text,
-                try_cast({_quoted(names["timestamp"])} AS timestamp) AS ts,
-                CAST({_quoted(names["amount"])} AS string) AS amount_text,
-                try_cast({_quoted(names["amount"])} AS double) AS amount,
-                {extra["gross_margin"]} AS margin, {extra["cost"]} AS cost
-            FROM cvm_input"""
-        )
-        checks = (
-            ("customer_id IS NULL OR customer_id = ''", "customer_id", "an empty customer_id"),
-            ("ts IS NULL", "ts_text", "a timestamp that is not a date and time"),
-            (
-                "amount IS NULL OR isnan(amount) OR abs(amount) = double('inf')",
-                "amount_text",
-                "an amount that is not a number",
-            ),
-        )
-        for condition, shown, what in checks:
-            count, example = sql(
-                f"SELECT count(*), first({shown}) FROM cvm_raw WHERE {condition}"
+        with _spark_errors(f"{source}: cannot read it"):
+            sql(
+                f"""CREATE OR REPLACE TEMP VIEW cvm_raw AS SELECT
+                    trim(CAST({_quoted(names["customer_id"])} AS string)) AS customer_id,
+                    CAST({_quoted(names["timestamp"])} AS string) AS ts_text,
+                    try_cast({_quoted(names["timestamp"])} AS timestamp) AS ts,
+                    CAST({_quoted(names["amount"])} AS string) AS amount_text,
+                    try_cast({_quoted(names["amount"])} AS double) AS amount,
+                    {number("gross_margin", "margin")}, {number("cost", "cost")}
+                FROM cvm_input"""
+            )
+            rules = row_rules(SPARK, (now or datetime.now(UTC)).replace(tzinfo=None))
+            broken = broken_rules(rules, tuple(sql(rules_query(rules, "cvm_raw")).collect()[0]))
+        if broken:
+            raise BadRows(source, broken)
+        with _spark_errors(f"{source}: cannot summarise it"):
+            sql(
+                f"""CREATE OR REPLACE TEMP VIEW cvm_tx AS SELECT customer_id,
+                    CAST(datediff(to_date(ts), DATE'1970-01-01') AS bigint) AS day, amount,
+                    coalesce(margin, amount - cost, amount * {float(default_margin)!r}E0) AS profit,
+                    margin IS NULL AND cost IS NULL AS assumed
+                FROM cvm_raw"""
+            )
+            as_of, transactions, assumed, first = sql(
+                "SELECT max(day), count(*), max(CAST(assumed AS int)), "
+                "min(CASE WHEN amount > 0 THEN day END) FROM cvm_tx"
             ).collect()[0]
-            if count:
-                raise SourceError(f"{source}: {count} rows have {what} (e.g. {example!r})")
-        sql(
-            f"""CREATE OR REPLACE TEMP VIEW cvm_tx AS SELECT customer_id,
-                CAST(datediff(to_date(ts), DATE'1970-01-01') AS bigint) AS day, amount,
-                coalesce(margin, amount - cost, amount * {float(default_margin)!r}E0) AS profit,
-                margin IS NULL AND cost IS NULL AS assumed
-            FROM cvm_raw"""
-        )
-        as_of, transactions, assumed, first = sql(
-            "SELECT max(day), count(*), max(CAST(assumed AS int)), "
-            "min(CASE WHEN amount > 0 THEN day END) FROM cvm_tx"
-        ).collect()[0]
-        if not transactions:
-            raise SourceError(f"{source}: no transactions")
-        self.as_of_day, self.transactions = int(as_of), int(transactions)
-        self.profit_assumed = bool(assumed)
-        self.unit_days = unit_days
-        self.holdout_cut = holdout_cut(None if first is None else int(first), self.as_of_day)
-        query = summary_sql(self.as_of_day, "cvm_tx", unit_days, self.holdout_cut)
-        self.summary = sql(query).cache()
-        self.summary.createOrReplaceTempView("cvm_summary")
+            if not transactions:
+                raise SourceError(f"{source}: no transactions")
+            self.as_of_day, self.transactions = int(as_of), int(transactions)
+            self.profit_assumed = bool(assumed)
+            self.unit_days = unit_days
+            self.holdout_cut = holdout_cut(None if first is None else int(first), self.as_of_day)
+            query = summary_sql(self.as_of_day, "cvm_tx", unit_days, self.holdout_cut)
+            self.summary = sql(query).cache()
+            self.summary.createOrReplaceTempView("cvm_summary")
 
     def __enter__(self) -> SparkSource:
         return self
