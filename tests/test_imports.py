@@ -116,7 +116,7 @@ def test_duplicates_within_a_file(engine) -> None:  # type: ignore[no-untyped-de
     [
         (b"", "empty_file"),
         (b"customer_id,amount\nC-1,5\n", "missing_columns"),
-        (b'customer_id,timestamp,amount\nC-1,"2025-01-05,5\n', "bad_csv"),
+        (b'customer_id,timestamp,amount\nC-1,"2025-01-05,5\n', "unclosed_quote"),
         (b"\xff\xfe\x00garbage\x81\x30", "bad_encoding"),
     ],
 )
@@ -315,7 +315,7 @@ def test_malformed_csv_names_its_own_line(engine) -> None:  # type: ignore[no-un
     """The error named the line before the bad one."""
     data = b'customer_id,timestamp,amount\nC-1,2025-01-05,5\nC-1,"2025-01-06,5\n'
     report = import_transactions(engine, data)
-    assert (report.errors[0].code, report.errors[0].line) == ("bad_csv", 3)
+    assert (report.errors[0].code, report.errors[0].line) == ("unclosed_quote", 3)
 
 
 def test_the_column_check_and_the_row_check_store_the_same_rows(

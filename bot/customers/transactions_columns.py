@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
 from bot.arrow_columns import all_distinct, scalar, strings
-from bot.customers.csv_import import CONTROL_CHARACTERS, MAX_ID_CHARS
+from bot.customers.csv_rows import CONTROL_CHARACTERS, MAX_ID_CHARS
 
 _CONTROL = CONTROL_CHARACTERS.pattern
 # Arrow scalars made once, from buffers: a Python one would import pandas (`arrow_columns`).

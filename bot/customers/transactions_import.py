@@ -26,15 +26,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from bot.customers.csv_import import (
+from bot.customers.csv_rows import (
     CONTROL_CHARACTERS,
     EPOCH,
     Progress,
-    _columns,
-    _open,
     clean_id,
+    columns_of,
     csv_rows,
     numbered_rows,
+    open_rows,
     parse_number,
     parse_timestamp,
 )
@@ -217,7 +217,7 @@ def _checkable(source: bytes | Path, encoding: str | None) -> _Checkable | None:
     except EncodingProblem:
         return None
     header = next(iter(csv_rows(header_text)), [])
-    columns = _columns(header, ImportKind.TRANSACTIONS, ImportReport(ImportKind.TRANSACTIONS))
+    columns = columns_of(header, ImportKind.TRANSACTIONS, ImportReport(ImportKind.TRANSACTIONS))
     if columns is None:
         return None
     return _Checkable(source, len(header), columns, found)
@@ -287,18 +287,19 @@ def _import_rows(
 ) -> ImportReport:
     """The row path: every bad line named; `progress` counts rows checked, then staged."""
     report = ImportReport(ImportKind.TRANSACTIONS)
-    opened = _open(data, report, encoding)
+    opened = open_rows(data, report, encoding)
     if opened is None:
         return report
-    rows, columns = opened
+    rows, columns, header_width = opened
     try:
         with engine.begin() as connection:
             known = set(connection.execute(select(CUSTOMER.c.id)).scalars())
             stage = _Stage(connection)
             try:
                 staged = _check_and_stage(
-                    rows, columns, known, report, stage, max_rows, latest, progress, lines
-                )
+                    rows, (columns, header_width), known, report, stage, max_rows, latest,
+                    progress, lines,
+                )  # fmt: skip
                 for line, first, same, ref in stage.duplicates():
                     if same:
                         report.skip(line, "duplicate_row", str(first))
@@ -330,7 +331,7 @@ def _import_rows(
 
 def _check_and_stage(
     rows: Iterator[list[str]],
-    columns: dict[str, int],
+    header: tuple[dict[str, int], int],
     known: set[str],
     report: ImportReport,
     stage: _Stage,
@@ -340,7 +341,9 @@ def _check_and_stage(
     lines: int,
 ) -> int:
     """Every row checked; the good ones staged (until the first bad one: after it, rows are
-    only checked, to report them all). The number of rows staged."""
+    only checked, to report them all). The number of rows staged. `header`: the columns
+    and the header's width (a row with more cells than it is refused)."""
+    columns, header_width = header
     i_cust, i_ts, i_amount = columns["customer_id"], columns["timestamp"], columns["amount"]
     i_margin, i_cost, i_ref = (
         columns.get("gross_margin"),
@@ -352,7 +355,7 @@ def _check_and_stage(
     batch: list[Staged] = []
     staged = 0
     as_text = not stage.postgres  # SQLite: the text SQLAlchemy's DateTime stores and reads
-    for line, row in numbered_rows(rows, report, max_rows, progress, 2 * lines):
+    for line, row in numbered_rows(rows, report, max_rows, progress, 2 * lines, header_width):
         if len(row) < width:
             report.error(line, "missing_values")
             continue

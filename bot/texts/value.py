@@ -199,6 +199,19 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "編號 {value} 重複出現且內容不同",
     ),
     "err_bad_csv": ("the CSV is malformed ({value})", "CSV 格式錯誤({value})"),
+    "err_unclosed_quote": (
+        "a quoted cell opens on this line and never closes",
+        "這一行的引號欄位沒有結束引號",
+    ),
+    "err_extra_values": (
+        "more cells than the header has (“{value}”)",
+        "欄位比標題列多(「{value}」)",
+    ),
+    "err_garbled_text": (
+        "this line does not read as {value} text: the file mixes encodings; save the whole "
+        "file as UTF-8",
+        "這一行以 {value} 讀出來是亂碼:檔案混用了不同編碼,請把整個檔案另存為 UTF-8",
+    ),
     "err_control_characters": ("control characters in the row", "該列含有控制字元"),
     "err_self_referral": ("customer {value} refers to itself", "客戶 {value} 推薦了自己"),
     "err_unknown_referrer": ("unknown referrer {value}", "未知推薦人 {value}"),
