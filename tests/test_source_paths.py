@@ -3,9 +3,6 @@ kinds in one line, and refuses the rows `cvm import` refuses, for DuckDB and Spa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ import pytest
 from bot.customers.csv_import import import_customers
 from bot.customers.transactions_import import import_transactions
 from bot.storage.repository import make_engine
+from tests.cli_run import run_cvm
 from value_engine.sources.errors import BadRows
 from value_engine.sources.files import DuckSource, SourceError
 
@@ -86,18 +84,9 @@ def test_a_folder_of_parquet_and_csv_is_refused_naming_both(tmp_path: Path) -> N
         DuckSource(_mixed(tmp_path / "mixed"))
 
 
-def _cvm(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env.update(DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING")
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
 def test_cvm_refuses_a_mixed_folder_in_one_line(tmp_path: Path, engine: str) -> None:
-    done = _cvm(
+    done = run_cvm(
         tmp_path, "value", "fit", "--source", str(_mixed(tmp_path / "mixed")), "--engine", engine
     )
     assert done.returncode == 2, done.stderr
@@ -143,7 +132,7 @@ def test_a_cost_column_is_checked_too(tmp_path: Path) -> None:
 
 def test_cvm_names_the_future_row_in_the_imports_words(tmp_path: Path) -> None:
     source = _write(tmp_path / "tx.csv", GOOD + "C1,2100-01-01,10,3\n")
-    done = _cvm(tmp_path, "value", "fit", "--source", str(source))
+    done = run_cvm(tmp_path, "value", "fit", "--source", str(source))
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "1 row: date in the future “2100-01-01”" in done.stderr

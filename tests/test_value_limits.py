@@ -13,9 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +22,7 @@ import pyarrow.csv as pacsv
 import pytest
 from scipy import integrate, optimize, stats
 
+from tests.cli_run import run_cvm
 from value_engine import gamma_gamma, model_choice
 from value_engine.bgnbd import expected_purchases, log_likelihood, probability_alive
 from value_engine.clv import discounted_clv
@@ -250,21 +248,12 @@ def test_small_data_always_gets_a_model_finite_scores_and_a_verdict(seed: int) -
     assert isinstance(scored.quality.reliable, bool)
 
 
-def _cvm(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
-    env.update(DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING")
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT, capture_output=True,
-        text=True, timeout=300,
-    )  # fmt: skip
-
-
 def test_cvm_value_score_on_a_small_source_scores_everyone(tmp_path: Path) -> None:
     """The issue's command exited 2 with "expected purchases is not finite"."""
     source = tmp_path / "small.csv"
     source.write_bytes(_random_dates(1)[0])
     out = tmp_path / "scores.csv"
-    done = _cvm(
+    done = run_cvm(
         tmp_path, "value", "score", "--source", str(source), "--horizon", "52",
         "--discount-rate", "0.002", "--out", str(out),
     )  # fmt: skip
@@ -275,7 +264,7 @@ def test_cvm_value_score_on_a_small_source_scores_everyone(tmp_path: Path) -> No
     table = pacsv.read_csv(out)
     for name in ("expected_purchases", "p_alive", "expected_spend", "clv"):
         assert np.all(np.isfinite(table.column(name).to_numpy()))
-    fitted = _cvm(tmp_path, "value", "fit", "--source", str(source), "--json")
+    fitted = run_cvm(tmp_path, "value", "fit", "--source", str(source), "--json")
     assert fitted.returncode == 0, fitted.stderr
     assert json.loads(fitted.stdout)["bgnbd"]["kind"] == "dropout_split"
 

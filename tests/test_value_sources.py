@@ -7,9 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +20,7 @@ from bot.customers.demo import generate
 from bot.customers.store import CustomerStore
 from bot.customers.transactions_import import import_transactions
 from bot.storage.repository import make_engine
+from tests.cli_run import run_cvm
 from value_engine.sources.files import SourceError, summarize_source
 from value_engine.sources.summary_sql import database_tx, summary_sql, to_summary
 from value_engine.summary import CustomerSummary, summarize
@@ -161,7 +159,7 @@ def test_a_source_fit_runs_the_holdout_test_the_bots_own_fit_runs(
         assert ours[2:] == pytest.approx(theirs[2:], rel=1e-6)
     assert models.quality.holdout_days == reference.days
 
-    fit = _cvm(tmp_path, "value", "fit", "--source", str(plain))
+    fit = run_cvm(tmp_path, "value", "fit", "--source", str(plain))
     assert fit.returncode == 0 and "x= 0:" in fit.stdout and "predicted" in fit.stdout
 
 
@@ -184,25 +182,16 @@ def test_a_bad_source_is_refused_in_one_line(
         summarize_source(path)
 
 
-def _cvm(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env.update(DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING")
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-
-
 def test_cvm_value_fit_and_score_on_files(company_csv: bytes, tmp_path: Path) -> None:
     source = tmp_path / "tx.csv"
     source.write_bytes(company_csv)
-    fit = _cvm(tmp_path, "value", "fit", "--source", str(source), "--json")
+    fit = run_cvm(tmp_path, "value", "fit", "--source", str(source), "--json")
     assert fit.returncode == 0, fit.stderr
     data = json.loads(fit.stdout)
     assert set(data) == {"bgnbd", "gamma_gamma", "quality"}  # as `value fit --summary --json`
     assert data["bgnbd"]["r"] > 0 and data["quality"]["notes"] is not None
     out = tmp_path / "scores.parquet"
-    score = _cvm(
+    score = run_cvm(
         tmp_path, "value", "score", "--source", str(source), "--horizon", "52",
         "--discount-rate", "0.002", "--out", str(out),
     )  # fmt: skip
@@ -215,12 +204,12 @@ def test_cvm_value_fit_and_score_on_files(company_csv: bytes, tmp_path: Path) ->
     bad = tmp_path / "bad.csv"
     bad.write_text("customer_id,timestamp,amount\nC1,2026-01-01,oops\n")
     refused_out = tmp_path / "never.csv"
-    refused = _cvm(
+    refused = run_cvm(
         tmp_path, "value", "score", "--source", str(bad), "--horizon", "52",
         "--discount-rate", "0.002", "--out", str(refused_out),
     )  # fmt: skip
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert refused.stderr.count("\n") == 1 and "1 row: invalid amount “oops”" in refused.stderr
     assert not refused_out.exists()
-    missing = _cvm(tmp_path, "value", "fit", "--source", str(tmp_path / "nowhere"))
+    missing = run_cvm(tmp_path, "value", "fit", "--source", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
