@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from knowledge.answer_plan import (
     EQUATION,
     ITEM_MARKER,
@@ -120,6 +122,10 @@ class ExtractiveComposer:
     def focus_of(self, draft: Draft) -> Focus | None:
         """The list the answer to `draft` tells, if any (for the follow-up after it)."""
         return self._planner.plan(draft).focus
+
+    def sentence_scores(self, draft: Draft) -> np.ndarray:
+        """The rules' score of every sentence for `draft` (a part of a two-part question)."""
+        return self._planner.scores(draft)
 
     # -- how it reads ----------------------------------------------------------------------
 

@@ -131,6 +131,9 @@ class Planner:
 
     # -- scoring -------------------------------------------------------------------------
 
+    def scores(self, draft: Draft) -> np.ndarray:
+        return self._scores(draft)
+
     def _scores(self, draft: Draft) -> np.ndarray:
         reader = self._reader
         # A follow-up found its passages with the last question's words; its sentence is the

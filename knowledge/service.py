@@ -161,17 +161,17 @@ class KnowledgeService:
             focus=focus,
             context=context,
         )
+        parts = tuple(
+            replace(draft, question=p, retrieval_query=p, intent=analyze(p))
+            for p in (() if context else sub_questions(question))
+            if self._has_subject(p)
+        )
         if self._ranker is None or self._gate is None:
-            return self._by_rules(draft)
+            part_scores = tuple(self.extractive.sentence_scores(part) for part in parts)
+            return self._by_rules(replace(draft, part_scores=part_scores))
         matrix = self._features_of(draft)
         scores = self._ranker.score(matrix)
-        parts = () if context else tuple(p for p in sub_questions(question) if self._has_subject(p))
-        part_scores = tuple(
-            self._ranker.score(
-                self._features_of(replace(draft, question=p, retrieval_query=p, intent=analyze(p)))
-            )
-            for p in parts
-        )
+        part_scores = tuple(self._ranker.score(self._features_of(part)) for part in parts)
         draft = replace(draft, scores=scores, part_scores=part_scores)
         cosine = matrix[:, FEATURES.index("cosine")]
         gate_row = self.coverage_features.row(query, lang, retrieval.passages, scores, cosine)

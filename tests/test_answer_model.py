@@ -87,6 +87,13 @@ def test_the_learned_path_answers_each_part_of_a_two_part_question(
     assert "价值资产" in text and "80" in text
 
 
+def test_the_rules_answer_each_part_of_a_two_part_question(knowledge: KnowledgeService) -> None:
+    """Failure class 2 of issue 23: "how much ..., and how much ...?" answered one part."""
+    answer = knowledge.ask_sync("客戶資產由哪三個部分組成?二八法則又是什麼意思?")
+    text = to_simplified(answer.text)
+    assert answer.answered and "价值资产" in text and "80" in text
+
+
 def test_labelled_data_is_what_the_script_makes(labelled: list[dict]) -> None:  # type: ignore[type-arg]
     rows, _ = _bench("label_answers").build()
     assert rows == labelled
