@@ -82,9 +82,7 @@ def test_the_terminal_chat_shows_only_the_conversation(tmp_path: Path, index_dir
     )  # fmt: skip
     # Libraries' INFO lines must stay off the screen; progress lines are meant for it (a
     # first start on a busy machine takes over a second to fit the demo's models).
-    log_line = re.compile(
-        r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* +(DEBUG|INFO) (?!cvm\.progress:)"
-    )
+    log_line = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S* +(DEBUG|INFO) (?!cvm\.progress:)")
     screen = done.stdout.splitlines() + done.stderr.splitlines()
     assert not [line for line in screen if log_line.search(line) or "alembic" in line]
     assert "Ask about customer value theory" in done.stdout or "/help" in done.stdout
