@@ -21,6 +21,7 @@ import numpy as np
 
 from knowledge.lexical import query_tokens
 from knowledge.models import Lang, Passage
+from knowledge.ranker import SentenceFeatures
 from knowledge.relevance import DomainVocabulary
 from knowledge.script import han_count
 
@@ -45,17 +46,9 @@ GATE_FEATURES: tuple[str, ...] = (
 class CoverageFeatures:
     """Question-level facts for the gate, from a scored draft."""
 
-    def __init__(
-        self,
-        vocabulary: DomainVocabulary,
-        paragraph_tokens: list[frozenset[str]],
-        document_frequency: dict[str, int],
-        sentences: int,
-    ) -> None:
+    def __init__(self, vocabulary: DomainVocabulary, sentences: SentenceFeatures) -> None:
         self._vocabulary = vocabulary
-        self._paragraph_tokens = paragraph_tokens
-        self._df = document_frequency
-        self._n = float(sentences)
+        self._sentences = sentences  # its IDF and paragraphs, the ranker's own
 
     def row(
         self,
@@ -71,14 +64,14 @@ class CoverageFeatures:
             # The articles are Chinese: an English question's own words are judged by
             # unknown_english, its Chinese terms (the glossary's) here.
             terms = {t for t in terms if han_count(t)} or terms
-        idf = {t: math.log((self._n + 1.0) / (self._df.get(t, 0) + 1.0)) for t in terms}
+        idf = {t: self._sentences.idf(t) for t in terms}
         total = sum(idf.values()) or 1.0
-        unknown = sum(w for t, w in idf.items() if not self._df.get(t)) / total
+        unknown = sum(w for t, w in idf.items() if not self._sentences.frequency(t)) / total
         if len(scores):
             order = np.argsort(-scores, kind="stable")
             best = float(scores[order[0]])
             second = float(scores[order[1]]) if len(order) > 1 else best
-            paragraph = self._paragraph_tokens[int(order[0])]
+            paragraph = self._sentences.paragraph_tokens[int(order[0])]
             in_paragraph = sum(w for t, w in idf.items() if t in paragraph) / total
         else:
             best, second, in_paragraph = -10.0, -10.0, 0.0

@@ -167,12 +167,14 @@ class SentenceFeatures:
             frozenset().union(*(reader.tokens[m] for m in members))
             for members in self.paragraph_members
         ]
-        df = reader.document_frequency
-        self._idf_n = float(n)
-        self._df = df
+        self._df = reader.document_frequency
+
+    def frequency(self, term: str) -> int:
+        """How many sentences of the articles use `term`."""
+        return self._df.get(term, 0)
 
     def idf(self, term: str) -> float:
-        return math.log((self._idf_n + 1.0) / (self._df.get(term, 0) + 1.0))
+        return math.log((self.size + 1.0) / (self.frequency(term) + 1.0))
 
     def matrix(self, draft: Draft, vector: np.ndarray | None) -> np.ndarray:
         """One row per sentence, one column per name in FEATURES."""

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -87,13 +88,6 @@ class KnowledgeService:
         self.extractive = ExtractiveComposer(index, self._reader)
         self._composer = composer
         self._lookup: CorpusLookup | None = None
-        self.features = SentenceFeatures(self._reader)
-        self.coverage_features = CoverageFeatures(
-            self._vocabulary,
-            self.features.paragraph_tokens,
-            dict(self._reader.document_frequency),
-            len(self._reader.refs),
-        )
         # The learned ranker and gate, when given (ANSWER_MODEL=learned); the hand-set
         # rules otherwise, until the learned ones beat them on held-out sections.
         self._models = models or {}
@@ -121,6 +115,15 @@ class KnowledgeService:
     @property
     def reader(self) -> Reader:
         return self._reader
+
+    @cached_property
+    def features(self) -> SentenceFeatures:
+        """Built on first use: the rules path needs them only for training."""
+        return SentenceFeatures(self._reader)
+
+    @cached_property
+    def coverage_features(self) -> CoverageFeatures:
+        return CoverageFeatures(self._vocabulary, self.features)
 
     def citations(self) -> CorpusLookup:
         """Quote-to-passage lookup over this index, for the value engine's rule citations."""
