@@ -2,6 +2,7 @@
 
     python bench/soak_prod.py [--minutes 10] [--users 200] [--think 10.0]
                               [--redis-at 3] [--postgres-at 6] [--outage 20]
+                              [--rate 30] [--no-outages] [--index-dir DIR]
 
 Two `cvm run` processes in webhook mode behind the test suite's local Bot API server,
 which delivers every update by POST to one of them in turn and retries whatever does
@@ -10,7 +11,19 @@ not get a 200, like Telegram. PostgreSQL and Redis come from deploy/local/servic
 simulated user is a closed loop: write, wait for the reply, think 0..2×think seconds.
 Staff ask theory questions in three languages or send /help; 20 managers ask for
 customer cards. Redis is stopped at --redis-at minutes and PostgreSQL at
---postgres-at, each for --outage seconds.
+--postgres-at, each for --outage seconds (--no-outages: neither).
+
+With --rate, the load is offered at that many updates per second whatever the latency
+(arrivals at random, Poisson), the same mix (one card in ten, one /help in six of the
+rest); each arrival goes to an idle simulated user, so that every chat still has one
+request in flight at most and replies stay attributable. An arrival that finds no idle
+user is counted as `no_idle_user`: the bot is not keeping up. This finds the rate the
+bot sustains, which a closed loop (where slower replies slow the users) hides.
+
+A request's latency runs until its reply is complete: a card's chart comes first, then
+its text. Replies are grouped by the request they answer and compared by everything
+sent (text, picture bytes, file name), so two different cards are two replies and the
+same card twice is a duplicate.
 
 Targets (issue 14): no lost update (every message got a reply, at most a "temporarily
 limited" one during an outage), no duplicate reply, p95 under 250 ms outside the
@@ -21,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -39,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.postgres import free_port  # noqa: E402
-from tests.telegram_server.server import BotApiServer  # noqa: E402
+from tests.telegram_server.server import BotApiServer, SentMessage  # noqa: E402
 from tests.webhook_cluster import wait_ready, webhook_env  # noqa: E402
 
 SERVICES = ROOT / "deploy" / "local" / "services.sh"
@@ -63,8 +77,23 @@ class Outcome:
     chat: int
     sent_at: float
     after_message: int  # the last message id before this one was sent
-    latency: float | None = None  # None: no reply within the wait
+    latency: float | None = None  # None: no complete reply within the wait
     limited: bool = False
+    kind: str = ""  # "card", "question" or "help"
+
+
+def reply_end(messages: list[SentMessage]) -> SentMessage | None:
+    """The message that completes a reply: its first text. A card's chart (a photo
+    without a caption) comes before the card's text and does not end the reply."""
+    return next((m for m in messages if m.photo is None), None)
+
+
+def _request(rng: random.Random, manager: bool) -> tuple[str, str, str]:
+    """What a user sends: text, client language, kind."""
+    if manager:
+        return f"/customer C-{rng.randint(1000, 3999)}", "en", "card"
+    text, lang = rng.choice(QUESTIONS)
+    return text, lang, "help" if text == "/help" else "question"
 
 
 @dataclass
@@ -73,27 +102,59 @@ class Soak:
     outcomes: list[Outcome] = field(default_factory=list)
     outages: list[tuple[float, float]] = field(default_factory=list)
     stop_at: float = 0.0
+    no_idle_user: int = 0
+
+    async def request(self, chat: int, text: str, lang: str, kind: str) -> None:
+        """Send one message and wait for its complete reply (90 s at most)."""
+        before = len(self.api.bot_messages(chat))
+        outcome = Outcome(chat, time.monotonic(), self.api.last_message_id, kind=kind)
+        self.outcomes.append(outcome)
+        await self.api.send_text(text, chat_id=chat, user_id=chat, language_code=lang)
+        try:
+            end = await self.api.wait_for(
+                lambda s, c=chat, b=before: reply_end(s.bot_messages(c)[b:]), timeout=90
+            )
+        except TimeoutError:
+            return
+        outcome.latency = time.monotonic() - outcome.sent_at
+        outcome.limited = any(word in end.plain for word in LIMITED)
 
     async def user(self, chat: int, manager: bool, think: float, rng: random.Random) -> None:
+        """A closed loop: write, wait for the reply, think."""
         await asyncio.sleep(rng.uniform(0, think))
         while time.monotonic() < self.stop_at:
-            if manager:
-                text, lang = f"/customer C-{rng.randint(1000, 3999)}", "en"
-            else:
-                text, lang = rng.choice(QUESTIONS)
-            before = len(self.api.bot_messages(chat))
-            outcome = Outcome(chat, time.monotonic(), max(self.api.messages, default=0))
-            self.outcomes.append(outcome)
-            await self.api.send_text(text, chat_id=chat, user_id=chat, language_code=lang)
-            try:
-                reply = await self.api.wait_for(
-                    lambda s, c=chat, b=before: s.bot_messages(c)[b:] or None, timeout=90
-                )
-            except TimeoutError:
-                continue
-            outcome.latency = time.monotonic() - outcome.sent_at
-            outcome.limited = any(word in reply[0].plain for word in LIMITED)
+            await self.request(chat, *_request(rng, manager))
             await asyncio.sleep(rng.uniform(0, 2 * think))
+
+    async def offer(
+        self, rate: float, managers: list[int], staff: list[int], rng: random.Random
+    ) -> None:
+        """An open loop: `rate` arrivals per second, each to an idle user of its kind."""
+        idle = {True: list(managers), False: list(staff)}
+        share = len(managers) / (len(managers) + len(staff))
+        running: set[asyncio.Task[None]] = set()
+
+        async def serve(chat: int, manager: bool) -> None:
+            try:
+                await self.request(chat, *_request(rng, manager))
+            finally:
+                idle[manager].append(chat)
+
+        next_at = time.monotonic()
+        while True:
+            next_at += rng.expovariate(rate)
+            if next_at >= self.stop_at:
+                break
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            manager = rng.random() < share
+            if not idle[manager]:
+                self.no_idle_user += 1
+                continue
+            chat = idle[manager].pop(rng.randrange(len(idle[manager])))
+            task = asyncio.create_task(serve(chat, manager))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        await asyncio.gather(*running)
 
 
 def _services(action: str, state: Path, env: dict[str, str]) -> str:
@@ -118,29 +179,51 @@ def _stop_postgres(state: Path) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
+def _content(message: SentMessage) -> tuple[str, str | None, str | None]:
+    """Everything a message carries: its text, and a picture's bytes and file name."""
+    digest = hashlib.sha256(message.photo).hexdigest() if message.photo is not None else None
+    return message.text, digest, message.filename
+
+
 def _duplicate_replies(api: BotApiServer, outcomes: list[Outcome]) -> int:
-    """Replies sent twice: the same content twice in answer to one message (a card and
-    its chart are two different messages; the same answer twice is a duplicate)."""
+    """Replies sent twice: the same message twice in answer to one request. Each message
+    belongs to the chat's last request sent before it, and is compared by its whole
+    content: two different cards' charts are two replies (they differ in bytes and
+    name), the same chart twice is one update handled twice."""
     by_chat: dict[int, list[Outcome]] = {}
     for outcome in outcomes:
         by_chat.setdefault(outcome.chat, []).append(outcome)
     duplicates = 0
     for chat, sent in by_chat.items():
         sent.sort(key=lambda o: o.after_message)
-        groups: dict[int, list[str]] = {}
+        groups: dict[int, list[tuple[str, str | None, str | None]]] = {}
         for message in api.bot_messages(chat):
             owner = max(
                 (i for i, o in enumerate(sent) if o.after_message < message.message_id),
                 default=-1,
             )
-            content = message.text + repr(message.photo is not None)
-            groups.setdefault(owner, []).append(content)
+            groups.setdefault(owner, []).append(_content(message))
         duplicates += sum(len(group) - len(set(group)) for group in groups.values())
     return duplicates
 
 
 def _rss_mb(procs: list[subprocess.Popen[bytes]]) -> list[float]:
     return [psutil.Process(p.pid).memory_info().rss / 2**20 for p in procs]
+
+
+def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> list[float]:
+    """CPU time (user + system) each bot process has used: divided by the updates, the
+    cost of one, which depends less on what else the machine runs than latency does."""
+    times = [psutil.Process(p.pid).cpu_times() for p in procs]
+    return [t.user + t.system for t in times]
+
+
+def _percentiles(latencies: list[float | None]) -> list[int] | None:
+    """p50 and p95 in ms, or None without any."""
+    done = sorted(x for x in latencies if x is not None)
+    if not done:
+        return None
+    return [round(statistics.median(done) * 1000), round(done[int(0.95 * (len(done) - 1))] * 1000)]
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
@@ -153,6 +236,20 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "CVM_DB_PASSWORD": "soak-pw",
     }
     database_url, redis_url = _services("start", state, env).split()
+    try:  # the services stop however the soak ends, a failed set-up included
+        return await _soak(args, work, state, env, database_url, redis_url)
+    finally:
+        _services("stop", state, env)
+
+
+async def _soak(
+    args: argparse.Namespace,
+    work: Path,
+    state: Path,
+    env: dict[str, str],
+    database_url: str,
+    redis_url: str,
+) -> dict[str, object]:
     base = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -162,7 +259,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     }
     base.pop("TELEGRAM_BOT_TOKEN", None)
     cli = [sys.executable, "-m", "bot.cli"]
-    subprocess.run([*cli, "index"], env=base, check=True, capture_output=True)
+    if args.index_dir is not None:  # a built index (e.g. `make index`'s data/index)
+        base["INDEX_DIR"] = str(Path(args.index_dir).resolve())
+    else:
+        subprocess.run([*cli, "index"], env=base, check=True, capture_output=True)
     subprocess.run([*cli, "demo-data"], env=base, check=True, capture_output=True)
     for manager in MANAGERS:
         subprocess.run(
@@ -194,13 +294,20 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         await wait_ready(ports, seconds=300)
         started = time.monotonic()
         soak.stop_at = started + args.minutes * 60
+        cpu_start = _cpu_seconds(procs)
+        harness_start = time.process_time()
         rng = random.Random(7)
         users = []
-        for n in range(args.users):
-            manager = n < len(MANAGERS)
-            chat = MANAGERS[n] if manager else 8000 + n
-            seeded = random.Random(rng.random())
-            users.append(asyncio.create_task(soak.user(chat, manager, args.think, seeded)))
+        if args.rate:
+            staff = [8000 + n for n in range(len(MANAGERS), args.users)]
+            offered = soak.offer(args.rate, list(MANAGERS), staff, random.Random(rng.random()))
+            users.append(asyncio.create_task(offered))
+        else:
+            for n in range(args.users):
+                manager = n < len(MANAGERS)
+                chat = MANAGERS[n] if manager else 8000 + n
+                seeded = random.Random(rng.random())
+                users.append(asyncio.create_task(soak.user(chat, manager, args.think, seeded)))
 
         async def outage(at_minute: float, stop: object, label: str) -> None:
             await asyncio.sleep(max(0.0, started + at_minute * 60 - time.monotonic()))
@@ -213,13 +320,19 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             soak.outages.append((down, up))
             print(f"{label} back after {up - down:.0f} s", flush=True)
 
-        chaos = [
-            asyncio.create_task(outage(args.redis_at, _stop_redis, "Redis")),
-            asyncio.create_task(outage(args.postgres_at, _stop_postgres, "PostgreSQL")),
-        ]
-        await asyncio.sleep(60)
+        chaos = (
+            []
+            if args.no_outages
+            else [
+                asyncio.create_task(outage(args.redis_at, _stop_redis, "Redis")),
+                asyncio.create_task(outage(args.postgres_at, _stop_postgres, "PostgreSQL")),
+            ]
+        )
+        await asyncio.sleep(min(60.0, args.minutes * 20))
         rss_warm = _rss_mb(procs)
         await asyncio.gather(*users, *chaos)
+        cpu_used = [end - start for start, end in zip(cpu_start, _cpu_seconds(procs), strict=True)]
+        harness_cpu = time.process_time() - harness_start  # the users and the Bot API server
         await asyncio.sleep(5)
         rss_end = _rss_mb(procs)
     finally:
@@ -232,7 +345,6 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             except subprocess.TimeoutExpired:
                 proc.kill()
         await api.stop()
-        _services("stop", state, env)
 
     grace = 30.0  # after a service is back, pools reconnect and retried updates drain
 
@@ -246,17 +358,30 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     p95 = calm[int(0.95 * (len(calm) - 1))] if calm else float("nan")
     duplicates = _duplicate_replies(api, soak.outcomes)
     growth = [end / warm - 1 for warm, end in zip(rss_warm, rss_end, strict=True)]
+    by_kind = {
+        kind: _percentiles(
+            [o.latency for o in answered if o.kind == kind and not in_outage(o.sent_at)]
+        )
+        for kind in ("question", "card", "help")
+    }
     return {
         "cores": os.cpu_count(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "minutes": args.minutes,
         "users": args.users,
+        "offered_rate": args.rate,
+        "no_idle_user": soak.no_idle_user,
         "updates": len(soak.outcomes),
         "updates_per_s": round(len(soak.outcomes) / (args.minutes * 60), 2),
+        "bot_cpu_ms_per_update": round(1000 * sum(cpu_used) / max(1, len(soak.outcomes)), 1),
+        "bot_cpu_share_of_a_core": [round(c / (args.minutes * 60), 2) for c in cpu_used],
+        "harness_cpu_share_of_a_core": round(harness_cpu / (args.minutes * 60), 2),
         "lost": lost,
         "limited_replies": sum(o.limited for o in answered),
         "duplicates": duplicates,
         "p50_ms_outside_outages": round(statistics.median(calm) * 1000) if calm else None,
         "p95_ms_outside_outages": round(p95 * 1000),
+        "p50_p95_ms_by_kind": by_kind,
         "max_ms_during_outages": round(
             max((o.latency or 0) for o in answered if in_outage(o.sent_at)) * 1000
         )
@@ -279,6 +404,11 @@ def main() -> None:
     parser.add_argument("--redis-at", type=float, default=3.0)
     parser.add_argument("--postgres-at", type=float, default=6.0)
     parser.add_argument("--outage", type=float, default=20.0)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="offered updates/s (open loop); 0: closed loop"
+    )
+    parser.add_argument("--no-outages", action="store_true", help="stop neither service")
+    parser.add_argument("--index-dir", default=None, help="use this built index")
     result = asyncio.run(run(parser.parse_args()))
     print(json.dumps(result, indent=2))
 

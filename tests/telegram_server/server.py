@@ -172,6 +172,7 @@ class BotApiServer:
         }
         self.calls: list[Call] = []
         self.messages: dict[int, SentMessage] = {}
+        self._by_chat: dict[int, list[SentMessage]] = defaultdict(list)  # same, per chat
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # documents users sent, by file_id
@@ -392,7 +393,15 @@ class BotApiServer:
                     await asyncio.wait_for(self._changed.wait(), remaining)
 
     def bot_messages(self, chat_id: int) -> list[SentMessage]:
-        return [m for m in self.messages.values() if m.chat_id == chat_id]
+        """What the bot sent to one chat, oldest first. Kept per chat, so that hundreds of
+        simulated users waiting on their own chats (bench/soak_prod.py) cost the server
+        little: a scan of every message per waiter and per call grows with the square."""
+        return list(self._by_chat.get(chat_id, ()))
+
+    @property
+    def last_message_id(self) -> int:
+        """The newest message the bot sent anywhere (0 before the first)."""
+        return next(reversed(self.messages), 0)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -530,7 +539,7 @@ class BotApiServer:
             message_id=next(self._message_ids), chat_id=int(params["chat_id"]), text=text,
             plain=plain, reply_markup=markup, reply_to=int(reply_to) if reply_to else None,
         )  # fmt: skip
-        self.messages[message.message_id] = message
+        self._remember(message)
         return self._as_message(message)
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
@@ -602,7 +611,7 @@ class BotApiServer:
             plain=plain, reply_markup=self._check_markup(params.get("reply_markup")),
             reply_to=None, photo=content, filename=upload.filename,
         )  # fmt: skip
-        self.messages[message.message_id] = message
+        self._remember(message)
         out = self._as_message(message)
         out.pop("text")
         out[field_name] = (
@@ -693,6 +702,10 @@ class BotApiServer:
         if file_id not in self.files:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id], content_type="text/csv")
+
+    def _remember(self, message: SentMessage) -> None:
+        self.messages[message.message_id] = message
+        self._by_chat[message.chat_id].append(message)
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
         message = self.messages.get(int(params.get("message_id", 0)))
