@@ -5,8 +5,11 @@
 Each path's updates go through the real dispatcher, one after another, with the demo
 company (`DATABASE_URL` if set, else SQLite in a temporary folder) and the local index
 (`INDEX_DIR`, default data/index; `make index` builds it); Telegram is replaced by the
-terminal session. Reported per path: CPU milliseconds per update (user + system of this
-process, every thread), which depends much less on what else the machine runs than
+terminal session. Paths: a question (the soak's few questions, whose embeddings are
+cached), a new question (embedded afresh), a card of a random customer of 3,000, a card
+of one of five customers (seen a moment ago), a quiz answer, and /help (the dispatcher
+and middlewares alone). Reported per path: CPU milliseconds per update (user + system of
+this process, every thread), which depends much less on what else the machine runs than
 latency does, and the load average it was measured under.
 
 With --profile, every path runs again under cProfile with the worker threads' work run
@@ -111,8 +114,20 @@ async def run(n: int, profile_dir: Path | None, top: int) -> dict[str, Any]:
     def question() -> Update:
         return message(STAFF, *rng.choice(QUESTIONS))
 
+    embedder = services.knowledge.embedder
+
+    def new_question() -> Update:
+        """A question asked for the first time: the embedder's cache of recent ones forgot it."""
+        if embedder is not None:
+            embedder._recent.clear()  # type: ignore[attr-defined]
+        return question()
+
     def card() -> Update:
         return message(MANAGER, f"/customer C-{rng.randint(1000, 3999)}", "en")
+
+    def card_again() -> Update:
+        """A customer looked at a moment ago (by this manager or another)."""
+        return message(MANAGER, f"/customer C-{rng.randint(1000, 1004)}", "en")
 
     quiz = services.quiz
     players = itertools.count(100_000)
@@ -137,7 +152,9 @@ async def run(n: int, profile_dir: Path | None, top: int) -> dict[str, Any]:
 
     paths: dict[str, Callable[[], Update]] = {
         "question": question,
+        "new_question": new_question,
         "card": card,
+        "card_again": card_again,
         "quiz_answer": quiz_answer,
         "help": help_,
     }

@@ -2,7 +2,7 @@
 
     python bench/soak_prod.py [--minutes 10] [--users 200] [--think 10.0]
                               [--redis-at 3] [--postgres-at 6] [--outage 20]
-                              [--rate 30] [--no-outages] [--index-dir DIR]
+                              [--rate 30] [--no-outages] [--index-dir DIR] [--profile]
 
 Two `cvm run` processes in webhook mode behind the test suite's local Bot API server,
 which delivers every update by POST to one of them in turn and retries whatever does
@@ -286,7 +286,11 @@ async def _soak(
             "THROTTLE_MESSAGES": "1000",
         }
         log = (work / f"{name}.log").open("w")
-        procs.append(subprocess.Popen([*cli, "run", "--api-url", api_url], env=bot_env, stderr=log))
+        run = [*cli, "run", "--api-url", api_url]
+        if args.profile:  # the event loop's thread: webhook, aiogram, replies, middlewares
+            stats = work / f"{name}.pstats"
+            run = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "bot.cli", *run[3:]]
+        procs.append(subprocess.Popen(run, env=bot_env, stderr=log))
     soak = Soak(api)
     try:
         await api.wait_for(lambda s: s.webhook is not None, timeout=300)
@@ -409,6 +413,9 @@ def main() -> None:
     )
     parser.add_argument("--no-outages", action="store_true", help="stop neither service")
     parser.add_argument("--index-dir", default=None, help="use this built index")
+    parser.add_argument(
+        "--profile", action="store_true", help="run each bot under cProfile (bot-a.pstats, ...)"
+    )
     result = asyncio.run(run(parser.parse_args()))
     print(json.dumps(result, indent=2))
 
