@@ -132,9 +132,12 @@ def test_delivered_value_rows_are_checked_against_the_scale(engine: Engine) -> N
     report = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode(), scale=5)
     assert [(e.line, e.code) for e in report.errors] == [(4, "out_of_scale")]
     assert _count(engine) == 0
-    # Without a declared scale, a 6 means the survey is on 1..7.
-    inferred = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode())
-    assert inferred.committed and inferred.scale == 7 and inferred.scale_inferred
+    # Without a declared scale, a 6 is refused (issue 25: it used to stretch the survey to
+    # 1..7); declared, the survey is on 1..7.
+    undeclared = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode())
+    assert [(e.line, e.code) for e in undeclared.errors] == [(4, "scale_not_declared")]
+    inferred = import_survey(engine, (DELIVERED + "R3,,walk-in,6,4,2,2,1,,,,\n").encode(), scale=7)
+    assert inferred.committed and inferred.scale == 7 and not inferred.scale_inferred
     # The same survey on another scale later is refused, not mixed.
     other = import_survey(engine, DELIVERED.encode(), scale=10)
     assert [e.code for e in other.errors] == ["scale_changed"]
@@ -309,3 +312,135 @@ def test_every_survey_error_code_has_a_text_in_every_language() -> None:
     assert len(rows) > 20 and len(analyses) > 5
     for key in [f"err_{c}" for c in rows] + [f"survey_err_{c}" for c in analyses]:
         assert key in _T and len(_T[key]) == 3, key
+
+
+# --- issue 25, part B: what an import refuses, and what it says --------------------------
+EQUITY_HEADER = "respondent_id,outcome,value:quality,brand:awareness,retention:loyalty\n"
+
+
+def _equity_rows(n: int, start: int = 0, extra: str = "") -> str:
+    return "".join(
+        f"R{i},{1 + (i * 7) % 5},{1 + i % 5},{1 + (i * 3) % 5},{1 + (i * 2) % 5}{extra}\n"
+        for i in range(start, start + n)
+    )
+
+
+def test_a_single_rating_above_5_without_a_declared_scale_is_refused_with_its_line(
+    engine: Engine,
+) -> None:
+    """Reproduction 3: one 7 in a 1-5 file made the whole survey 1-7 with only a note."""
+    rows = _equity_rows(30).splitlines(keepends=True)
+    rows[11] = "R11,3,4,7,2\n"  # line 13: a typo, or a 7-point survey nobody declared
+    report = import_survey(engine, (EQUITY_HEADER + "".join(rows)).encode())
+    assert not report.committed and _count(engine) == 0
+    assert [(e.line, e.code, e.value) for e in report.errors] == [
+        (13, "scale_not_declared", "brand:awareness: 7")
+    ]
+    # Declared, the same file is a 1-7 survey.
+    declared = import_survey(engine, (EQUITY_HEADER + "".join(rows)).encode(), scale=7)
+    assert declared.committed and declared.scale == 7 and not declared.scale_inferred
+
+
+def test_a_half_point_on_an_integer_scale_is_refused_with_its_line(engine: Engine) -> None:
+    bad = DELIVERED + "R3,,walk-in,3.5,4,2,2,1,,,,\nR4,,walk-in,4,4,2,2,1.5,4,4,2,2.5\n"
+    report = import_survey(engine, bad.encode(), scale=5)
+    assert [(e.line, e.code, e.value) for e in report.errors] == [
+        (4, "not_whole", "product: 3.5"),
+        (5, "not_whole", "competitor:time: 2.5"),  # the importance weight 1.5 is fine
+    ]
+    assert _count(engine) == 0
+
+
+def test_the_outcome_is_checked_like_every_rating(engine: Engine) -> None:
+    """Reproduction 3: an outcome of 99 (or 1e308) on a 1-5 scale was taken as it came."""
+    body = _equity_rows(30)
+    body = body.replace("R3,", "R3,", 1)
+    lines = body.splitlines(keepends=True)
+    lines[3] = "R3,99,3,3,3\n"  # line 5
+    lines[7] = "R7,1e308,3,3,3\n"  # line 9
+    lines[9] = "R9,2.5,3,3,3\n"  # line 11
+    lines[12] = "R12,0,3,3,3\n"  # line 14
+    report = import_survey(engine, (EQUITY_HEADER + "".join(lines)).encode(), scale=5)
+    assert [(e.line, e.code) for e in report.errors] == [
+        (5, "out_of_scale"),
+        (9, "out_of_scale"),
+        (11, "not_whole"),
+        (14, "out_of_scale"),
+    ]
+    assert report.errors[0].value == "outcome: 99 (1-5)"
+    assert _count(engine) == 0
+
+
+def test_a_header_only_file_is_refused_and_creates_nothing(engine: Engine) -> None:
+    """Reproduction 5: "imports 0 rows" and an instrument nobody answered."""
+    from bot.surveys.store import INSTRUMENT
+
+    for header in (EQUITY_HEADER, KANO.splitlines()[0] + "\n", DELIVERED.splitlines()[0]):
+        report = import_survey(engine, header.encode())
+        assert not report.committed
+        assert [(e.line, e.code) for e in report.errors] == [(1, "no_answers")]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(INSTRUMENT)).scalar_one() == 0
+    assert SurveyService(SurveyStore(engine), _NoCitations()).available() == {}
+
+
+@pytest.mark.parametrize(
+    ("functional", "dysfunctional", "category"),
+    [
+        ("I like it that way", "I dislike it that way", "O"),
+        ("I like it that way.", "It must be that way", "A"),
+        ("It must be that way", "I can live with it that way", "I"),
+        ("I am neutral", "I dislike it that way", "M"),
+        ("I expect it that way", "I can tolerate it that way", "I"),
+        ("I dislike it that way", "I like it that way", "R"),
+        ("我很喜歡", "我不喜歡", "O"),
+        ("非常喜歡", "能夠忍受", "A"),
+        ("非常喜欢", "能够忍受", "A"),
+        ("理應如此", "很不喜歡", "M"),
+        ("理应如此", "很不喜欢", "M"),
+        ("無所謂", "不喜歡", "M"),
+        ("I LIKE IT THAT WAY", "i  dislike it  that way", "O"),
+        ("I’m neutral", "I don’t like it that way", "M"),
+    ],
+)
+def test_the_standard_kano_answer_wordings_are_understood(
+    engine: Engine, functional: str, dysfunctional: str, category: str
+) -> None:
+    """Reproduction 7: the questionnaire's own words were refused as unknown answers."""
+    text = (
+        "respondent_id,feature,functional,dysfunctional\n"
+        f'R1,Fast delivery,"{functional}","{dysfunctional}"\n'
+    )
+    report = import_survey(engine, text.encode())
+    assert report.committed, [(e.code, e.value) for e in report.errors]
+    kano = SurveyService(SurveyStore(engine), _NoCitations()).result(Instrument.KANO).kano
+    assert kano is not None and kano.features[0].counts[category] == 1
+
+
+def test_a_kano_import_names_no_rating_scale_and_plurals_agree(engine: Engine) -> None:
+    from bot.render.value import import_html
+    from knowledge.models import Lang
+
+    one = "respondent_id,feature,functional,dysfunctional\nR1,Fast delivery,1,5\n"
+    text = import_html(import_survey(engine, one.encode()), "k.csv", Lang.EN)
+    assert "scale" not in text and "1–5" not in text
+    assert "1 row," in text and "1 new respondent," in text and "1 rows" not in text
+    zh = import_html(import_survey(engine, one.encode()), "k.csv", Lang.ZH_HANT)
+    assert "量表" not in zh
+
+
+def test_skipped_lines_are_plain_words_sorted_by_line(engine: Engine) -> None:
+    from bot.render.value import import_html
+    from knowledge.models import Lang
+
+    text = KANO + "R1,C-1,Gift wrap,like,neutral\nR1,C-1,Fast delivery,1,5\n"
+    report = import_survey(engine, text.encode())
+    assert report.committed
+    assert [(s.line, s.code) for s in report.skipped] == [
+        (6, "duplicate_row"),
+        (7, "duplicate_row"),
+    ]
+    shown = import_html(report, "k.csv", Lang.EN)
+    assert "duplicate_row" not in shown
+    assert "line 6: the same answers as line 3" in shown
+    assert shown.index("line 6") < shown.index("line 7")

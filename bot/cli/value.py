@@ -213,13 +213,9 @@ def print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
     from bot.render.value import import_html
     from knowledge.models import Lang
 
-    print(plain(import_html(report, name, Lang.EN)))
-    if report.error_count:
-        for issue in report.errors[15:]:
-            print(f"  line {issue.line}: {issue.code} {issue.value}")
-    for issue in report.skipped[:10]:
-        where = f"line {issue.line}: " if issue.line else ""
-        print(f"  skipped {where}{issue.code} {issue.value}")
+    # Every line the report kept (MAX_REPORTED), in words: the terminal has room for them.
+    shown = len(report.errors) + len(report.skipped)
+    print(plain(import_html(report, name, Lang.EN, errors=shown, skipped=shown)))
     print(f"({report.seconds:.1f} s)")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.customers.import_report import ImportKind, ImportReport
-from bot.texts import t
+from bot.customers.import_report import ImportKind, ImportReport, RowIssue
+from bot.texts import t, tn
 from knowledge.models import Lang
 from knowledge.script import to_script
 from value_engine.models import (
@@ -213,43 +213,72 @@ def segments_html(stats: list[SegmentStats], lang: Lang) -> str:
     return "\n".join(lines)
 
 
-def import_html(report: ImportReport, file_name: str, lang: Lang) -> str:
+def _issue_line(issue: RowIssue, lang: Lang) -> str:
+    return f"{t('line', lang)} {issue.line}: " if issue.line else ""
+
+
+def import_html(
+    report: ImportReport, file_name: str, lang: Lang, errors: int = 15, skipped: int = 10
+) -> str:
+    """The import's outcome, then at most `errors` bad lines (or `skipped` skipped lines),
+    each in plain words and in the file's order."""
     name = escape(file_name)
     if report.error_count:
         lines = [t("import_failed", lang, file=name, errors=report.error_count)]
-        for issue in report.errors[:15]:
-            where = f"{t('line', lang)} {issue.line}: " if issue.line else ""
-            lines.append(f"• {where}{escape(t('err_' + issue.code, lang, value=issue.value))}")
-        if report.error_count > 15:
-            lines.append(t("more_errors", lang, n=report.error_count - 15))
+        for issue in report.errors[:errors]:
+            reason = t("err_" + issue.code, lang, value=issue.value)
+            lines.append(f"• {_issue_line(issue, lang)}{escape(reason)}")
+        if report.error_count > errors:
+            lines.append(t("more_errors", lang, n=report.error_count - errors))
         return "\n".join(lines)
+    rows = tn("n_rows", lang, report.rows)
     if report.kind is ImportKind.SURVEY:
+        details = [report.encoding]
+        if report.scale:  # a Kano survey's answers are words, not points on a scale
+            details.append(t("import_survey_scale", lang, scale=report.scale))
         done = t(
             "import_survey_done",
             lang,
             instrument=t("inst_" + report.instrument, lang),
             file=name,
-            encoding=report.encoding,
-            scale=f"1–{report.scale}" if report.scale else "1–5",
-            rows=report.rows,
-            inserted=report.inserted,
+            details=", ".join(details) if lang is Lang.EN else ",".join(details),
+            rows=rows,
+            inserted=tn("n_new_respondents", lang, report.inserted),
             updated=report.updated,
             skipped=report.skipped_count,
         )
         if report.scale_inferred:
             done += "\n" + t("import_scale_inferred", lang, scale=report.scale)
-        return done
-    return t(
-        "import_done",
-        lang,
-        kind=t("kind_" + report.kind.value, lang),
-        file=name,
-        encoding=report.encoding,
-        rows=report.rows,
-        inserted=report.inserted,
-        updated=report.updated,
-        skipped=report.skipped_count,
-    )
+    else:
+        done = t(
+            "import_done",
+            lang,
+            kind=t("kind_" + report.kind.value, lang),
+            file=name,
+            encoding=report.encoding,
+            rows=rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            skipped=report.skipped_count,
+        )
+    return "\n".join([done, *_skipped_lines(report, lang, skipped)])
+
+
+def _skipped_lines(report: ImportReport, lang: Lang, limit: int) -> list[str]:
+    shown = sorted(report.skipped, key=lambda issue: issue.line)[:limit]
+    lines = [
+        "• "
+        + t(
+            "skipped_line",
+            lang,
+            where=_issue_line(issue, lang),
+            reason=escape(t("skip_" + issue.code, lang, value=issue.value)),
+        )
+        for issue in shown
+    ]
+    if report.skipped_count > len(shown):
+        lines.append(t("more_skipped", lang, n=report.skipped_count - len(shown)))
+    return lines
 
 
 def breakdown_chart_labels(lang: Lang) -> dict[str, str]:

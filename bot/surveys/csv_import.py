@@ -1,10 +1,14 @@
 """Validated, all-or-nothing imports of survey answers, with the transaction import's rules.
 
-Every row is checked first (answers on the scale, no missing answer, known customers,
-Kano answers the table knows, each respondent once); any bad row is reported with its line
-and reason and nothing is written. A respondent already in the database gets the file's
-answers (items the file does not ask about are kept), so importing a file twice changes
-nothing the second time.
+Every row is checked first (answers whole points on the scale, the outcome too, no missing
+answer, known customers, Kano answers the table knows, each respondent once); any bad row
+is reported with its line and reason and nothing is written. The scale is the file's own
+(a scale column or --scale) or the one stored for the instrument; a file that declares
+none is read as 1-5, the articles' scale, and a rating above 5 in it is refused with its
+line rather than stretching the whole survey to fit one typo. A file with no answers at all
+is refused: it would create a survey nobody answered. A respondent already in the database
+gets the file's answers (items the file does not ask about are kept), so importing a file
+twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from bot.surveys.writer import write
 from value_engine.survey.models import COST_COMPONENTS, VALUE_COMPONENTS, Instrument
 
 MAX_SCALE = 100
-COMMON_SCALES = (5, 7, 10)  # the scale read off the answers when the file declares none
+DEFAULT_SCALE = 5  # the articles' ratings; any other scale is declared
 
 
 def detect_instrument(data: bytes) -> Instrument | None:
@@ -83,11 +87,15 @@ def import_survey(
         _parse_kano(reader, layout, known, parsed, report)
     else:
         _parse_wide(reader, layout, known, parsed, report)
+    if not parsed.respondents and not report.error_count:
+        report.error(1, "no_answers")
+        return _done(report, started)
     # Ratings off the scale are reported with the other bad rows, in the file's order.
     report.scale = _scale(scale, parsed, stored, report)
     if report.scale and chosen is not Instrument.KANO:
         _check_scale(parsed, report)
     report.errors.sort(key=lambda issue: issue.line)
+    report.skipped.sort(key=lambda issue: issue.line)
     if report.error_count:
         return _done(report, started)
     write(engine, chosen, parsed, report, progress, lines)
@@ -227,6 +235,15 @@ def _rating(raw: str) -> float | None:
     return value if value is not None and value >= 1 else None
 
 
+def _whole(value: float) -> bool:
+    """Ratings are points on the scale: 3.5 is a typo or another instrument's answer."""
+    return value == int(value)
+
+
+def _rating_problem(raw: str, value: float | None) -> str:
+    return "missing_answer" if not raw else "bad_rating" if value is None else "not_whole"
+
+
 def _parse_wide(
     reader: Iterator[tuple[int, list[str]]],
     layout: layouts.Layout,
@@ -259,12 +276,9 @@ def _parse_wide(
         for name, i in items:
             raw = row[i].strip()
             value = _rating(raw) if raw else None
-            if value is None:
-                report.error(
-                    line,
-                    "missing_answer" if not raw else "bad_rating",
-                    f"{name}: {raw}" if raw else name,
-                )
+            if value is None or not _whole(value):
+                problem = _rating_problem(raw, value)
+                report.error(line, problem, f"{name}: {raw}" if raw else name)
                 bad = True
                 break
             record.ratings[name] = value
@@ -284,12 +298,10 @@ def _parse_wide(
         if any(answered.values()):
             for component, raw in answered.items():
                 value = _rating(raw) if raw else None
-                if value is None:
-                    report.error(
-                        line,
-                        "missing_answer" if not raw else "bad_rating",
-                        f"competitor:{component}",
-                    )
+                if value is None or not _whole(value):
+                    name = f"competitor:{component}"
+                    shown = f"{name}: {raw}" if raw else name
+                    report.error(line, _rating_problem(raw, value), shown)
                     bad = True
                     break
                 record.competitor[component] = value
@@ -301,6 +313,9 @@ def _parse_wide(
                 record.outcome = parse_number(raw)
                 if record.outcome is None:
                     report.error(line, "bad_outcome", raw)
+                    continue
+                if not _whole(record.outcome):
+                    report.error(line, "not_whole", f"outcome: {raw}")
                     continue
             elif customer is None:  # a customer's outcome can be their CLV instead
                 report.error(line, "missing_outcome")
@@ -334,7 +349,7 @@ def _scale(
 ) -> int:
     if report.instrument == Instrument.KANO.value:
         return 0  # Kano answers are codes, not ratings
-    stored_scale = stored.scale_high if stored is not None else None
+    stored_scale = stored.scale_high if stored is not None and stored.scale_high else None
     chosen = requested or parsed.declared_scale
     if chosen is not None and stored_scale is not None and chosen != stored_scale:
         report.error(0, "scale_changed", f"1-{stored_scale} → 1-{chosen}")
@@ -342,21 +357,24 @@ def _scale(
     if chosen is None:
         chosen = stored_scale
     if chosen is None:
-        top = max(
-            (max(r.ratings.values(), default=0) for r in parsed.respondents.values()), default=0
-        )
-        chosen = next((s for s in COMMON_SCALES if top <= s), None)
-        if chosen is None:
-            report.error(0, "declare_scale", f"{top:g}")
-            return 0
+        chosen = DEFAULT_SCALE
         report.scale_inferred = True
     return chosen
 
 
 def _check_scale(parsed: ParsedSurvey, report: ImportReport) -> None:
+    """Every rating and outcome within 1..scale; above 5 in a file that declares no scale
+    is its own error, which says how to declare one."""
     top = report.scale
     for record in parsed.respondents.values():
-        for name, value in (*record.ratings.items(), *record.competitor.items()):
-            if not 1 <= value <= top:
+        answers = [*record.ratings.items(), *record.competitor.items()]
+        if record.outcome is not None:
+            answers.append(("outcome", record.outcome))
+        for name, value in answers:
+            if 1 <= value <= top:
+                continue
+            if report.scale_inferred and value > top:
+                report.error(record.line, "scale_not_declared", f"{name}: {value:g}")
+            else:
                 report.error(record.line, "out_of_scale", f"{name}: {value:g} (1-{top})")
-                break
+            break

@@ -29,3 +29,10 @@ _T = _merged()
 def t(key: str, lang: Lang, **values: object) -> str:
     text = _T[key][lang]
     return text.format(**values) if values else text
+
+
+def tn(key: str, lang: Lang, n: int, **values: object) -> str:
+    """`key` with the count `n`, in the singular where the language has one ("1 row",
+    not "1 rows"): the text `key_one` when n is 1 and the module defines it."""
+    one = f"{key}_one"
+    return t(one if n == 1 and one in _T else key, lang, n=n, **values)

@@ -28,18 +28,23 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "inst_equity": ("customer-equity drivers", "顧客資產驅動因素"),
     "kind_survey": ("survey answers", "調查回覆"),
     "import_survey_done": (
-        "Imported the {instrument} survey from <b>{file}</b> ({encoding}, scale {scale}): "
-        "{rows} rows, {inserted} new respondents, {updated} updated, {skipped} skipped. "
+        "Imported the {instrument} survey from <b>{file}</b> ({details}): "
+        "{rows}, {inserted}, {updated} updated, {skipped} skipped. "
         "Send /survey to see the results.",
-        "已匯入 <b>{file}</b> 的{instrument}調查({encoding},量表 {scale}):共 {rows} 列,"
-        "新增受訪者 {inserted},更新 {updated},略過 {skipped}。傳送 /survey 查看結果。",
+        "已匯入 <b>{file}</b> 的{instrument}調查({details}):共 {rows},"
+        "{inserted},更新 {updated},略過 {skipped}。傳送 /survey 查看結果。",
     ),
+    "import_survey_scale": ("scale 1–{scale}", "量表 1–{scale}"),
+    "n_new_respondents": ("{n} new respondents", "新增受訪者 {n} 位"),
+    "n_new_respondents_one": ("{n} new respondent", "新增受訪者 {n} 位"),
     "import_scale_inferred": (
-        "The file does not declare its rating scale; I took 1–{scale} from the answers. "
-        "If that is wrong, add a scale column or use --scale.",
-        "檔案沒有註明評分量表,已依回覆判定為 1–{scale}。如有誤,請加上 scale 欄位或使用 --scale。",
+        "The file does not declare its rating scale, so it was read as 1–{scale}. If the "
+        "survey used another scale, add a scale column or use --scale.",
+        "檔案沒有註明評分量表,因此以 1–{scale} 讀取。"
+        "如調查使用其他量表,請加上 scale 欄位或使用 --scale。",
     ),
     "survey_respondents": ("{n} respondents", "{n} 位受訪者"),
+    "survey_respondents_one": ("{n} respondent", "{n} 位受訪者"),
     "survey_segment": ("segment: {segment}", "分群:{segment}"),
     "survey_scale": ("scale 1–{high}", "量表 1–{high}"),
     # delivered value
@@ -289,9 +294,18 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "the survey was imported on another scale ({value}); use the same scale",
         "此調查先前以不同量表匯入({value});請使用相同量表",
     ),
-    "err_declare_scale": (
-        "ratings go up to {value}: declare the scale (a scale column or --scale)",
-        "評分最高到 {value}:請註明量表(scale 欄位或 --scale)",
+    "err_scale_not_declared": (
+        "rating {value} is above 5 and the file declares no scale: correct the typo, or "
+        "declare the scale (a scale column, or --scale)",
+        "評分 {value} 超過 5,而檔案沒有註明量表:請修正輸入錯誤,或註明量表(scale 欄位或 --scale)",
+    ),
+    "err_not_whole": (
+        "not a whole point of the scale ({value})",
+        "不是量表上的整數分數({value})",
+    ),
+    "err_no_answers": (
+        "the file has a header but no answers; nothing was created",
+        "檔案只有表頭,沒有任何回覆;未建立任何資料",
     ),
     "err_out_of_scale": ("rating off the scale ({value})", "評分超出量表({value})"),
 }

@@ -141,11 +141,20 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "chart_customers": ("share of customers", "客戶占比"),
     "chart_profit": ("share of profit", "利潤占比"),
     "import_done": (
-        "Imported {kind} from <b>{file}</b> ({encoding}): {rows} rows, {inserted} new, "
+        "Imported {kind} from <b>{file}</b> ({encoding}): {rows}, {inserted} new, "
         "{updated} updated, {skipped} skipped.",
-        "已匯入 <b>{file}</b> 的{kind}({encoding}):共 {rows} 列,新增 {inserted},"
+        "已匯入 <b>{file}</b> 的{kind}({encoding}):共 {rows},新增 {inserted},"
         "更新 {updated},略過 {skipped}。",
     ),
+    "n_rows": ("{n} rows", "{n} 列"),
+    "n_rows_one": ("{n} row", "{n} 列"),
+    "skipped_line": ("{where}{reason} (skipped)", "{where}{reason}(略過)"),
+    "skip_duplicate_row": ("the same answers as line {value}", "與第 {value} 行相同"),
+    "skip_unchanged": (
+        "already imported with the same values",
+        "先前已匯入且內容相同",
+    ),
+    "more_skipped": ("… and {n} more skipped", "……另有 {n} 列略過"),
     "import_failed": (
         "Nothing was imported from <b>{file}</b>: {errors} rows have problems. Fix them and "
         "send the file again.",
