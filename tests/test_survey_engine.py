@@ -108,7 +108,7 @@ def test_shapley_matches_a_brute_force_decomposition_and_sums_to_r2() -> None:
     x, y = _correlated(400, 4, seed=3)
     expected, full_r2 = _brute_force_shapley(x, y)
     names = [("value", f"d{j}") for j in range(4)]
-    report = drivers.analyse(names, x, y, Scale(5), method="shapley")
+    report = drivers.analyse(names, x, y, Scale(5), "clv", method="shapley")
     got = {d.driver: d.weight for d in report.drivers}
     assert [got[f"d{j}"] for j in range(4)] == pytest.approx(expected.tolist(), abs=1e-10)
     assert report.r2 == pytest.approx(full_r2, abs=1e-10)
@@ -119,8 +119,8 @@ def test_shapley_matches_a_brute_force_decomposition_and_sums_to_r2() -> None:
 def test_relative_weights_approximate_shapley_and_sum_to_r2() -> None:
     x, y = _correlated(2000, 6, seed=5)
     names = [("brand", f"d{j}") for j in range(6)]
-    exact = drivers.analyse(names, x, y, Scale(5), method="shapley")
-    approx = drivers.analyse(names, x, y, Scale(5), method="relative_weights")
+    exact = drivers.analyse(names, x, y, Scale(5), "clv", method="shapley")
+    approx = drivers.analyse(names, x, y, Scale(5), "clv", method="relative_weights")
     assert approx.method == "relative_weights"
     assert approx.r2 == pytest.approx(exact.r2, abs=1e-10)
     assert sum(d.weight for d in approx.drivers) == pytest.approx(approx.r2, abs=1e-12)
@@ -135,7 +135,7 @@ def test_drivers_cope_with_constant_and_duplicated_columns_and_refuse_too_few() 
     x = np.column_stack([x, np.full(300, 4.0), x[:, 0]])  # a constant and a duplicate
     names = [("value", "a"), ("value", "b"), ("brand", "c"), ("brand", "flat"), ("value", "a2")]
     for method in ("shapley", "relative_weights"):
-        report = drivers.analyse(names, x, y, Scale(5), method=method)
+        report = drivers.analyse(names, x, y, Scale(5), "clv", method=method)
         weights = {d.driver: d.weight for d in report.drivers}
         assert weights["flat"] == 0.0 and report.constant == ["flat"]
         assert weights["a"] == pytest.approx(weights["a2"], abs=1e-6)
@@ -156,7 +156,7 @@ def test_importance_performance_names_the_driver_to_fix_first() -> None:
     y = 2.0 * weak_but_heavy + 0.3 * others.sum(axis=1) + rng.normal(size=n)
     x = np.column_stack([weak_but_heavy, others])
     names = [("retention", "service"), ("value", "p"), ("value", "q"), ("brand", "r")]
-    report = drivers.analyse(names, x, y, Scale(5))
+    report = drivers.analyse(names, x, y, Scale(5), "clv")
     assert report.drivers[0].driver == "service"
     assert report.drivers[0].priority is Priority.FIX_FIRST
     assert [d.driver for d in report.fix_first] == ["service"]
@@ -253,12 +253,25 @@ def test_every_piece_of_survey_advice_cites_a_real_passage(lookup: CorpusLookup)
 
 
 def test_advice_follows_the_findings(lookup: CorpusLookup) -> None:
-    report = delivered.analyse(_delivered_data(), Scale(5))
+    data = _delivered_data()
+    many = np.tile(np.arange(3), 20)  # 60 respondents: enough for the guardrails
+    data = replace(
+        data,
+        respondent_ids=[f"r{i}" for i in range(60)],
+        customer_ids=[None] * 60,
+        segments=[None] * 60,
+        ratings=data.ratings[many],
+        weights=data.weights[many],
+    )
+    report = delivered.analyse(data, Scale(5))
     found = advice.delivered_advice(report, lookup)
-    assert found[0].strategy == f"weakest_{report.overall.weakest}"
+    assert found[0].strategy == f"weakest_{report.overall.weakest}" == "weakest_time"
     assert found[0].citation is not None
     features = kano.analyse(
-        ["login", "dark mode"], np.array([0, 1]), np.array([3, 1]), np.array([5, 3])
+        ["login", "dark mode"],
+        np.repeat([0, 1], 40),
+        np.repeat([3, 1], 40),
+        np.repeat([5, 3], 40),
     )
     kano_found = advice.kano_advice(features, lookup)
     assert [r.strategy for r in kano_found] == ["kano_basics", "kano_attractive"]

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
+
 from bot.render.value import money, pct, recommendation_lines
 from bot.surveys.service import SurveyResult
 from bot.texts import t
 from knowledge.models import Lang
 from value_engine.survey.advice import COMPONENT_NAMES, GROUP_NAMES
+from value_engine.survey.bootstrap import RESAMPLES
+from value_engine.survey.guardrails import MIN_RESPONDENTS
 from value_engine.survey.models import (
     DeliveredReport,
+    Effect,
     EquityReport,
     Instrument,
+    KanoFeature,
     KanoReport,
     RespondentValue,
     SurveyError,
 )
+from value_engine.survey.segments import compare_kano, compare_values
 
 _LANG_INDEX = {Lang.EN: 0, Lang.ZH_HANT: 1, Lang.ZH_HANS: 2}
 
@@ -38,6 +45,10 @@ def group_name(group: str, lang: Lang) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _more(need: int, n: int) -> int:
+    return max(need - n, 0)
 
 
 def _header(title: str, n: int, segment: str | None, lang: Lang, high: int | None) -> list[str]:
@@ -72,8 +83,8 @@ def delivered_html(report: DeliveredReport, lang: Lang) -> str:
             vc=f"{o.delivered:+.2f}",
             ratio=_num(o.ratio),
         ),
-        t("dv_weakest", lang, name=component_name(o.weakest, lang)),
     ]
+    lines += delivered_limits(report, lang)
     for kind, title in (("value", "dv_values"), ("cost", "dv_costs")):
         lines += ["", t(title, lang)]
         for c in (c for c in o.components if c.kind == kind):
@@ -101,6 +112,8 @@ def delivered_html(report: DeliveredReport, lang: Lang) -> str:
                 position=t(f"dv_map_{o.map_position}", lang),
             ),
         ]
+        if o.map_position != "fair" and not o.map_clear and o.sufficient:
+            lines.append(t("dv_map_unclear", lang))
     lines += ["", f"<b>{t('dv_link_title', lang)}</b>"]
     link = report.link
     if link is None or link.rho_p_alive is None:
@@ -131,7 +144,44 @@ def delivered_html(report: DeliveredReport, lang: Lang) -> str:
                     risk=pct(q.at_risk),
                 )
             )
+    lines += ["", f"<i>{t('interval_note', lang, resamples=RESAMPLES)}</i>"]
     return "\n".join(lines)
+
+
+def delivered_limits(report: DeliveredReport, lang: Lang) -> list[str]:
+    """The weakest component, its interval of Vc, and what the answers cannot tell yet."""
+    o = report.overall
+    lines = [
+        t(
+            "dv_interval",
+            lang,
+            vc=f"{o.delivered:+.2f}",
+            low=f"{o.delivered_low:+.2f}",
+            high=f"{o.delivered_high:+.2f}",
+            negative=pct(o.share_negative),
+        )
+    ]
+    if o.weakest_tied:
+        names = ", ".join(component_name(c, lang) for c in o.weakest_tied)
+        lines.append(t("dv_weakest_tied", lang, names=names))
+    else:
+        lines.append(t("dv_weakest", lang, name=component_name(o.weakest, lang)))
+    if not o.sufficient:
+        lines.append(
+            t("dv_not_enough", lang, n=o.n, need=MIN_RESPONDENTS, more=_more(MIN_RESPONDENTS, o.n))
+        )
+    elif not o.weakest_clear and o.runner_up is not None:
+        lines.append(
+            t(
+                "dv_weakest_unclear",
+                lang,
+                name=component_name(o.weakest, lang),
+                runner=component_name(o.runner_up, lang),
+            )
+        )
+        if o.needed > o.n:
+            lines.append(t("dv_weakest_more", lang, need=o.needed, more=_more(o.needed, o.n)))
+    return lines
 
 
 def _p_value(p: float | None) -> str:
@@ -140,49 +190,122 @@ def _p_value(p: float | None) -> str:
     return "p &lt; 0.001" if p < 0.001 else f"p = {p:.3f}"  # HTML: the "<" is escaped
 
 
+KANO_ORDER = ("M", "O", "A", "I", "R", "Q")  # the order of the articles' levels
+
+
+def _kano_category(f: KanoFeature, lang: Lang) -> str:
+    if f.mixed:
+        return f"{f.category.value}/{f.runner_up} {t('kano_mixed', lang)}"
+    return f"{f.category.value} {t('kano_cat_' + f.category.value, lang)}"
+
+
 def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
     lines = _header(t("kano_title", lang), report.respondents, segment, lang, None)
     lines += [t("kano_levels", lang), ""]
+    lines += kano_limits(report, lang)
     for n, f in enumerate(report.features, 1):
-        level = f" ({f.level})" if f.level else ""
+        level = f" ({f.level})" if f.level and not f.mixed else ""
         lines.append(
             t(
-                "kano_row",
+                "kano_feature_row",
                 lang,
                 n=n,
                 feature=escape(f.feature),
-                category=f"{f.category.value} {t('kano_cat_' + f.category.value, lang)}",
+                category=_kano_category(f, lang),
                 level=level,
                 better=_num(f.better),
+                blow=_num(f.better_low),
+                bhigh=_num(f.better_high),
                 worse=_num(f.worse),
+                wlow=_num(f.worse_low),
+                whigh=_num(f.worse_high),
             )
         )
-    lines += ["", f"<i>{t('kano_explain', lang)}</i>"]
+        counts = " · ".join(f"{c} {f.counts[c]}" for c in KANO_ORDER)
+        lines.append(
+            t(
+                "kano_counts",
+                lang,
+                counts=counts,
+                strength=pct(f.strength),
+                total=pct(f.total_strength),
+            )
+        )
+        if f.doubtful:
+            lines.append(t("kano_feature_doubtful", lang))
+        if not f.significant:
+            if f.needed > f.n:
+                lines.append(t("kano_feature_more", lang, need=f.needed, more=_more(f.needed, f.n)))
+            elif f.runner_up is not None and f.strength == 0:
+                lines.append(t("kano_feature_tie", lang, a=f.category.value, b=f.runner_up))
+    lines += [
+        "",
+        f"<i>{t('kano_explain', lang)}</i>",
+        f"<i>{t('kano_quality_note', lang)}</i>",
+        f"<i>{t('interval_note', lang, resamples=RESAMPLES)}</i>",
+    ]
     return "\n".join(lines)
+
+
+def kano_limits(report: KanoReport, lang: Lang) -> list[str]:
+    """Survey-wide warnings: odd answers, features without enough answers."""
+    lines = []
+    if report.doubtful:
+        lines.append(
+            t(
+                "kano_doubtful",
+                lang,
+                reverse=pct(report.reverse_share),
+                questionable=pct(report.questionable_share),
+            )
+        )
+    unsettled = [f for f in report.features if f.n < MIN_RESPONDENTS or not f.significant]
+    if any(f.n < MIN_RESPONDENTS for f in report.features):
+        lines.append(
+            t(
+                "kano_not_enough",
+                lang,
+                count=len(unsettled),
+                total=len(report.features),
+                need=MIN_RESPONDENTS,
+            )
+        )
+    return lines
 
 
 def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
     lines = _header(t("eq_title", lang), report.n, segment, lang, report.scale.high)
+    outcome = t(f"eq_outcome_{report.outcome}", lang)
     lines.append(
         t(
             "eq_model",
             lang,
             r2=pct(report.r2),
-            outcome=t(f"eq_outcome_{report.outcome}", lang),
+            outcome=outcome,
             n=report.n,
             method=t(f"eq_method_{report.method}", lang),
         )
     )
+    lines.append(t("eq_fit", lang, adj=pct(report.adj_r2), p=_p_value(report.f_p_value)))
+    lines += equity_limits(report, lang)
     lines.append("")
     for n, d in enumerate(report.drivers, 1):
+        direction = (
+            t("dir_unclear", lang, beta=f"{d.beta:+.2f}")
+            if d.effect is Effect.UNCLEAR
+            else t(f"dir_{d.effect.value}", lang, outcome=outcome)
+        )
         lines.append(
             t(
-                "eq_row",
+                "eq_driver_row",
                 lang,
                 n=n,
                 group=group_name(d.group, lang),
                 driver=escape(d.driver),
                 share=pct(d.share),
+                low=pct(d.share_low),
+                high=pct(d.share_high),
+                direction=direction,
                 performance=_num(d.performance),
                 priority=t(f"prio_{d.priority.value}", lang),
             )
@@ -190,12 +313,46 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
     shares = report.group_shares
     parts = [f"{group_name(g, lang)} {pct(v)}" for g, v in shares.items()]
     lines += ["", t("eq_groups", lang, shares=" · ".join(parts))]
+    if report.significant and report.group_lead is None:
+        lines.append(t("eq_no_lead", lang))
     if report.fix_first:
         names = ", ".join(escape(d.driver) for d in report.fix_first)
         lines.append(t("eq_fix_first", lang, drivers=names))
     if report.constant:
         lines.append(t("eq_constant", lang, drivers=", ".join(escape(c) for c in report.constant)))
+    lines += ["", f"<i>{t('interval_note', lang, resamples=report.resamples)}</i>"]
     return "\n".join(lines)
+
+
+def equity_limits(report: EquityReport, lang: Lang) -> list[str]:
+    """What the model cannot tell: too few answers, no link beyond chance; drivers that
+    hurt (a negative effect a manager must not invest in)."""
+    outcome = t(f"eq_outcome_{report.outcome}", lang)
+    lines = []
+    if not report.sufficient:
+        k = sum(1 for d in report.drivers if d.driver not in report.constant)
+        lines.append(
+            t(
+                "eq_not_enough",
+                lang,
+                n=report.n,
+                k=k,
+                need=report.needed,
+                more=_more(report.needed, report.n),
+            )
+        )
+    elif report.f_p_value >= 0.05:
+        lines.append(t("eq_not_significant", lang, outcome=outcome, p=_p_value(report.f_p_value)))
+        need = report.needed_for_f
+        if need is not None and need > report.n:
+            lines.append(t("eq_more_for_f", lang, need=need, more=_more(need, report.n)))
+        elif need is None:
+            lines.append(t("eq_no_link", lang))
+    hurting = [d for d in report.drivers if d.effect is Effect.HURTS]
+    if hurting and report.significant:
+        names = ", ".join(escape(d.driver) for d in hurting)
+        lines.append(t("eq_hurts", lang, drivers=names, outcome=outcome))
+    return lines
 
 
 def compare_html(
@@ -234,17 +391,7 @@ def compare_html(
                 )
             )
         elif found.kano is not None:
-            letters = " ".join(f.category.value for f in found.kano.features)
-            lines.append(
-                "• "
-                + t(
-                    "survey_compare_kano",
-                    lang,
-                    segment=name,
-                    n=found.kano.respondents,
-                    categories=letters,
-                )
-            )
+            lines.append("• " + t("cmp_kano_segment", lang, segment=name, n=found.kano.respondents))
         elif found.equity is not None:
             top = ", ".join(escape(d.driver) for d in found.equity.drivers[:3])
             lines.append(
@@ -257,8 +404,49 @@ def compare_html(
                     r2=pct(found.equity.r2),
                     drivers=top,
                 )
+                + " · "
+                + t(
+                    "cmp_eq_status_ok" if found.equity.significant else "cmp_eq_status_not",
+                    lang,
+                )
             )
+    lines += _compare_tests(rows, lang)
     return "\n".join(lines)
+
+
+def _verdict(p: float | None, lang: Lang) -> str:
+    if p is None:
+        return t("cmp_untestable", lang)
+    return t("cmp_differ" if p < 0.05 else "cmp_same", lang, p=_p_value(p))
+
+
+def _compare_tests(rows: list[tuple[str, SurveyResult | SurveyError]], lang: Lang) -> list[str]:
+    """Per Kano feature, each segment's category and whether the segments differ; for
+    delivered value, whether the segments' values differ."""
+    kano_reports = {s: r.kano for s, r in rows if isinstance(r, SurveyResult) and r.kano}
+    if len(kano_reports) >= 2:
+        lines = [""]
+        for c in compare_kano(kano_reports):
+            shown = " · ".join(f"{escape(s)} {cat}" for s, cat in c.categories.items())
+            lines.append(
+                "• "
+                + t(
+                    "cmp_kano_row",
+                    lang,
+                    feature=escape(c.feature),
+                    categories=shown,
+                    verdict=_verdict(c.p_value, lang),
+                )
+            )
+        return [*lines, f"<i>{t('cmp_kano_note', lang)}</i>"]
+    values = {
+        s: np.array([v.delivered for v in r.delivered.respondents])
+        for s, r in rows
+        if isinstance(r, SurveyResult) and r.delivered
+    }
+    if len(values) >= 2:
+        return ["", t("cmp_dv", lang, verdict=_verdict(compare_values(values), lang))]
+    return []
 
 
 def survey_advice_html(result: SurveyResult, lang: Lang) -> str:
@@ -266,9 +454,22 @@ def survey_advice_html(result: SurveyResult, lang: Lang) -> str:
     lines = [f"<b>{title}</b>"]
     if not result.advice:
         lines.append(t("survey_no_advice", lang))
+        limits = survey_limits(result, lang)
+        if limits:
+            lines += ["", t("survey_cannot_tell", lang), *limits]
     for n, rec in enumerate(result.advice, 1):
         lines += ["", *recommendation_lines(n, rec, lang)]
     return "\n".join(lines)
+
+
+def survey_limits(result: SurveyResult, lang: Lang) -> list[str]:
+    """What the answers cannot tell yet, for the advice card when there is no advice."""
+    if result.delivered is not None:
+        return delivered_limits(result.delivered, lang)[1:]
+    if result.kano is not None:
+        return kano_limits(result.kano, lang)
+    assert result.equity is not None
+    return equity_limits(result.equity, lang)
 
 
 def survey_error_text(problem: SurveyError, lang: Lang) -> str:

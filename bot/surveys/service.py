@@ -184,6 +184,7 @@ class SurveyService:
             y[rows],
             Scale(responses.info.scale_high),
             outcome_name=outcome,
+            labels=[rid for rid, keep in zip(responses.respondent_ids, rows, strict=True) if keep],
         )
 
     def compare(self, instrument: Instrument) -> list[tuple[str, SurveyResult | SurveyError]]:

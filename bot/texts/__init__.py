@@ -9,13 +9,15 @@ from bot.texts.chat import CHAT_TEXTS
 from bot.texts.ops import OPS_TEXTS
 from bot.texts.quiz import QUIZ_TEXTS
 from bot.texts.survey import SURVEY_TEXTS
+from bot.texts.survey_findings import SURVEY_FINDING_TEXTS
 from bot.texts.value import VALUE_TEXTS
 from knowledge.models import Lang
 
 
 def _merged() -> dict[str, dict[Lang, str]]:
     merged: dict[str, dict[Lang, str]] = {}
-    for part in (CHAT_TEXTS, VALUE_TEXTS, SURVEY_TEXTS, QUIZ_TEXTS, ADMIN_TEXTS, OPS_TEXTS):
+    parts = (CHAT_TEXTS, VALUE_TEXTS, SURVEY_TEXTS, SURVEY_FINDING_TEXTS, QUIZ_TEXTS)
+    for part in (*parts, ADMIN_TEXTS, OPS_TEXTS):
         overlap = merged.keys() & part.keys()
         if overlap:
             raise KeyError(f"text keys defined twice: {sorted(overlap)}")

@@ -4,7 +4,9 @@ Like the customer rules in value_engine.recommendations, every piece of advice n
 article and a quote that must occur in one of its passages; the quote is resolved through
 the knowledge layer's PassageLookup, so advice can only cite what really is in the index.
 Findings without a strategy in the articles (a reverse Kano feature, say) get no advice
-rather than an invented source.
+rather than an invented source. Findings that do not pass the guardrails (too few
+answers, not significant, a tie, doubtful Kano answers, a driver that hurts) get no
+advice either: the card says what the data cannot tell instead.
 """
 
 from __future__ import annotations
@@ -251,20 +253,24 @@ def _make(
 
 def delivered_advice(report: DeliveredReport, lookup: PassageLookup) -> list[Recommendation]:
     overall = report.overall
+    found: list[Recommendation] = []
+    if not overall.sufficient:
+        return found
     name = COMPONENT_NAMES[overall.weakest]
-    found = [
-        _make(
-            f"weakest_{overall.weakest}",
-            WEAKEST[overall.weakest],
-            (
-                f"Weakest component: {name[0]}.",
-                f"最弱的一項:{name[1]}。",
-                f"最弱的一项:{name[2]}。",
-            ),
-            lookup,
+    if overall.weakest_clear:
+        found.append(
+            _make(
+                f"weakest_{overall.weakest}",
+                WEAKEST[overall.weakest],
+                (
+                    f"Weakest component: {name[0]}.",
+                    f"最弱的一項:{name[1]}。",
+                    f"最弱的一项:{name[2]}。",
+                ),
+                lookup,
+            )
         )
-    ]
-    if overall.map_position == "worse" and overall.competitor:
+    if overall.map_position == "worse" and overall.map_clear and overall.competitor:
         who = overall.competitor
         found.append(
             _make(
@@ -284,13 +290,19 @@ def delivered_advice(report: DeliveredReport, lookup: PassageLookup) -> list[Rec
 
 def kano_advice(report: KanoReport, lookup: PassageLookup) -> list[Recommendation]:
     found: list[Recommendation] = []
+    if report.doubtful:  # answers this odd say more about the questionnaire than the product
+        return found
     plans = (
         (KanoCategory.MUST_BE, KANO_BASICS, "kano_basics", "Q1", lambda f: f.worse),
         (KanoCategory.ONE_DIMENSIONAL, KANO_PERFORMANCE, "kano_performance", "Q2", None),
         (KanoCategory.ATTRACTIVE, KANO_ATTRACTIVE, "kano_attractive", "Q3", None),
     )
     for category, advice, strategy, level, key in plans:
-        features = [f for f in report.features if f.category is category]
+        features = [
+            f
+            for f in report.features
+            if f.category is category and f.significant and not f.doubtful
+        ]
         if not features:
             continue
         # Most telling first: basics by how much their absence hurts, others by Better.
@@ -314,6 +326,8 @@ def kano_advice(report: KanoReport, lookup: PassageLookup) -> list[Recommendatio
 
 def equity_advice(report: EquityReport, lookup: PassageLookup) -> list[Recommendation]:
     found: list[Recommendation] = []
+    if not report.significant:
+        return found
     fix = report.fix_first
     if fix:
         names = _names([d.driver for d in fix])
@@ -331,8 +345,9 @@ def equity_advice(report: EquityReport, lookup: PassageLookup) -> list[Recommend
             )
         )
     shares = report.group_shares
-    heaviest = max(shares, key=lambda g: shares[g])
-    if shares[heaviest] > 0 and heaviest in EQUITY_GROUP:
+    heaviest = report.group_lead
+    hurts = {d.group for d in report.hurting}
+    if heaviest in EQUITY_GROUP and heaviest not in hurts:
         group = GROUP_NAMES[heaviest]
         share = f"{shares[heaviest] * 100:.0f}%"
         found.append(

@@ -6,6 +6,13 @@ bear. Rc is read here as the importance-weighted mean rating of the value compon
 usage, time, energy), where a cost rated high means the customer feels it costs a lot.
 With the same ratings for a competitor, the ratios of ours to theirs place the company on
 Gale's customer value map (relative perceived value against relative cost).
+
+The overall (and each segment's) Rc, Cc and Vc are the means of the respondents' own
+values, not values computed from mean ratings and mean weights: with importance weights
+the two differ (two respondents who each weight the component they rate 5 give 4.33, not
+3.00), and only the mean of the respondents' own values is what a typical customer gets.
+The weakest component is advised on only when it is weaker than the runner-up beyond
+chance (guardrails); a tie is named as a tie.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from value_engine.survey import bootstrap, guardrails
 from value_engine.survey.models import (
     COST_COMPONENTS,
     VALUE_COMPONENTS,
@@ -62,6 +70,53 @@ def _shortfall(
     return gap
 
 
+TIE = 1e-9  # shortfalls this close are a tie
+
+
+def _weakest(shortfall: np.ndarray, names: list[str]) -> tuple[list[str], str | None, bool, int]:
+    """(components tied for weakest, the runner-up, weaker than the runner-up beyond chance,
+    respondents needed before advising on it: 0 when enough or when no number of answers
+    like these would settle it). `shortfall` is respondents x components."""
+    n = shortfall.shape[0]
+    floor = 0 if n >= guardrails.MIN_RESPONDENTS else guardrails.MIN_RESPONDENTS
+    mean = shortfall.mean(axis=0)
+    order = np.argsort(-mean, kind="stable")
+    tied = [names[j] for j in order if mean[order[0]] - mean[j] <= TIE]
+    if len(tied) > 1 or len(names) < 2:
+        return tied, None, False, floor
+    diff = shortfall[:, order[0]] - shortfall[:, order[1]]
+    low, _ = bootstrap.interval(bootstrap.resampled_means(diff[:, None]))
+    if not floor and low[0] > 0:
+        return tied, names[order[1]], True, 0
+    sd = float(diff.std(ddof=1)) if n > 1 else 0.0
+    more = guardrails.mean_needed(float(diff.mean()), sd) or 0
+    return tied, names[order[1]], False, max(floor, more if more > n else 0)
+
+
+def _map_clear(
+    ours: np.ndarray, theirs: np.ndarray, weights: np.ndarray, value: np.ndarray, side: str
+) -> bool:
+    """Does the value map's verdict ("better" or "worse" than fair) hold in the bootstrap
+    95% interval of relative value / relative cost?"""
+    if side == "fair" or ours.shape[0] < guardrails.MIN_RESPONDENTS:
+        return False
+    m = ours.shape[1]
+    means = bootstrap.resampled_means(np.column_stack([ours, theirs, weights]))
+    us, them, w = means[:, :m], means[:, m : 2 * m], means[:, 2 * m :]
+    cost = ~value
+
+    def weighted(r: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        result: np.ndarray = (r[:, kind] * w[:, kind]).sum(axis=1) / w[:, kind].sum(axis=1)
+        return result
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        balance = (weighted(us, value) / weighted(them, value)) / (
+            weighted(us, cost) / weighted(them, cost)
+        )
+    low, high = bootstrap.interval(balance[:, None])
+    return bool(high[0] < 1.0) if side == "worse" else bool(low[0] > 1.0)
+
+
 def _summary(
     data: DeliveredData, rows: np.ndarray, segment: str | None, scale: Scale
 ) -> DeliveredSummary:
@@ -70,11 +125,17 @@ def _summary(
     weights = data.weights[rows]
     mean = ratings.mean(axis=0)
     mean_weight = weights.mean(axis=0)
-    total_value = float((mean[value] * mean_weight[value]).sum() / mean_weight[value].sum())
-    total_cost = float((mean[cost] * mean_weight[cost]).sum() / mean_weight[cost].sum())
-    weakest = data.components[int(np.argmax(_shortfall(mean, mean_weight, value, scale)))]
+    rc = _weighted(ratings, weights, value)
+    cc = _weighted(ratings, weights, cost)
+    vc = rc - cc
+    total_value, total_cost = float(rc.mean()), float(cc.mean())
+    tied, runner_up, clear, needed = _weakest(
+        _shortfall(ratings, weights, value, scale), data.components
+    )
+    vc_low, vc_high = bootstrap.interval(bootstrap.resampled_means(vc[:, None]))
     competitor_mean: np.ndarray | None = None
     relative_value = relative_cost = None
+    map_clear = False
     if data.competitor_ratings is not None:
         theirs = data.competitor_ratings[rows]
         answered = ~np.isnan(theirs).any(axis=1)
@@ -88,6 +149,11 @@ def _summary(
             cc_them = (competitor_mean[cost] * w[cost]).sum() / w[cost].sum()
             relative_value = float(rc_us / rc_them)
             relative_cost = float(cc_us / cc_them)
+            balance = relative_value / relative_cost
+            side = "better" if balance > 1.05 else "worse" if balance < 0.95 else "fair"
+            map_clear = _map_clear(
+                ratings[answered], theirs[answered], weights[answered], value, side
+            )
     components = [
         ComponentScore(
             component=name,
@@ -103,13 +169,21 @@ def _summary(
         n=int(rows.size),
         total_value=total_value,
         total_cost=total_cost,
-        delivered=total_value - total_cost,
+        delivered=float(vc.mean()),
         ratio=total_value / total_cost,
-        weakest=weakest,
+        weakest=tied[0],
         components=components,
         competitor=data.competitor if competitor_mean is not None else None,
         relative_value=relative_value,
         relative_cost=relative_cost,
+        share_negative=float((vc < 0).mean()),
+        delivered_low=float(vc_low[0]),
+        delivered_high=float(vc_high[0]),
+        weakest_tied=tied if len(tied) > 1 else [],
+        weakest_clear=clear,
+        runner_up=runner_up,
+        needed=needed,
+        map_clear=map_clear,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from value_engine.survey.guardrails import ALPHA, MIN_RESPONDENTS, kano_doubtful
+
 
 class Instrument(StrEnum):
     DELIVERED = "delivered-value"
@@ -64,6 +66,14 @@ class DeliveredSummary:
     competitor: str | None = None
     relative_value: float | None = None  # Rc(us) / Rc(competitor), Gale's value map y
     relative_cost: float | None = None  # Cc(us) / Cc(competitor), Gale's value map x
+    share_negative: float = 0.0  # share of respondents whose own Vc < 0
+    delivered_low: float = float("nan")  # bootstrap 95% interval of Vc
+    delivered_high: float = float("nan")
+    weakest_tied: list[str] = field(default_factory=list)  # every component tied for weakest
+    weakest_clear: bool = False  # weaker than the runner-up beyond chance (95% interval)
+    runner_up: str | None = None  # the next weakest component
+    needed: int = 0  # respondents needed before the weakest component is advised on
+    map_clear: bool = False  # the value map's verdict holds beyond chance (95% interval)
 
     @property
     def map_position(self) -> str | None:
@@ -73,6 +83,10 @@ class DeliveredSummary:
             return None
         balance = self.relative_value / self.relative_cost
         return "better" if balance > 1.05 else "worse" if balance < 0.95 else "fair"
+
+    @property
+    def sufficient(self) -> bool:
+        return self.n >= MIN_RESPONDENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +158,25 @@ class KanoFeature:
     counts: dict[str, int]
     better: float  # (A+O)/(A+O+M+I): how much providing it raises satisfaction
     worse: float  # -(O+M)/(A+O+M+I): how much leaving it out lowers satisfaction
+    runner_up: str | None = None  # the second most frequent category
+    strength: float = 0.0  # category strength: top share minus runner-up share
+    total_strength: float = 0.0  # (A+O+M)/all answers: how much the feature matters at all
+    significant: bool = False  # enough answers and the top category wins Fong's test
+    needed: int = 0  # answers needed before its category is advised on (0: enough)
+    doubtful: bool = False  # many reverse or questionable answers
+    better_low: float = float("nan")  # bootstrap 95% intervals
+    better_high: float = float("nan")
+    worse_low: float = float("nan")
+    worse_high: float = float("nan")
 
     @property
     def level(self) -> str | None:
         return KANO_LEVELS.get(self.category)
+
+    @property
+    def mixed(self) -> bool:
+        """The top category does not win Fong's test over the runner-up."""
+        return not self.significant and self.runner_up is not None and self.n > 0
 
     @property
     def n(self) -> int:
@@ -168,6 +197,14 @@ class KanoFeature:
 class KanoReport:
     features: list[KanoFeature]
     respondents: int
+    reverse_share: float = 0.0  # of all answers
+    questionable_share: float = 0.0
+
+    @property
+    def doubtful(self) -> bool:
+        """So many reverse or questionable answers that the questions may have been
+        misunderstood (or answered at random)."""
+        return kano_doubtful(self.reverse_share, self.questionable_share)
 
 
 # --- customer-equity drivers ---------------------------------------------------------------
@@ -179,6 +216,16 @@ class Priority(StrEnum):
     KEEP_UP = "keep_up"  # important and performing well
     LOW_PRIORITY = "low_priority"  # less important, performing below the others
     OVERKILL = "possible_overkill"  # less important, performing well
+    HURTS = "hurts"  # a significant negative effect: more of it goes with a lower outcome
+    UNCLEAR = "unclear"  # no effect beyond chance, or too few answers to tell
+
+
+class Effect(StrEnum):
+    """A driver's direction: the sign of its standardized coefficient, if significant."""
+
+    HELPS = "helps"
+    HURTS = "hurts"
+    UNCLEAR = "unclear"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +236,13 @@ class DriverWeight:
     share: float  # weight / R²
     performance: float  # mean rating on the survey's scale
     priority: Priority
+    beta: float = 0.0  # standardized coefficient in the full model (direction)
+    p_value: float = 1.0  # its t-test, Holm-adjusted over the drivers
+    effect: Effect = Effect.UNCLEAR
+    weight_low: float = float("nan")  # bootstrap 95% intervals
+    weight_high: float = float("nan")
+    share_low: float = float("nan")
+    share_high: float = float("nan")
 
     def as_json_dict(self) -> dict[str, object]:
         return {
@@ -209,6 +263,26 @@ class EquityReport:
     outcome: str  # "intention" or "clv"
     scale: Scale
     constant: list[str] = field(default_factory=list)  # drivers everyone rated the same
+    adj_r2: float = 0.0
+    f_p_value: float = 1.0  # the model's F-test
+    needed: int = 0  # respondents the rule asks for (guardrails.regression_needed)
+    needed_for_f: int | None = None  # respondents at which the F-test would pass, if ever
+    group_lead: str | None = None  # the group that weighs significantly more than the others
+    resamples: int = 0
+    interval_method: str = ""  # the decomposition behind the intervals
+
+    @property
+    def sufficient(self) -> bool:
+        return self.n >= self.needed
+
+    @property
+    def significant(self) -> bool:
+        """Enough answers and the drivers explain the outcome beyond chance."""
+        return self.sufficient and self.f_p_value < ALPHA
+
+    @property
+    def hurting(self) -> list[DriverWeight]:
+        return [d for d in self.drivers if d.priority is Priority.HURTS]
 
     @property
     def group_shares(self) -> dict[str, float]:
