@@ -186,13 +186,16 @@ def equity_chart(report: EquityReport, labels: dict[str, str]) -> bytes:
 
 def equity_figure(report: EquityReport, labels: dict[str, str]) -> Figure:
     """Importance (share of R²) against performance (mean rating), split at the averages:
-    the quadrant top left is what to fix first."""
+    the quadrant top left is what to fix first, for drivers that help (blue points)."""
     font = cjk_font()
     fig = Figure(figsize=(6.5, 5), layout="constrained")
     ax = fig.subplots()
     x = np.array([d.performance for d in report.drivers])
     y = np.array([d.share for d in report.drivers]) * 100
-    ax.scatter(x, y, color="#1565c0", s=40)
+    # Blue: helps beyond chance; red: hurts; grey: no clear effect (not to act on).
+    effect_colors = {"helps": "#1565c0", "hurts": "#c62828", "unclear": "#9e9e9e"}
+    colors = [effect_colors.get(d.effect.value, "#9e9e9e") for d in report.drivers]
+    ax.scatter(x, y, color=colors, s=40)
     ax.axvline(float(x.mean()), color="#bdbdbd", linewidth=1)
     ax.axhline(100 / len(report.drivers), color="#bdbdbd", linewidth=1)
     scale = report.scale

@@ -51,6 +51,13 @@ def _summary(s: DeliveredSummary) -> dict[str, Any]:
         "relative_value": s.relative_value,
         "relative_cost": s.relative_cost,
         "map_position": s.map_position,
+        "map_clear": s.map_clear,
+        "share_negative": s.share_negative,
+        "delivered_value_interval": [s.delivered_low, s.delivered_high],
+        "weakest_tied": s.weakest_tied,
+        "weakest_clear": s.weakest_clear,
+        "enough_answers": s.sufficient,
+        "needed": s.needed,
     }
 
 
@@ -85,6 +92,22 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                 "respondents": result.kano.respondents,
                 "segment": result.segment,
                 "levels": {"M": "Q1", "O": "Q2", "A": "Q3"},
+                "reverse_share": result.kano.reverse_share,
+                "questionable_share": result.kano.questionable_share,
+                "doubtful": result.kano.doubtful,
+                "features": {
+                    f.feature: {
+                        "runner_up": f.runner_up,
+                        "category_strength": f.strength,
+                        "total_strength": f.total_strength,
+                        "significant": f.significant,
+                        "needed": f.needed,
+                        "doubtful": f.doubtful,
+                        "better_interval": [f.better_low, f.better_high],
+                        "worse_interval": [f.worse_low, f.worse_high],
+                    }
+                    for f in result.kano.features
+                },
                 "advice": _advice(result.advice),
             },
         }
@@ -101,6 +124,23 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                 "priorities": {d.driver: d.priority.value for d in e.drivers},
                 "fix_first": [d.driver for d in e.fix_first],
                 "constant": e.constant,
+                "adj_r2": e.adj_r2,
+                "f_p_value": e.f_p_value,
+                "significant": e.significant,
+                "needed": e.needed,
+                "group_lead": e.group_lead,
+                "resamples": e.resamples,
+                "interval_method": e.interval_method,
+                "drivers": {
+                    d.driver: {
+                        "beta": d.beta,
+                        "p_value": d.p_value,
+                        "effect": d.effect.value,
+                        "weight_interval": [d.weight_low, d.weight_high],
+                        "share_interval": [d.share_low, d.share_high],
+                    }
+                    for d in e.drivers
+                },
                 "advice": _advice(result.advice),
             },
         }

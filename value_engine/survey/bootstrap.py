@@ -7,6 +7,11 @@ resample's column sums are then c @ columns. Drawing the counts for a block of r
 and multiplying once is a matrix product instead of 1,000 passes over the data, which is
 what makes 1,000 resamples of 100,000 respondents a matter of seconds (bench/survey.py).
 
+The products run with one BLAS thread: a matrix of 40 resamples x 100,000 respondents is
+done in 30 ms by one core, while two BLAS threads on a machine whose two cores are busy
+with other work spin against each other and take ten to thirty times longer (measured
+with bench/survey.py on the shared 2-core machine).
+
 The seed is fixed so the same answers always give the same intervals: a manager who asks
 twice must not get two different answers.
 """
@@ -16,6 +21,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+
+from value_engine.blas import one_blas_thread
 
 RESAMPLES = 1000  # Efron & Tibshirani (1993): about 1,000 for percentile intervals
 SEED = 25
@@ -35,12 +42,13 @@ def resampled_means(
     rng = np.random.default_rng(seed)
     block = max(1, min(resamples, BLOCK_CELLS // n))
     out = np.empty((resamples, data.shape[1]))
-    for start in range(0, resamples, block):
-        size = min(block, resamples - start)
-        picks = rng.integers(0, n, size=(size, n))
-        picks += np.arange(size)[:, None] * n
-        counts = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
-        out[start : start + size] = counts.astype(np.float64) @ data
+    with one_blas_thread():
+        for start in range(0, resamples, block):
+            size = min(block, resamples - start)
+            picks = rng.integers(0, n, size=(size, n))
+            picks += np.arange(size)[:, None] * n
+            counts = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n)
+            out[start : start + size] = counts.astype(np.float64) @ data
     out /= n
     return out
 

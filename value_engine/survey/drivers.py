@@ -25,6 +25,7 @@ from math import factorial
 import numpy as np
 from scipy import linalg, stats
 
+from value_engine.blas import one_blas_thread
 from value_engine.survey import bootstrap, guardrails
 from value_engine.survey.models import (
     EQUITY_GROUPS,
@@ -265,7 +266,23 @@ def analyse(
     resamples: int = bootstrap.RESAMPLES,
 ) -> EquityReport:
     """`drivers` are (group, name) for the columns of `ratings` (respondents x drivers);
-    `labels` name the respondents (rows) when an outcome is refused."""
+    `labels` name the respondents (rows) when an outcome is refused. One BLAS thread:
+    the products here are thin (respondents x 13), where OpenBLAS threads cost more
+    than they save, and far more on a busy machine (value_engine.blas)."""
+    with one_blas_thread():
+        return _analyse(drivers, ratings, outcome, scale, outcome_name, method, labels, resamples)
+
+
+def _analyse(
+    drivers: list[tuple[str, str]],
+    ratings: np.ndarray,
+    outcome: np.ndarray,
+    scale: Scale,
+    outcome_name: str,
+    method: str | None,
+    labels: list[str] | None,
+    resamples: int,
+) -> EquityReport:
     x = np.asarray(ratings, dtype=np.float64)
     y = np.asarray(outcome, dtype=np.float64)
     n, p = x.shape
