@@ -6,7 +6,8 @@ Targets on this machine: the Kano analysis of 100,000 respondents x 20 features 
 key-driver analysis of 100,000 respondents x 12 drivers under 5 s each, and the import of
 100,000 survey rows under 10 s. Since issue 25 every analysis includes its bootstrap 95%
 intervals (1,000 resamples); the bootstrap of the drivers is also timed on its own. Each
-analysis is timed twice: the engine alone on arrays, and end to end as /survey and `cvm survey report` run it (read from SQLite, analyse, advise).
+analysis is timed twice: the engine alone on arrays, and end to end as /survey and
+`cvm survey report` run it (read from SQLite, analyse, advise).
 """
 
 from __future__ import annotations

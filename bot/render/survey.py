@@ -144,7 +144,7 @@ def delivered_html(report: DeliveredReport, lang: Lang) -> str:
                     risk=pct(q.at_risk),
                 )
             )
-    lines += ["", f"<i>{t('interval_note', lang, resamples=RESAMPLES)}</i>"]
+    lines += ["", f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>"]
     return "\n".join(lines)
 
 
@@ -242,7 +242,7 @@ def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
         "",
         f"<i>{t('kano_explain', lang)}</i>",
         f"<i>{t('kano_quality_note', lang)}</i>",
-        f"<i>{t('interval_note', lang, resamples=RESAMPLES)}</i>",
+        f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>",
     ]
     return "\n".join(lines)
 
@@ -291,7 +291,7 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
     lines.append("")
     for n, d in enumerate(report.drivers, 1):
         direction = (
-            t("dir_unclear", lang, beta=f"{d.beta:+.2f}")
+            t("dir_unclear", lang, beta=f"{round(d.beta, 2) + 0.0:+.2f}")
             if d.effect is Effect.UNCLEAR
             else t(f"dir_{d.effect.value}", lang, outcome=outcome)
         )
@@ -320,7 +320,7 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
         lines.append(t("eq_fix_first", lang, drivers=names))
     if report.constant:
         lines.append(t("eq_constant", lang, drivers=", ".join(escape(c) for c in report.constant)))
-    lines += ["", f"<i>{t('interval_note', lang, resamples=report.resamples)}</i>"]
+    lines += ["", f"<i>{t('interval_note', lang, resamples=f'{report.resamples:,}')}</i>"]
     return "\n".join(lines)
 
 

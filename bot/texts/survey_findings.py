@@ -95,10 +95,10 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     # Kano
     "kano_feature_row": (
-        "{n}. {feature}: <b>{category}</b>{level} · Better {better} ({blow}–{bhigh}) · "
-        "Worse {worse} ({wlow}–{whigh})",
-        "{n}. {feature}:<b>{category}</b>{level} · Better {better}({blow}–{bhigh})· "
-        "Worse {worse}({wlow}–{whigh})",
+        "{n}. {feature}: <b>{category}</b>{level} · Better {better} ({blow} to {bhigh}) · "
+        "Worse {worse} ({wlow} to {whigh})",
+        "{n}. {feature}:<b>{category}</b>{level} · Better {better}({blow} 至 {bhigh})· "
+        "Worse {worse}({wlow} 至 {whigh})",
     ),
     "kano_counts": (
         "   {counts} · category strength {strength} · total strength {total}",
