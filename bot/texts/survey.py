@@ -116,10 +116,6 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "M = 必備(第 001 篇的 Q1 基本需求),O = 一維(Q2 滿足性需求),A = 魅力(Q3 吸引性需求),"
         "I = 無差異,R = 反向,Q = 可疑回答。",
     ),
-    "kano_row": (
-        "{n}. {feature}: <b>{category}</b>{level} · Better {better} · Worse {worse}",
-        "{n}. {feature}:<b>{category}</b>{level} · Better {better} · Worse {worse}",
-    ),
     "kano_explain": (
         "Better: how much providing the feature raises satisfaction (0 to 1). Worse: how much "
         "leaving it out lowers it (0 to −1).",
@@ -142,10 +138,6 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "eq_outcome_clv": ("customer lifetime value", "顧客終身價值"),
     "eq_method_shapley": ("exact Shapley decomposition", "精確 Shapley 分解"),
     "eq_method_relative_weights": ("Johnson's relative weights", "Johnson 相對權重"),
-    "eq_row": (
-        "{n}. {group} · {driver}: {share} of R² · performance {performance} · {priority}",
-        "{n}. {group} · {driver}:佔 R² 的 {share} · 表現 {performance} · {priority}",
-    ),
     "eq_groups": (
         "By part of customer equity (article 004): {shares}",
         "按顧客資產的組成(第 004 篇):{shares}",
@@ -169,7 +161,6 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "{segment} ({n}): Vc {vc}, Rc {rc}, Cc {cc}; weakest: {weakest}",
         "{segment}({n}):Vc {vc},Rc {rc},Cc {cc};最弱:{weakest}",
     ),
-    "survey_compare_kano": ("{segment} ({n}): {categories}", "{segment}({n}):{categories}"),
     "survey_compare_eq": (
         "{segment} ({n}): R² {r2}; heaviest: {drivers}",
         "{segment}({n}):R² {r2};最重要:{drivers}",
