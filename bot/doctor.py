@@ -113,8 +113,9 @@ def _chroma(settings: Settings) -> Finding | None:
 
 
 def _index(settings: Settings) -> Finding:
+    from knowledge.chunking import current_chunks
     from knowledge.embedding import E5Embedder
-    from knowledge.index import LEXICAL_ONLY, MANIFEST, current_chunks, fingerprint
+    from knowledge.index import LEXICAL_ONLY, MANIFEST, fingerprint
 
     manifest_path = settings.resolved_index_dir / MANIFEST
     if not manifest_path.exists():
@@ -155,7 +156,7 @@ def _font() -> Finding:
 
 
 def _quiz_bank(settings: Settings) -> Finding:
-    from knowledge.index import current_chunks
+    from knowledge.chunking import current_chunks
     from knowledge.quiz.bank import load_entries
     from knowledge.quiz.validate import check_all, valid_questions
 

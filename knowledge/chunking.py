@@ -8,7 +8,9 @@ its citation says where in the article it stands.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
+from knowledge.cleaning import load_corpus
 from knowledge.document import SectionNode, split_sentences, walk_sections
 from knowledge.models import Chunk, CleanDocument
 from knowledge.script import to_simplified
@@ -98,3 +100,12 @@ def _outline_chunk(doc: CleanDocument, section: SectionNode, position: int) -> C
         search_text=to_simplified(f"{context}\n{' '.join(items)}"),
         is_outline=True,
     )
+
+
+def current_chunks(corpus_dir: Path) -> list[Chunk]:
+    """The corpus's passages as the index serves them, without the index's own modules
+    (chromadb and LangChain take seconds to import; citations need only the passages)."""
+    chunks = chunk_corpus(load_corpus(corpus_dir))
+    if not chunks:
+        raise ValueError(f"no passages found in corpus directory {corpus_dir}")
+    return chunks

@@ -26,7 +26,7 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
-from knowledge.chunking import chunk_corpus
+from knowledge.chunking import current_chunks
 from knowledge.cleaning import load_corpus
 from knowledge.document import Document, parse_corpus
 from knowledge.embedding import Embedder, LangChainEmbeddings
@@ -73,13 +73,6 @@ class KnowledgeIndex:
             return None
         start = self.sentence_offsets[chunk_idx]
         return self.sentence_vectors[start : start + len(self.chunks[chunk_idx].sentences)]
-
-
-def current_chunks(corpus_dir: Path) -> list[Chunk]:
-    chunks = chunk_corpus(load_corpus(corpus_dir))
-    if not chunks:
-        raise ValueError(f"no passages found in corpus directory {corpus_dir}")
-    return chunks
 
 
 def fingerprint(chunks: list[Chunk], embedder_name: str) -> str:

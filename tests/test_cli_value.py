@@ -114,6 +114,11 @@ def test_import_demo_fit_and_customer_breakdown(env: dict[str, str], tmp_path: P
     assert "等級" in text
     missing = _cvm(env, "customer", "C-0", check=False)
     assert missing.returncode == 1 and "no customer" in missing.stderr
+    # Issue 25: one key name for a respondent's delivered value in both JSON outputs.
+    survey = json.loads(_cvm(env, "survey", "report", "--json").stdout)["delivered_value"]
+    answered = survey["respondents"][0]
+    mine = json.loads(_cvm(env, "customer", answered["customer_id"], "--json").stdout)
+    assert mine["delivered_value"] == answered and "delivered" not in mine["delivered_value"]
 
 
 def test_import_starts_without_scipy_or_pandas(env: dict[str, str], tmp_path: Path) -> None:

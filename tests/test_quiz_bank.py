@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PACKAGE_CORPUS
-from knowledge.index import current_chunks
+from knowledge.chunking import current_chunks
 from knowledge.models import Chunk
 from knowledge.quiz.bank import BankEntry, list_items, load_entries
 from knowledge.quiz.generate import generated_entries

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from bot.config import PACKAGE_CORPUS
+from knowledge.chunking import current_chunks
 from knowledge.citations import CorpusLookup
-from knowledge.index import current_chunks
 from value_engine.models import CustomerScore, RfmSegment, Risk, Tier, Trend
 from value_engine.recommendations import RULES, drivers, recommend
 

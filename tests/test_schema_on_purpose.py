@@ -59,7 +59,7 @@ def test_commands_and_the_bot_refuse_an_older_schema_and_name_the_command(
     )
     history = _cvm(old_local, "db", "history").stdout.splitlines()
     revisions = [line.split()[0] for line in history]
-    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert revisions == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     assert history[2].endswith("<- the database")
     upgraded = _cvm(old_local, "db", "upgrade")
     assert upgraded.stdout.strip() == f"database schema: 0003 -> {head_revision()}"

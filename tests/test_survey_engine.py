@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bot.config import PACKAGE_CORPUS
+from knowledge.chunking import current_chunks
 from knowledge.citations import CorpusLookup
-from knowledge.index import current_chunks
 from value_engine.survey import advice, delivered, drivers, kano, retention
 from value_engine.survey.models import (
     COST_COMPONENTS,

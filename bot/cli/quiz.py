@@ -27,7 +27,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run_quiz(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.index import current_chunks
+    from knowledge.chunking import current_chunks
     from knowledge.quiz.bank import BANK_DIR, load_entries
     from knowledge.quiz.generate import proposed_entries
     from knowledge.quiz.validate import check_all, valid_questions

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.cli.json_out import print_json
@@ -26,7 +27,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         default="intention",
         help="equity: explain the outcome column, or each customer's CLV",
     )
+    report.add_argument("--wave", help="the wave to report (default: the latest of each)")
     report.add_argument("--json", action="store_true", help="print the stable JSON contract")
+    report.add_argument(
+        "--csv", type=Path, metavar="DIR", help="also write the tables as CSV files into DIR"
+    )
     report.add_argument("--lang", default="en", help="en, zh-Hant or zh-Hans")
 
 
@@ -34,6 +39,11 @@ def add_import_options(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--instrument", choices=INSTRUMENTS, help="survey: default from the header")
     imp.add_argument("--scale", type=int, help="survey: ratings are 1..SCALE (default: the file)")
     imp.add_argument("--competitor", help="survey: the competitor the ratings compare with")
+    imp.add_argument(
+        "--wave",
+        help="survey: the round these answers belong to, e.g. 2026-Q2 (default: the wave the "
+        "file repeats, else today's date)",
+    )
 
 
 def _service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
@@ -60,7 +70,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     instrument = Instrument(args.instrument) if args.instrument else None
     with progress("import survey", "rows checked and written") as step:
         report = service.import_file(
-            data, instrument, args.scale, args.competitor, None, args.encoding, step
+            data, instrument, args.scale, args.competitor, None, args.encoding, step, args.wave
         )
     if args.json:
         print_json(report.as_json_dict())
@@ -87,9 +97,10 @@ def run_survey(args: argparse.Namespace, settings: Settings) -> int:
         print(plain(t("survey_none", lang)), file=sys.stderr)
         return 1
     combined: dict[str, Any] = {}
+    results = []
     for instrument in wanted:
         try:
-            result = service.result(instrument, args.segment, args.outcome)
+            result = service.result(instrument, args.segment, args.outcome, args.wave)
         except NoSurveyError:
             name = t(f"inst_{instrument.value}", lang)
             print(plain(t("survey_not_imported", lang, instrument=name)), file=sys.stderr)
@@ -97,6 +108,7 @@ def run_survey(args: argparse.Namespace, settings: Settings) -> int:
         except SurveyError as problem:
             print(f"cvm survey report: {plain(survey_error_text(problem, lang))}", file=sys.stderr)
             return 1
+        results.append(result)
         if args.json:
             combined.update(as_json(result))
         else:
@@ -104,6 +116,15 @@ def run_survey(args: argparse.Namespace, settings: Settings) -> int:
             print()
             print(plain(survey_advice_html(result, lang)))
             print()
+    if args.csv is not None:
+        from bot.surveys.export import export
+
+        try:
+            written = export(results, args.csv)
+        except OSError as exc:
+            print(f"cvm survey report: cannot write {args.csv}: {exc.strerror}", file=sys.stderr)
+            return 2
+        print(f"wrote {', '.join(p.name for p in written)} to {args.csv}", file=sys.stderr)
     if args.json:
         print_json(combined, indent=1)
     return 0

@@ -7,7 +7,6 @@ import csv
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -146,8 +145,8 @@ def _value_service(  # type: ignore[no-untyped-def]
     )
     lookup: PassageLookup = _NoLookup()
     if with_knowledge:  # citations need the passages only, not the vector index
+        from knowledge.chunking import current_chunks
         from knowledge.citations import CorpusLookup
-        from knowledge.index import current_chunks
 
         lookup = CorpusLookup(current_chunks(settings.corpus_dir))
     policy = ScoringPolicy(
@@ -169,8 +168,11 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.kind == "survey":
         return survey.run_import(args, settings)
-    if args.instrument or args.scale or args.competitor:
-        print("cvm import: --instrument, --scale and --competitor are for surveys", file=sys.stderr)
+    if args.instrument or args.scale or args.competitor or args.wave:
+        print(
+            "cvm import: --instrument, --scale, --competitor and --wave are for surveys",
+            file=sys.stderr,
+        )
         return 2
     engine = _database(settings)
     try:
@@ -595,7 +597,9 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     perceived = surveys.customer_value(breakdown.customer_id)
     if args.json:
         data = breakdown.as_json_dict()
-        data["delivered_value"] = None if perceived is None else asdict(perceived[0])
+        from bot.surveys.contract import respondent_json
+
+        data["delivered_value"] = None if perceived is None else respondent_json(perceived[0])
         print_json(data, default=str)
         return 0
     from knowledge.models import Lang

@@ -37,7 +37,9 @@ class ImportReport:
     seconds: float = 0.0
     instrument: str = ""  # surveys: delivered-value, kano or equity
     scale: int = 0  # surveys: the rating scale's top (1..scale)
-    scale_inferred: bool = False  # surveys: the scale was read off the answers
+    scale_inferred: bool = False  # surveys: no scale declared, read as 1-5
+    wave: str = ""  # surveys: the wave the answers went into
+    wave_of_its_own: str = ""  # surveys: the wave asked other items, so this is a new one
 
     def error(self, line: int, code: str, value: str = "") -> None:
         self.error_count += 1
@@ -66,5 +68,5 @@ class ImportReport:
             ],
         }
         if self.kind is ImportKind.SURVEY:
-            data.update(instrument=self.instrument, scale=self.scale)
+            data.update(instrument=self.instrument, scale=self.scale, wave=self.wave)
         return data

@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.render.value import money, pct, recommendation_lines
 from bot.surveys.service import SurveyResult
-from bot.texts import t
+from bot.texts import t, tn
 from knowledge.models import Lang
 from value_engine.survey.advice import COMPONENT_NAMES, GROUP_NAMES
 from value_engine.survey.bootstrap import RESAMPLES
@@ -52,7 +52,7 @@ def _more(need: int, n: int) -> int:
 
 
 def _header(title: str, n: int, segment: str | None, lang: Lang, high: int | None) -> list[str]:
-    facts = [t("survey_respondents", lang, n=n)]
+    facts = [tn("survey_respondents", lang, n)]
     if segment:
         facts.append(t("survey_segment", lang, segment=escape(segment)))
     if high:
@@ -62,11 +62,45 @@ def _header(title: str, n: int, segment: str | None, lang: Lang, high: int | Non
 
 def survey_html(result: SurveyResult, lang: Lang) -> str:
     if result.delivered is not None:
-        return delivered_html(result.delivered, lang)
-    if result.kano is not None:
-        return kano_html(result.kano, result.segment, lang)
-    assert result.equity is not None
-    return equity_html(result.equity, result.segment, lang)
+        body = delivered_html(result.delivered, lang)
+    elif result.kano is not None:
+        body = kano_html(result.kano, result.segment, lang)
+    else:
+        assert result.equity is not None
+        body = equity_html(result.equity, result.segment, lang)
+    if len(result.waves) < 2 or result.wave is None:
+        return body
+    title, facts, rest = body.split("\n", 2)
+    facts += " · " + t("survey_wave", lang, wave=escape(result.wave))
+    return "\n".join([title, facts, rest, "", waves_html(result, lang)])
+
+
+def waves_html(result: SurveyResult, lang: Lang) -> str:
+    """Each wave's respondents and headline mean, and whether a change is more than chance."""
+    lines = [f"<b>{t('survey_waves_title', lang)}</b>"]
+    key = {
+        Instrument.DELIVERED: "survey_wave_row_dv",
+        Instrument.EQUITY: "survey_wave_row_eq",
+    }.get(result.instrument, "survey_wave_row")
+    for row in result.waves:
+        n = tn("survey_respondents", lang, row.n)
+        if row.mean is None:
+            lines.append("• " + t("survey_wave_row", lang, wave=escape(row.wave), n=n))
+            continue
+        text = t(key, lang, wave=escape(row.wave), n=n, mean=f"{row.mean:+.2f}")
+        if row.change is not None and row.p_value is None:
+            text += t("survey_wave_untested", lang, change=f"{row.change:+.2f}")
+        elif row.change is not None:
+            verdict = "survey_wave_real" if row.significant else "survey_wave_noise"
+            text += t(
+                "survey_wave_change",
+                lang,
+                change=f"{row.change:+.2f}",
+                p=_p_value(row.p_value),
+                verdict=t(verdict, lang),
+            )
+        lines.append("• " + text)
+    return "\n".join(lines)
 
 
 def delivered_html(report: DeliveredReport, lang: Lang) -> str:

@@ -247,6 +247,11 @@ def import_html(
             updated=report.updated,
             skipped=report.skipped_count,
         )
+        if report.wave_of_its_own:
+            own = {"wave": escape(report.wave), "other": escape(report.wave_of_its_own)}
+            done += "\n" + t("import_survey_own_wave", lang, **own)
+        elif report.wave:
+            done += "\n" + t("import_survey_wave", lang, wave=escape(report.wave))
         if report.scale_inferred:
             done += "\n" + t("import_scale_inferred", lang, scale=report.scale)
     else:

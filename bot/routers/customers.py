@@ -320,7 +320,9 @@ async def _import_survey(
 ) -> None:
     assert message.from_user is not None
     try:
-        report = await survey_service.aimport(data, settings.upload_max_rows)
+        # The upload's caption names the survey's wave, as --wave does on the command line.
+        wave = (message.caption or "").strip() or None
+        report = await survey_service.aimport(data, settings.upload_max_rows, wave)
     except OperationalError:
         await message.reply(t("data_unavailable", lang))
         return

@@ -4,7 +4,9 @@
 base` dropped every table with exit 0. A downgrade's migrations drop whatever the
 upgrades after the target created; which tables and columns that is comes from replaying
 the migrations on a scratch SQLite database (the same scripts make the same schema), and
-the rows at stake are counted in the real database, which is not touched.
+the rows at stake are counted in the real database, which is not touched. Rows a
+downgrade deletes from a table it keeps (survey answers of earlier waves, which the older
+schema cannot hold) are counted by the query ROWS_DROPPED names for the revision undone.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ class Loss:
     table: str
     column: str | None
     rows: int
+    why: str = ""  # rows deleted from a table the downgrade keeps: which ones
 
     def line(self) -> str:
+        if self.why:
+            return f"  {self.table}: {self.rows} {'row' if self.rows == 1 else 'rows'} ({self.why})"
         what = f"table {self.table}" if self.column is None else f"{self.table}.{self.column}"
         rows = f"{self.rows} {'row' if self.rows == 1 else 'rows'}"
         return f"  {what}: {rows}" + ("" if self.column is None else " with a value")
@@ -52,6 +57,26 @@ def _shape(revision: str | None) -> Shape:
             engine.dispose()
 
 
+# revision -> (table, the rows its downgrade deletes from that table, a COUNT query, why)
+ROWS_DROPPED: dict[str, tuple[str, str, str]] = {
+    "0008": (
+        "survey_response",
+        "SELECT (SELECT COUNT(*) FROM survey_response) - (SELECT COUNT(*) FROM "
+        "(SELECT DISTINCT instrument, respondent_id FROM survey_response) AS kept)",
+        "answers of earlier survey waves: the older schema keeps each respondent's latest",
+    ),
+}
+
+
+def _undone(current: str | None, target: str) -> list[str]:
+    """The revisions a downgrade from `current` to `target` undoes (revision ids are
+    zero-padded numbers, so they compare as strings)."""
+    if current is None:
+        return []
+    low = "" if target in ("base", "") else target
+    return [r for r in ROWS_DROPPED if low < r <= current]
+
+
 def _quoted(engine: Engine, name: str) -> str:
     return str(engine.dialect.identifier_preparer.quote(name))
 
@@ -59,7 +84,8 @@ def _quoted(engine: Engine, name: str) -> str:
 def downgrade_losses(engine: Engine, target: str) -> list[Loss]:
     """Every table and column a downgrade from the database's revision to `target` drops,
     in table order, with the rows that hold data in the database now."""
-    now, then = _shape(migrate.current_revision(engine)), _shape(target)
+    current = migrate.current_revision(engine)
+    now, then = _shape(current), _shape(target)
     losses = []
     with engine.connect() as connection:
         present = set(inspect(connection).get_table_names())
@@ -76,6 +102,11 @@ def downgrade_losses(engine: Engine, target: str) -> list[Loss]:
                     text(f"SELECT COUNT(*) FROM {name} WHERE {_quoted(engine, column)} IS NOT NULL")
                 ).scalar()
                 losses.append(Loss(table, column, int(count or 0)))
+        for revision in _undone(current, target):
+            table, query, why = ROWS_DROPPED[revision]
+            if table in present and table in then:
+                count = connection.execute(text(query)).scalar()
+                losses.append(Loss(table, None, int(count or 0), why))
     return losses
 
 

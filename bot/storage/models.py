@@ -245,10 +245,28 @@ class SurveyInstrumentRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
 
 
+class SurveyWave(SQLModel, table=True):
+    """One round of a survey (issue 25): the items that round asked, in order.
+
+    A respondent answers each wave at most once; the same respondent in two waves is two
+    answers, which is what a trend between waves compares. Wide instruments (delivered
+    value, equity) keep one set of items per wave, so no wave's answers are dropped for
+    lacking an item another wave asked.
+    """
+
+    __tablename__ = "survey_wave"
+
+    instrument: str = Field(primary_key=True, max_length=32)
+    wave: str = Field(primary_key=True, max_length=64)
+    items_json: str  # a subset of the instrument's items, in the order this wave asked
+    created_at: datetime = Field(default_factory=_naive_now, sa_type=DateTime)
+
+
 class SurveyResponse(SQLModel, table=True):
     __tablename__ = "survey_response"
 
     instrument: str = Field(primary_key=True, max_length=32)
+    wave: str = Field(primary_key=True, max_length=64)
     respondent_id: str = Field(primary_key=True, max_length=64)
     customer_id: str | None = Field(default=None, max_length=64, index=True)
     segment: str | None = Field(default=None, max_length=200)

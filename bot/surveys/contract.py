@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.surveys.service import SurveyResult
 from value_engine.models import Recommendation
-from value_engine.survey.models import DeliveredSummary, RetentionLink
+from value_engine.survey.models import DeliveredSummary, RespondentValue, RetentionLink
 
 
 def _advice(items: tuple[Recommendation, ...]) -> list[dict[str, Any]]:
@@ -26,6 +26,21 @@ def _advice(items: tuple[Recommendation, ...]) -> list[dict[str, Any]]:
         }
         for r in items
     ]
+
+
+def respondent_json(r: RespondentValue) -> dict[str, Any]:
+    """One respondent's delivered value, under the same keys in `cvm survey report --json`
+    and `cvm customer --json` (the value itself is "delivered_value" in both)."""
+    return {
+        "respondent_id": r.respondent_id,
+        "customer_id": r.customer_id,
+        "segment": r.segment,
+        "total_value": r.total_value,
+        "total_cost": r.total_cost,
+        "delivered_value": r.delivered,
+        "ratio": r.ratio,
+        "weakest": r.weakest,
+    }
 
 
 def _summary(s: DeliveredSummary) -> dict[str, Any]:
@@ -84,6 +99,16 @@ def _link(link: RetentionLink | None) -> dict[str, Any] | None:
     }
 
 
+def _waves(result: SurveyResult) -> dict[str, Any]:
+    return {
+        "wave": result.wave,
+        "waves": [
+            {"wave": w.wave, "n": w.n, "mean": w.mean, "change": w.change, "p_value": w.p_value}
+            for w in result.waves
+        ],
+    }
+
+
 def as_json(result: SurveyResult) -> dict[str, Any]:
     if result.kano is not None:
         return {
@@ -109,6 +134,7 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                     for f in result.kano.features
                 },
                 "advice": _advice(result.advice),
+                **_waves(result),
             },
         }
     if result.equity is not None:
@@ -142,6 +168,7 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                     for d in e.drivers
                 },
                 "advice": _advice(result.advice),
+                **_waves(result),
             },
         }
     assert result.delivered is not None
@@ -152,19 +179,7 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
             "overall": _summary(d.overall),
             "segments": [_summary(s) for s in d.segments],
             "retention": _link(d.link),
-            "respondents": [
-                {
-                    "respondent_id": r.respondent_id,
-                    "customer_id": r.customer_id,
-                    "segment": r.segment,
-                    "total_value": r.total_value,
-                    "total_cost": r.total_cost,
-                    "delivered_value": r.delivered,
-                    "ratio": r.ratio,
-                    "weakest": r.weakest,
-                }
-                for r in d.respondents
-            ],
+            "respondents": [respondent_json(r) for r in d.respondents],
         },
-        "delivered_value_details": {"advice": _advice(result.advice)},
+        "delivered_value_details": {"advice": _advice(result.advice), **_waves(result)},
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date
 
 from sqlalchemy import Engine, Row, select
 
@@ -37,6 +38,7 @@ from bot.surveys.writer import write
 from value_engine.survey.models import COST_COMPONENTS, VALUE_COMPONENTS, Instrument
 
 MAX_SCALE = 100
+MAX_WAVE_NAME = 64
 DEFAULT_SCALE = 5  # the articles' ratings; any other scale is declared
 
 
@@ -54,11 +56,19 @@ def import_survey(
     max_rows: int | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
+    wave: str | None = None,
+    today: date | None = None,
 ) -> ImportReport:
     """`instrument` None: recognised from the header. `scale` None: the file's `scale`
-    column, else the scale already stored for the instrument, else read off the answers."""
+    column, else the scale already stored for the instrument, else 1-5. `wave` None: the
+    wave the file repeats, else one named by `today` (bot.surveys.writer)."""
     started = time.perf_counter()
     report = ImportReport(ImportKind.SURVEY)
+    if wave is not None:
+        wave = " ".join(wave.split())
+        if not wave or len(wave) > MAX_WAVE_NAME or CONTROL_CHARACTERS.search(wave):
+            report.error(0, "bad_wave", wave[:MAX_WAVE_NAME])
+            return report
     opened = read_header(data, report, encoding)
     if opened is None:
         return report
@@ -98,7 +108,7 @@ def import_survey(
     report.skipped.sort(key=lambda issue: issue.line)
     if report.error_count:
         return _done(report, started)
-    write(engine, chosen, parsed, report, progress, lines)
+    write(engine, chosen, parsed, report, progress, lines, wave, today)
     return _done(report, started)
 
 

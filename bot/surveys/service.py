@@ -20,10 +20,10 @@ from bot.customers.csv_import import Progress
 from bot.customers.import_report import ImportReport
 from bot.customers.service import NoDataError, ValueService
 from bot.surveys.csv_import import import_survey
-from bot.surveys.store import InstrumentInfo, Responses, SurveyStore
+from bot.surveys.store import InstrumentInfo, Responses, SurveyStore, WaveInfo
 from value_engine.models import ModelError, Recommendation
 from value_engine.recommendations import PassageLookup
-from value_engine.survey import advice, delivered, drivers, kano, retention
+from value_engine.survey import advice, delivered, drivers, kano, retention, waves
 from value_engine.survey.models import (
     DeliveredReport,
     EquityReport,
@@ -34,6 +34,7 @@ from value_engine.survey.models import (
     Scale,
     SurveyError,
 )
+from value_engine.survey.waves import WaveRow
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 32
@@ -59,6 +60,8 @@ class SurveyResult:
     delivered: DeliveredReport | None = None
     advice: tuple[Recommendation, ...] = ()
     segments: tuple[str, ...] = ()  # segments this instrument can be compared by
+    wave: str | None = None  # the wave analysed (the latest unless one was asked for)
+    waves: tuple[WaveRow, ...] = ()  # every wave, oldest first, with the trend between them
 
 
 class SurveyService:
@@ -81,9 +84,18 @@ class SurveyService:
         max_rows: int | None = None,
         encoding: str | None = None,
         progress: Progress | None = None,
+        wave: str | None = None,
     ) -> ImportReport:
         return import_survey(
-            self.store.engine, data, instrument, scale, competitor, max_rows, encoding, progress
+            self.store.engine,
+            data,
+            instrument,
+            scale,
+            competitor,
+            max_rows,
+            encoding,
+            progress,
+            wave,
         )
 
     # --- analyses -----------------------------------------------------------------------
@@ -91,33 +103,72 @@ class SurveyService:
         return {k: v for k, v in self.store.instruments().items() if v.respondents}
 
     def result(
-        self, instrument: Instrument, segment: str | None = None, outcome: str = "intention"
+        self,
+        instrument: Instrument,
+        segment: str | None = None,
+        outcome: str = "intention",
+        wave: str | None = None,
     ) -> SurveyResult:
-        """Raises NoSurveyError when nothing was imported, SurveyError when the answers
-        cannot be analysed as asked (e.g. too few respondents in a segment)."""
+        """One wave's analysis (`wave` None: the latest), with the trend over all waves.
+        Raises NoSurveyError when nothing was imported, SurveyError when the answers
+        cannot be analysed as asked (e.g. too few respondents in a segment, no such wave)."""
         info = self.available().get(instrument)
         if info is None:
             raise NoSurveyError(instrument)
+        chosen = info.wave(wave)
+        if chosen is None or not chosen.respondents:
+            raise SurveyError("unknown_wave", wave=wave or "")
         linked = instrument is Instrument.DELIVERED or outcome == "clv"
         value_revision = self._value.store.revision() if linked and self._value else None
-        key = (instrument, info.revision, segment, outcome, value_revision)
+        key = (instrument, info.revision, segment, outcome, value_revision, chosen.name)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        found = self._compute(info, segment, outcome)
+        found = replace(
+            self._compute(info, chosen, segment, outcome),
+            wave=chosen.name,
+            waves=tuple(self._trend(info, segment)),
+        )
         with self._lock:
             self._cache[key] = found
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return found
 
-    def _compute(self, info: InstrumentInfo, segment: str | None, outcome: str) -> SurveyResult:
-        responses = self.store.responses(info, segment)
+    def _trend(self, info: InstrumentInfo, segment: str | None) -> list[WaveRow]:
+        """Each wave's headline mean (waves.py) for the same segment; one row per wave."""
+        found: list[tuple[str, np.ndarray | None, int]] = []
+        for w in info.waves:
+            if len(info.waves) == 1 or info.instrument is Instrument.KANO:
+                found.append((w.name, None, w.respondents))
+                continue
+            responses = self.store.responses(info, w, segment)
+            values: np.ndarray | None = None
+            if info.instrument is Instrument.EQUITY:
+                values = responses.outcomes
+            elif responses.respondent_ids:
+                try:
+                    data = _delivered_data(responses)
+                    values = np.array(
+                        [
+                            r.delivered
+                            for r in delivered.per_respondent(data, Scale(info.scale_high))
+                        ]
+                    )
+                except SurveyError:
+                    values = None
+            found.append((w.name, values, len(responses.respondent_ids)))
+        return waves.trend(found)
+
+    def _compute(
+        self, info: InstrumentInfo, wave: WaveInfo, segment: str | None, outcome: str
+    ) -> SurveyResult:
+        responses = self.store.responses(info, wave, segment)
         if not responses.respondent_ids:
             raise SurveyError("unknown_segment", segment=segment or "")
-        segments = tuple(self.store.segment_names(info.instrument))
+        segments = tuple(self.store.segment_names(info.instrument, wave.name))
         if info.instrument is Instrument.KANO:
             report = _kano(responses)
             found = advice.kano_advice(report, self._lookup)
@@ -177,7 +228,7 @@ class SurveyService:
         else:
             y = responses.outcomes
         rows = ~np.isnan(x).any(axis=1) & ~np.isnan(y)
-        names = [tuple(item.split(":", 1)) for item in responses.info.items]
+        names = [tuple(item.split(":", 1)) for item in responses.items]
         return drivers.analyse(
             [(g, d) for g, d in names],
             x[rows],
@@ -187,15 +238,21 @@ class SurveyService:
             labels=[rid for rid, keep in zip(responses.respondent_ids, rows, strict=True) if keep],
         )
 
-    def compare(self, instrument: Instrument) -> list[tuple[str, SurveyResult | SurveyError]]:
-        """Each segment's result, or why it cannot be analysed (too few respondents)."""
+    def compare(
+        self, instrument: Instrument, wave: str | None = None
+    ) -> list[tuple[str, SurveyResult | SurveyError]]:
+        """Each segment's result in one wave (the latest by default), or why it cannot be
+        analysed (too few respondents)."""
         info = self.available().get(instrument)
         if info is None:
             raise NoSurveyError(instrument)
+        chosen = info.wave(wave)
+        if chosen is None:
+            raise SurveyError("unknown_wave", wave=wave or "")
         found: list[tuple[str, SurveyResult | SurveyError]] = []
-        for segment in self.store.segment_names(instrument):
+        for segment in self.store.segment_names(instrument, chosen.name):
             try:
-                found.append((segment, self.result(instrument, segment)))
+                found.append((segment, self.result(instrument, segment, wave=chosen.name)))
             except SurveyError as problem:
                 found.append((segment, problem))
         return found
@@ -208,10 +265,11 @@ class SurveyService:
     def customer_value(self, customer_id: str) -> tuple[RespondentValue, int] | None:
         """This customer's own delivered value and the survey's scale top, if they answered
         the delivered-value survey."""
-        respondent = self.store.respondent_of(customer_id, Instrument.DELIVERED)
-        if respondent is None:
+        found_in = self.store.respondent_of(customer_id, Instrument.DELIVERED)
+        if found_in is None:
             return None
-        report = self.result(Instrument.DELIVERED).delivered
+        respondent, wave = found_in
+        report = self.result(Instrument.DELIVERED, wave=wave).delivered
         assert report is not None
         found = next((r for r in report.respondents if r.respondent_id == respondent), None)
         return None if found is None else (found, report.scale.high)
@@ -233,8 +291,12 @@ class SurveyService:
     async def acustomer_value(self, customer_id: str) -> tuple[RespondentValue, int] | None:
         return await asyncio.to_thread(self.customer_value, customer_id)
 
-    async def aimport(self, data: bytes, max_rows: int | None) -> ImportReport:
-        return await asyncio.to_thread(self.import_file, data, None, None, None, max_rows)
+    async def aimport(
+        self, data: bytes, max_rows: int | None, wave: str | None = None
+    ) -> ImportReport:
+        return await asyncio.to_thread(
+            self.import_file, data, None, None, None, max_rows, None, None, wave
+        )
 
 
 def _kano(responses: Responses) -> KanoReport:
@@ -243,7 +305,7 @@ def _kano(responses: Responses) -> KanoReport:
     rows, columns = np.nonzero(answered)
     values = codes[rows, columns].astype(np.int64)
     return kano.analyse(
-        responses.info.items,
+        responses.items,
         columns,
         values // 10,
         values % 10,
@@ -261,7 +323,7 @@ def _delivered_data(responses: Responses) -> delivered.DeliveredData:
         respondent_ids=[responses.respondent_ids[i] for i in keep],
         customer_ids=[responses.customer_ids[i] for i in keep],
         segments=[responses.segments[i] for i in keep],
-        components=list(responses.info.items),
+        components=list(responses.items),
         ratings=responses.ratings[keep],
         weights=responses.weights[keep],
         competitor_ratings=competitor if has_competitor else None,

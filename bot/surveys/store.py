@@ -10,23 +10,40 @@ import numpy as np
 from sqlalchemy import Engine, Table, func, select
 
 from bot.customers.store import SCORE
-from bot.storage.models import SurveyInstrumentRow, SurveyResponse
+from bot.storage.models import SurveyInstrumentRow, SurveyResponse, SurveyWave
 from value_engine.models import Risk
 from value_engine.survey.models import Instrument
 
 INSTRUMENT = cast(Table, SurveyInstrumentRow.__table__)  # type: ignore[attr-defined]
 RESPONSE = cast(Table, SurveyResponse.__table__)  # type: ignore[attr-defined]
+WAVE = cast(Table, SurveyWave.__table__)  # type: ignore[attr-defined]
 ID_CHUNK = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class WaveInfo:
+    """One round of a survey: its name, the items it asked, how many answered it."""
+
+    name: str
+    items: list[str]
+    respondents: int
 
 
 @dataclass(frozen=True, slots=True)
 class InstrumentInfo:
     instrument: Instrument
     scale_high: int
-    items: list[str]
+    items: list[str]  # every item any wave asked, in the order first asked
     competitor: str | None
     revision: int
-    respondents: int
+    respondents: int  # answers in all waves
+    waves: tuple[WaveInfo, ...] = ()  # oldest first
+
+    def wave(self, name: str | None) -> WaveInfo | None:
+        """The named wave, or the latest when `name` is None."""
+        if name is None:
+            return self.waves[-1] if self.waves else None
+        return next((w for w in self.waves if w.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +51,8 @@ class Responses:
     """One instrument's answers: rows are respondents, columns the instrument's items."""
 
     info: InstrumentInfo
+    wave: str
+    items: list[str]  # the wave's items: the columns of the arrays below
     respondent_ids: list[str]
     customer_ids: list[str | None]
     segments: list[str | None]
@@ -49,12 +68,21 @@ class SurveyStore:
 
     def instruments(self) -> dict[Instrument, InstrumentInfo]:
         with self.engine.connect() as conn:
-            counts: dict[str, int] = dict(
-                conn.execute(
-                    select(RESPONSE.c.instrument, func.count()).group_by(RESPONSE.c.instrument)
+            counts: dict[tuple[str, str], int] = {
+                (i, w): n
+                for i, w, n in conn.execute(
+                    select(RESPONSE.c.instrument, RESPONSE.c.wave, func.count()).group_by(
+                        RESPONSE.c.instrument, RESPONSE.c.wave
+                    )
                 ).all()
-            )
+            }
             rows = conn.execute(select(INSTRUMENT)).all()
+            wave_rows = conn.execute(select(WAVE).order_by(WAVE.c.created_at, WAVE.c.wave)).all()
+        waves: dict[str, list[WaveInfo]] = {}
+        for w in wave_rows:
+            waves.setdefault(w.instrument, []).append(
+                WaveInfo(w.wave, json.loads(w.items_json), counts.get((w.instrument, w.wave), 0))
+            )
         found = {}
         for row in rows:
             try:
@@ -67,54 +95,72 @@ class SurveyStore:
                 items=json.loads(row.items_json),
                 competitor=row.competitor,
                 revision=row.revision,
-                respondents=int(counts.get(row.instrument, 0)),
+                respondents=sum(w.respondents for w in waves.get(row.instrument, [])),
+                waves=tuple(waves.get(row.instrument, [])),
             )
         return found
 
-    def responses(self, info: InstrumentInfo, segment: str | None = None) -> Responses:
+    def responses(
+        self, info: InstrumentInfo, wave: WaveInfo, segment: str | None = None
+    ) -> Responses:
+        """One wave's answers, as columns of the wave's own items."""
         query = select(
             RESPONSE.c.respondent_id,
             RESPONSE.c.customer_id,
             RESPONSE.c.segment,
             RESPONSE.c.outcome,
             RESPONSE.c.answers_json,
-        ).where(RESPONSE.c.instrument == info.instrument.value)
+        ).where(RESPONSE.c.instrument == info.instrument.value, RESPONSE.c.wave == wave.name)
         if segment is not None:
             query = query.where(RESPONSE.c.segment == segment)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(RESPONSE.c.respondent_id)).all()
         width = len(info.items)
+        columns = [info.items.index(item) for item in wave.items]
         decoded = [json.loads(row.answers_json) for row in rows]
         delivered = info.instrument is Instrument.DELIVERED
         return Responses(
             info=info,
+            wave=wave.name,
+            items=list(wave.items),
             respondent_ids=[row.respondent_id for row in rows],
             customer_ids=[row.customer_id for row in rows],
             segments=[row.segment for row in rows],
             outcomes=np.array(
                 [np.nan if row.outcome is None else row.outcome for row in rows], dtype=np.float64
             ),
-            ratings=_matrix([d["r"] for d in decoded], width),
-            weights=_matrix([d["w"] for d in decoded], width, fill=1.0) if delivered else None,
-            competitor=_matrix([d["c"] for d in decoded], width) if delivered else None,
+            ratings=_matrix([d["r"] for d in decoded], width)[:, columns],
+            weights=_matrix([d["w"] for d in decoded], width, fill=1.0)[:, columns]
+            if delivered
+            else None,
+            competitor=_matrix([d["c"] for d in decoded], width)[:, columns] if delivered else None,
         )
 
-    def respondent_of(self, customer_id: str, instrument: Instrument) -> str | None:
-        """The latest respondent id under which this customer answered the instrument."""
+    def respondent_of(self, customer_id: str, instrument: Instrument) -> tuple[str, str] | None:
+        """(respondent id, wave) of this customer's answer in the latest wave they answered."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(RESPONSE.c.respondent_id)
+            row = conn.execute(
+                select(RESPONSE.c.respondent_id, RESPONSE.c.wave)
+                .join(
+                    WAVE,
+                    (WAVE.c.instrument == RESPONSE.c.instrument) & (WAVE.c.wave == RESPONSE.c.wave),
+                )
                 .where(RESPONSE.c.instrument == instrument.value)
                 .where(RESPONSE.c.customer_id == customer_id)
-                .order_by(RESPONSE.c.imported_at.desc(), RESPONSE.c.respondent_id.desc())
+                .order_by(
+                    WAVE.c.created_at.desc(),
+                    RESPONSE.c.imported_at.desc(),
+                    RESPONSE.c.respondent_id.desc(),
+                )
                 .limit(1)
-            ).scalar()
+            ).first()
+        return None if row is None else (row.respondent_id, row.wave)
 
-    def segment_names(self, instrument: Instrument) -> list[str]:
+    def segment_names(self, instrument: Instrument, wave: str) -> list[str]:
         with self.engine.connect() as conn:
             names = conn.execute(
                 select(RESPONSE.c.segment)
-                .where(RESPONSE.c.instrument == instrument.value)
+                .where(RESPONSE.c.instrument == instrument.value, RESPONSE.c.wave == wave)
                 .where(RESPONSE.c.segment.is_not(None))
                 .distinct()
             ).scalars()

@@ -1,9 +1,18 @@
-"""Writing a checked survey: respondents replaced or added, the instrument's revision bumped."""
+"""Writing a checked survey into one wave: respondents replaced or added, the revision bumped.
+
+Which wave (issue 25): the one named (`--wave`, an upload's caption); without a name, the
+wave whose answers the file repeats exactly (importing a file twice changes nothing),
+else one named by the import's date. A delivered-value or equity file whose items differ
+from the wave's is refused when the wave was named, and becomes a wave of its own
+("2026-05-01 (2)") when it was not: one wave, one set of items, so no answer is left out
+of a report for lacking an item another file asked.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.customers.csv_import import Progress
 from bot.customers.import_report import ImportReport
 from bot.surveys.parsed import ParsedRespondent, ParsedSurvey
-from bot.surveys.store import INSTRUMENT, RESPONSE
+from bot.surveys.store import INSTRUMENT, RESPONSE, WAVE
 from value_engine.survey.models import Instrument
 
 WRITE_CHUNK = 5_000
@@ -37,6 +46,84 @@ def _merged(old: Answers, new: Answers, length: int) -> Answers:
     return merged
 
 
+class _Refused(Exception):
+    """The file cannot go into the wave it names: the transaction is rolled back."""
+
+
+def _unchanged(old: Any, record: ParsedRespondent, answers: Answers, width: int) -> bool:
+    before = json.loads(old.answers_json)
+    padded = {k: v + [None] * (width - len(v)) for k, v in before.items()}
+    return padded == answers and (old.customer_id, old.segment, old.outcome) == (
+        record.customer_id,
+        record.segment,
+        record.outcome,
+    )
+
+
+def _choose_wave(
+    connection: Connection,
+    instrument: Instrument,
+    parsed: ParsedSurvey,
+    items: list[str],
+    wave: str | None,
+    default: str,
+    report: ImportReport,
+) -> tuple[str, list[str] | None]:
+    """(the wave to write, its stored items or None when it is new)."""
+    stored = {
+        row.wave: json.loads(row.items_json)
+        for row in connection.execute(
+            select(WAVE.c.wave, WAVE.c.items_json)
+            .where(WAVE.c.instrument == instrument.value)
+            .order_by(WAVE.c.created_at.desc(), WAVE.c.wave.desc())
+        )
+    }
+    wide = instrument is not Instrument.KANO
+
+    def fits(name: str) -> bool:
+        return not wide or set(stored[name]) == set(parsed.items)
+
+    if wave is not None:
+        if wave in stored and not fits(wave):
+            report.error(1, "wave_items_differ", wave)
+            raise _Refused
+        return wave, stored.get(wave)
+    if stored:
+        ids = list(parsed.respondents)
+        for name in stored:  # latest first: a file imported again is that wave again
+            if not fits(name):
+                continue
+            rows = {
+                row.respondent_id: row
+                for start in range(0, len(ids), WRITE_CHUNK)
+                for row in connection.execute(
+                    select(
+                        RESPONSE.c.respondent_id,
+                        RESPONSE.c.customer_id,
+                        RESPONSE.c.segment,
+                        RESPONSE.c.outcome,
+                        RESPONSE.c.answers_json,
+                    ).where(
+                        RESPONSE.c.instrument == instrument.value,
+                        RESPONSE.c.wave == name,
+                        RESPONSE.c.respondent_id.in_(ids[start : start + WRITE_CHUNK]),
+                    )
+                )
+            }
+            if len(rows) == len(ids) and all(
+                _unchanged(rows[r], record, _answers(record, items, instrument), len(items))
+                for r, record in parsed.respondents.items()
+            ):
+                return name, stored[name]
+    chosen, n = default, 1
+    while chosen in stored and not fits(chosen):
+        n += 1
+        chosen = f"{default} ({n})"
+    if chosen != default:
+        report.wave_of_its_own = default
+    return chosen, stored.get(chosen)
+
+
 def write(
     engine: Engine,
     instrument: Instrument,
@@ -44,11 +131,33 @@ def write(
     report: ImportReport,
     progress: Progress | None,
     lines: int,
+    wave: str | None = None,
+    today: date | None = None,
 ) -> None:
-    """One transaction: the respondents whose answers changed are replaced, and the
-    instrument's row (items, scale, competitor) is created or updated with a new revision.
-    `progress(done, total)` continues the row count of the checks (`lines` rows)."""
+    """One transaction: the wave is chosen (module docstring), the respondents whose
+    answers in it changed are replaced, and the instrument's row (items, scale,
+    competitor) is created or updated with a new revision. `progress(done, total)`
+    continues the row count of the checks (`lines` rows)."""
     now = datetime.now(UTC).replace(tzinfo=None)
+    default = (today or now.date()).isoformat()
+    try:
+        _write(engine, instrument, parsed, report, progress, lines, wave, default, now)
+    except _Refused:
+        return
+    report.committed = True
+
+
+def _write(
+    engine: Engine,
+    instrument: Instrument,
+    parsed: ParsedSurvey,
+    report: ImportReport,
+    progress: Progress | None,
+    lines: int,
+    wave: str | None,
+    default: str,
+    now: datetime,
+) -> None:
     with engine.begin() as connection:
         _claim_instrument(connection, instrument, now)
         stored = connection.execute(
@@ -58,6 +167,30 @@ def write(
         for item in parsed.items:
             if item not in items:
                 items.append(item)
+        chosen, wave_items = _choose_wave(
+            connection, instrument, parsed, items, wave, default, report
+        )
+        report.wave = chosen
+        if wave_items is None:
+            connection.execute(
+                WAVE.insert().values(
+                    instrument=instrument.value,
+                    wave=chosen,
+                    items_json=json.dumps(parsed.items, ensure_ascii=False),
+                    created_at=now,
+                )
+            )
+        elif any(item not in wave_items for item in parsed.items):  # Kano: more features
+            connection.execute(
+                update(WAVE)
+                .where(WAVE.c.instrument == instrument.value, WAVE.c.wave == chosen)
+                .values(
+                    items_json=json.dumps(
+                        wave_items + [i for i in parsed.items if i not in wave_items],
+                        ensure_ascii=False,
+                    )
+                )
+            )
         existing = {
             row.respondent_id: row
             for row in connection.execute(
@@ -67,7 +200,7 @@ def write(
                     RESPONSE.c.segment,
                     RESPONSE.c.outcome,
                     RESPONSE.c.answers_json,
-                ).where(RESPONSE.c.instrument == instrument.value)
+                ).where(RESPONSE.c.instrument == instrument.value, RESPONSE.c.wave == chosen)
             )
         }
         inserts: list[dict[str, object]] = []
@@ -77,19 +210,14 @@ def write(
             old = existing.get(respondent)
             if old is not None:
                 answers = _merged(json.loads(old.answers_json), answers, len(items))
-                before = json.loads(old.answers_json)
-                padded = {k: v + [None] * (len(items) - len(v)) for k, v in before.items()}
-                if padded == answers and (old.customer_id, old.segment, old.outcome) == (
-                    record.customer_id,
-                    record.segment,
-                    record.outcome,
-                ):
+                if _unchanged(old, record, answers, len(items)):
                     report.skip(record.line, "unchanged", respondent)
                     continue
                 replaced.append(respondent)
             inserts.append(
                 {
                     "instrument": instrument.value,
+                    "wave": chosen,
                     "respondent_id": respondent,
                     "customer_id": record.customer_id,
                     "segment": record.segment,
@@ -102,8 +230,8 @@ def write(
             chunk = replaced[start : start + WRITE_CHUNK]
             connection.execute(
                 delete(RESPONSE).where(
-                    tuple_(RESPONSE.c.instrument, RESPONSE.c.respondent_id).in_(
-                        [(instrument.value, r) for r in chunk]
+                    tuple_(RESPONSE.c.instrument, RESPONSE.c.wave, RESPONSE.c.respondent_id).in_(
+                        [(instrument.value, chosen, r) for r in chunk]
                     )
                 )
             )
@@ -126,7 +254,6 @@ def write(
                 .where(INSTRUMENT.c.instrument == instrument.value)
                 .values(revision=INSTRUMENT.c.revision + 1, **values)
             )
-    report.committed = True
 
 
 def _claim_instrument(connection: Connection, instrument: Instrument, now: datetime) -> None:

@@ -43,6 +43,28 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "檔案沒有註明評分量表,因此以 1–{scale} 讀取。"
         "如調查使用其他量表,請加上 scale 欄位或使用 --scale。",
     ),
+    "import_survey_wave": ("Wave: {wave}.", "調查波次:{wave}。"),
+    "import_survey_own_wave": (
+        "Wave: {wave}. It asks other questions than wave {other}, so it is a wave of its own "
+        "(reports show one wave at a time, and the trend between waves).",
+        "調查波次:{wave}。其題目與波次 {other} 不同,因此自成一個波次"
+        "(報告一次顯示一個波次,以及各波次間的趨勢)。",
+    ),
+    "survey_wave": ("wave {wave}", "波次 {wave}"),
+    "survey_waves_title": ("Waves (oldest first)", "各調查波次(由舊到新)"),
+    "survey_wave_row": ("{wave}: {n}", "{wave}:{n}"),
+    "survey_wave_row_dv": ("{wave}: {n}, mean Vc {mean}", "{wave}:{n},平均 Vc {mean}"),
+    "survey_wave_row_eq": ("{wave}: {n}, mean outcome {mean}", "{wave}:{n},平均結果 {mean}"),
+    "survey_wave_change": (
+        " ({change} from the wave before, {p}: {verdict})",
+        "(較前一波次 {change},{p}:{verdict})",
+    ),
+    "survey_wave_real": ("a real change", "確實有變化"),
+    "survey_wave_noise": ("could be chance", "可能只是隨機波動"),
+    "survey_wave_untested": (
+        " ({change} from the wave before; too few answers to test)",
+        "(較前一波次 {change};回覆太少,無法檢定)",
+    ),
     "survey_respondents": ("{n} respondents", "{n} 位受訪者"),
     "survey_respondents_one": ("{n} respondent", "{n} 位受訪者"),
     "survey_segment": ("segment: {segment}", "分群:{segment}"),
@@ -210,6 +232,10 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "Too few respondents to analyse ({n}; at least {need} needed).",
         "受訪者太少,無法分析(目前 {n} 位,至少需要 {need} 位)。",
     ),
+    "survey_err_unknown_wave": (
+        "There is no survey wave “{wave}”.",
+        "沒有名為「{wave}」的調查波次。",
+    ),
     "survey_err_constant_outcome": (
         "Every respondent gave the same outcome, so nothing can explain it.",
         "所有受訪者的結果相同,因此無法分析驅動因素。",
@@ -293,6 +319,16 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "err_not_whole": (
         "not a whole point of the scale ({value})",
         "不是量表上的整數分數({value})",
+    ),
+    "err_wave_items_differ": (
+        "wave “{value}” asked other questions than this file; import the file as a new wave "
+        "(another --wave name, or another caption on the upload)",
+        "調查波次「{value}」的題目與此檔案不同;"
+        "請以新的波次匯入(另一個 --wave 名稱,或上傳時用另一個說明文字)",
+    ),
+    "err_bad_wave": (
+        "invalid wave name “{value}” (1 to 64 characters, no control characters)",
+        "波次名稱「{value}」無效(1 到 64 個字元,不可含控制字元)",
     ),
     "err_no_answers": (
         "the file has a header but no answers; nothing was created",
