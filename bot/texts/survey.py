@@ -208,8 +208,14 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "chart_dv_values": ("Value (higher is better)", "價值(越高越好)"),
     "chart_dv_costs": ("Cost (lower is better)", "成本(越低越好)"),
     "chart_map_title": ("Customer value map", "顧客價值圖"),
-    "chart_map_x": ("Relative cost (ours / theirs)", "相對成本(我們 / 對手)"),
-    "chart_map_y": ("Relative value (ours / theirs)", "相對價值(我們 / 對手)"),
+    "chart_map_x": (
+        "Relative cost (ours / theirs; lower is better)",
+        "相對成本(我們 / 對手;越低越好)",
+    ),
+    "chart_map_y": (
+        "Relative value (ours / theirs; higher is better)",
+        "相對價值(我們 / 對手;越高越好)",
+    ),
     "chart_map_fair": ("fair-value line", "公平價值線"),
     "chart_map_all": ("all", "全部"),
     "chart_kano_title": ("Kano: Better vs Worse", "Kano:Better 與 Worse"),

@@ -180,8 +180,8 @@ KANO_ATTRACTIVE = _Advice(
 )
 EQUITY_FOCUS = _Advice(
     (
-        "Put resources where they return most: {drivers} weigh most in what customers "
-        "do and perform below the other drivers.",
+        "Put resources where they return most: {drivers} {weigh} most in what customers "
+        "do and {perform} below the other drivers.",
         "把資源投向回報最高的地方:{drivers} 對顧客行為影響最大,表現卻低於其他驅動因素。",
         "把资源投向回报最高的地方:{drivers} 对顾客行为影响最大,表现却低于其他驱动因素。",
     ),
@@ -277,7 +277,8 @@ def delivered_advice(report: DeliveredReport, lookup: PassageLookup) -> list[Rec
                 "value_map_behind",
                 VALUE_MAP_WORSE,
                 (
-                    f"Below the fair-value line against {who}.",
+                    # "Rival Co." ends its own sentence: no second full stop.
+                    f"Below the fair-value line against {who}" + ("" if who.endswith(".") else "."),
                     f"相對於 {who} 落在公平價值線之下。",
                     f"相对于 {who} 落在公平价值线之下。",
                 ),
@@ -331,17 +332,21 @@ def equity_advice(report: EquityReport, lookup: PassageLookup) -> list[Recommend
     fix = report.fix_first
     if fix:
         names = _names([d.driver for d in fix])
+        one = len(fix) == 1  # "quality weighs most", not "quality weigh most"
+        verbs = {"weigh": "weighs" if one else "weigh", "perform": "performs" if one else "perform"}
         found.append(
             _make(
                 "equity_focus",
                 EQUITY_FOCUS,
                 (
-                    "Important drivers performing below average.",
+                    "An important driver performing below average."
+                    if one
+                    else "Important drivers performing below average.",
                     "重要但表現低於平均的驅動因素。",
                     "重要但表现低于平均的驱动因素。",
                 ),
                 lookup,
-                tuple({"drivers": n} for n in names),  # type: ignore[arg-type]
+                tuple({"drivers": n, **verbs} for n in names),  # type: ignore[arg-type]
             )
         )
     shares = report.group_shares
