@@ -72,3 +72,25 @@ async def test_every_survey_message_is_html_telegram_accepts(
     for text in texts:
         parse_html(text)
         assert "nan" not in text.lower().split() and "inf" not in text.lower().split()
+
+
+async def test_an_uploads_caption_names_the_survey_wave(
+    dp: Dispatcher, recorded: tuple[Bot, TerminalSession], demo_services: Services
+) -> None:
+    """Issue 25: the caption is the upload's --wave; a named wave that asked other
+    questions refuses the file politely and nothing is written."""
+    from aiogram.types import Document
+
+    from value_engine.survey.models import Instrument
+
+    bot, session = recorded
+    before = demo_services.surveys.available()[Instrument.DELIVERED]
+    wave = before.waves[-1].name
+    session.documents["w"] = b"respondent_id,value:product,cost:time\nX1,4,2\n"
+    doc = Document(file_id="w", file_unique_id="w", file_name="q2.csv", file_size=40)
+    await dp.feed_update(bot, _message(None, MANAGER_EN, document=doc, caption=f" {wave} "))
+    (reply,) = _texts(session)
+    parse_html(reply)
+    assert "Nothing was imported" in reply and f"wave “{wave}” asked other questions" in reply
+    after = demo_services.surveys.available()[Instrument.DELIVERED]
+    assert after.respondents == before.respondents and after.waves == before.waves
