@@ -22,7 +22,8 @@ def test_one_driver_to_fix_first_weighs_and_performs_in_the_singular() -> None:
     others = rng.integers(2, 6, (n, 3)).astype(float)
     y = 2.0 * weak_but_heavy + 0.3 * others.sum(axis=1) + rng.normal(size=n)
     names = [("value", "quality"), ("value", "p"), ("value", "q"), ("brand", "r")]
-    report = drivers.analyse(names, np.column_stack([weak_but_heavy, others]), y, Scale(5))
+    y = np.clip(np.rint(y), 1, 20)  # an outcome on its own 1-20 scale, as the guardrails want
+    report = drivers.analyse(names, np.column_stack([weak_but_heavy, others]), y, Scale(20))
     assert [d.driver for d in report.fix_first] == ["quality"]
     focus = next(
         r for r in advice.equity_advice(report, _NoCitations()) if r.strategy == "equity_focus"
@@ -36,12 +37,13 @@ def test_one_driver_to_fix_first_weighs_and_performs_in_the_singular() -> None:
 
 def test_a_competitor_whose_name_ends_in_a_full_stop_gets_no_second_one() -> None:
     components = [*VALUE_COMPONENTS, *COST_COMPONENTS]
-    ratings = np.array([[3, 3, 3, 3, 3, 3, 3, 3], [2, 3, 3, 3, 4, 3, 3, 3]], dtype=float)
-    theirs = np.array([[5, 5, 5, 5, 1, 1, 1, 1]] * 2, dtype=float)
+    pair = [[3, 3, 3, 3, 3, 3, 3, 3], [2, 3, 3, 3, 4, 3, 3, 3]]
+    ratings = np.array(pair * 20, dtype=float)  # 40 respondents: enough for advice
+    theirs = np.array([[5, 5, 5, 5, 1, 1, 1, 1]] * 40, dtype=float)
     data = delivered.DeliveredData(
-        respondent_ids=["r1", "r2"],
-        customer_ids=[None, None],
-        segments=[None, None],
+        respondent_ids=[f"r{i}" for i in range(40)],
+        customer_ids=[None] * 40,
+        segments=[None] * 40,
         components=components,
         ratings=ratings,
         weights=np.ones_like(ratings),
