@@ -16,6 +16,7 @@ from value_engine.survey.bootstrap import RESAMPLES
 from value_engine.survey.guardrails import MIN_RESPONDENTS
 from value_engine.survey.models import (
     DeliveredReport,
+    DriverWeight,
     Effect,
     EquityReport,
     Instrument,
@@ -49,6 +50,11 @@ def _num(value: float) -> str:
 
 def _more(need: int, n: int) -> int:
     return max(need - n, 0)
+
+
+def _names(names: list[str], lang: Lang) -> str:
+    """A list of names as the language writes one: "a, b" or 「a、b」."""
+    return (", " if lang is Lang.EN else "、").join(names)
 
 
 def _header(title: str, n: int, segment: str | None, lang: Lang, high: int | None) -> list[str]:
@@ -87,7 +93,9 @@ def waves_html(result: SurveyResult, lang: Lang) -> str:
         if row.mean is None:
             lines.append("• " + t("survey_wave_row", lang, wave=escape(row.wave), n=n))
             continue
-        text = t(key, lang, wave=escape(row.wave), n=n, mean=f"{row.mean:+.2f}")
+        # Vc is a difference (its sign matters); the equity outcome is a rating
+        mean = f"{row.mean:+.2f}" if result.instrument is Instrument.DELIVERED else _num(row.mean)
+        text = t(key, lang, wave=escape(row.wave), n=n, mean=mean)
         if row.change is not None and row.p_value is None:
             text += t("survey_wave_untested", lang, change=f"{row.change:+.2f}")
         elif row.change is not None:
@@ -196,13 +204,20 @@ def delivered_limits(report: DeliveredReport, lang: Lang) -> list[str]:
         )
     ]
     if o.weakest_tied:
-        names = ", ".join(component_name(c, lang) for c in o.weakest_tied)
+        names = _names([component_name(c, lang) for c in o.weakest_tied], lang)
         lines.append(t("dv_weakest_tied", lang, names=names))
     else:
         lines.append(t("dv_weakest", lang, name=component_name(o.weakest, lang)))
     if not o.sufficient:
         lines.append(
-            t("dv_not_enough", lang, n=o.n, need=MIN_RESPONDENTS, more=_more(MIN_RESPONDENTS, o.n))
+            t(
+                "dv_not_enough",
+                lang,
+                n=o.n,
+                respondents=tn("survey_respondents", lang, o.n),
+                need=MIN_RESPONDENTS,
+                more=_more(MIN_RESPONDENTS, o.n),
+            )
         )
     elif not o.weakest_clear and o.runner_up is not None:
         lines.append(
@@ -341,7 +356,7 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
                 high=pct(d.share_high),
                 direction=direction,
                 performance=_num(d.performance),
-                priority=t(f"prio_{d.priority.value}", lang),
+                priority=t(f"prio_{_priority(report, d)}", lang),
             )
         )
     shares = report.group_shares
@@ -350,17 +365,31 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
     if report.significant and report.group_lead is None:
         lines.append(t("eq_no_lead", lang))
     if report.fix_first:
-        names = ", ".join(escape(d.driver) for d in report.fix_first)
+        names = _names([escape(d.driver) for d in report.fix_first], lang)
         lines.append(t("eq_fix_first", lang, drivers=names))
     if report.constant:
-        lines.append(t("eq_constant", lang, drivers=", ".join(escape(c) for c in report.constant)))
+        constant = _names([escape(c) for c in report.constant], lang)
+        lines.append(t("eq_constant", lang, drivers=constant))
     lines += ["", f"<i>{t('interval_note', lang, resamples=f'{report.resamples:,}')}</i>"]
     return "\n".join(lines)
 
 
+def _priority(report: EquityReport, d: DriverWeight) -> str:
+    """A driver whose direction is clear in a model too small or too weak to rank drivers
+    is "not ranked yet", not "no clear effect" next to its ↑ or ↓."""
+    if not report.significant and d.effect is not Effect.UNCLEAR:
+        return "not_ranked"
+    return d.priority.value
+
+
 def equity_limits(report: EquityReport, lang: Lang) -> list[str]:
-    """What the model cannot tell: too few answers, no link beyond chance; drivers that
-    hurt (a negative effect a manager must not invest in)."""
+    """What the model cannot tell (too few answers, no link beyond chance), then the
+    drivers that hurt (equity_hurting)."""
+    return equity_gaps(report, lang) + equity_hurting(report, lang)
+
+
+def equity_gaps(report: EquityReport, lang: Lang) -> list[str]:
+    """What the model cannot tell: too few answers, no link beyond chance."""
     outcome = t(f"eq_outcome_{report.outcome}", lang)
     lines = []
     if not report.sufficient:
@@ -371,6 +400,8 @@ def equity_limits(report: EquityReport, lang: Lang) -> list[str]:
                 lang,
                 n=report.n,
                 k=k,
+                respondents=tn("survey_respondents", lang, report.n),
+                drivers=tn("n_drivers", lang, k),
                 need=report.needed,
                 more=_more(report.needed, report.n),
             )
@@ -382,11 +413,18 @@ def equity_limits(report: EquityReport, lang: Lang) -> list[str]:
             lines.append(t("eq_more_for_f", lang, need=need, more=_more(need, report.n)))
         elif need is None:
             lines.append(t("eq_no_link", lang))
-    hurting = [d for d in report.drivers if d.effect is Effect.HURTS]
-    if hurting and report.significant:
-        names = ", ".join(escape(d.driver) for d in hurting)
-        lines.append(t("eq_hurts", lang, drivers=names, outcome=outcome))
     return lines
+
+
+def equity_hurting(report: EquityReport, lang: Lang) -> list[str]:
+    """Drivers that hurt (a negative effect a manager must not invest in): a finding, shown
+    on the card and on the advice card whether or not there is other advice."""
+    hurting = [d for d in report.drivers if d.effect is Effect.HURTS]
+    if not hurting or not report.significant:
+        return []
+    names = _names([escape(d.driver) for d in hurting], lang)
+    key = "eq_hurts" if len(hurting) == 1 else "eq_hurts_many"
+    return [t(key, lang, drivers=names, outcome=t(f"eq_outcome_{report.outcome}", lang))]
 
 
 def compare_html(
@@ -425,9 +463,10 @@ def compare_html(
                 )
             )
         elif found.kano is not None:
-            lines.append("• " + t("cmp_kano_segment", lang, segment=name, n=found.kano.respondents))
+            n = tn("survey_respondents", lang, found.kano.respondents)
+            lines.append("• " + t("cmp_kano_segment", lang, segment=name, respondents=n))
         elif found.equity is not None:
-            top = ", ".join(escape(d.driver) for d in found.equity.drivers[:3])
+            top = _names([escape(d.driver) for d in found.equity.drivers[:3]], lang)
             lines.append(
                 "• "
                 + t(
@@ -493,6 +532,10 @@ def survey_advice_html(result: SurveyResult, lang: Lang) -> str:
             lines += ["", t("survey_cannot_tell", lang), *limits]
     for n, rec in enumerate(result.advice, 1):
         lines += ["", *recommendation_lines(n, rec, lang)]
+    if result.equity is not None:
+        hurting = equity_hurting(result.equity, lang)
+        if hurting:
+            lines += ["", *hurting]
     return "\n".join(lines)
 
 
@@ -503,7 +546,7 @@ def survey_limits(result: SurveyResult, lang: Lang) -> list[str]:
     if result.kano is not None:
         return kano_limits(result.kano, lang)
     assert result.equity is not None
-    return equity_limits(result.equity, lang)
+    return equity_gaps(result.equity, lang)
 
 
 def survey_error_text(problem: SurveyError, lang: Lang) -> str:

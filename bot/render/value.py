@@ -28,7 +28,8 @@ def money(value: float) -> str:
 
 
 def pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    text = f"{value * 100:.0f}%"
+    return "0%" if text == "-0%" else text  # -0.2% (an adjusted R² just below zero) is 0%
 
 
 def segment_name(segment: str, lang: Lang) -> str:
@@ -224,7 +225,7 @@ def import_html(
     each in plain words and in the file's order."""
     name = escape(file_name)
     if report.error_count:
-        lines = [t("import_failed", lang, file=name, errors=report.error_count)]
+        lines = [tn("import_failed", lang, report.error_count, file=name)]
         for issue in report.errors[:errors]:
             reason = t("err_" + issue.code, lang, value=issue.value)
             lines.append(f"• {_issue_line(issue, lang)}{escape(reason)}")

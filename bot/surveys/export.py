@@ -7,6 +7,7 @@ UTF-8 with a BOM so spreadsheet programs read Chinese names as Chinese.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,14 +26,27 @@ def _write(path: Path, header: list[str], rows: Iterable[list[object]]) -> None:
             writer.writerow(row)
 
 
+def _bound(value: float) -> float | None:
+    """An interval bound no resample could give is blank, not "nan"."""
+    return value if math.isfinite(value) else None
+
+
 def _kano(result: SurveyResult) -> tuple[list[str], list[list[object]]]:
+    """Columns after the counts (issue 25's guardrails, as on the card): the runner-up,
+    whether the category is settled (enough answers and Fong's test), the strengths and
+    the 95% intervals of Better and Worse."""
     assert result.kano is not None
     header = ["wave", "segment", "feature", "category", "level", "better", "worse"]
     header += list(KANO_COLUMNS)
+    header += ["runner_up", "settled", "doubtful", "category_strength", "total_strength"]
+    header += ["better_low", "better_high", "worse_low", "worse_high"]
     rows: list[list[object]] = [
         [
             *(result.wave, result.segment, f.feature, f.category.value, f.level, f.better),
             *(f.worse, *(f.counts[c] for c in KANO_COLUMNS)),
+            *(f.runner_up, f.significant, f.doubtful, f.strength, f.total_strength),
+            *(_bound(f.better_low), _bound(f.better_high)),
+            *(_bound(f.worse_low), _bound(f.worse_high)),
         ]
         for f in result.kano.features
     ]
@@ -44,6 +58,10 @@ def _equity(result: SurveyResult) -> tuple[list[str], list[list[object]]]:
     assert e is not None
     header = ["wave", "segment", "outcome", "n", "r2", "group", "driver", "weight", "share"]
     header += ["performance", "priority"]
+    # as on the card: the driver's direction (its standardized beta, Holm-adjusted t-test),
+    # the share's 95% interval, and whether the model passes the guardrails at all
+    header += ["direction", "beta", "p_value", "share_low", "share_high"]
+    header += ["adj_r2", "f_p_value", "enough_answers"]
     rows: list[list[object]] = [
         [
             result.wave,
@@ -57,6 +75,14 @@ def _equity(result: SurveyResult) -> tuple[list[str], list[list[object]]]:
             d.share,
             d.performance,
             d.priority.value,
+            d.effect.value,
+            d.beta,
+            d.p_value,
+            d.share_low,
+            d.share_high,
+            e.adj_r2,
+            e.f_p_value,
+            e.significant,
         ]
         for d in e.drivers
     ]
@@ -91,8 +117,24 @@ def _delivered(result: SurveyResult) -> dict[str, tuple[list[str], list[list[obj
     people = ["wave", "respondent_id", "customer_id", "segment", "total_value", "total_cost"]
     people += ["delivered_value", "ratio", "weakest"]
     components = ["wave", "segment", "n", "component", "kind", "mean", "weight", "competitor"]
+    summary = ["wave", "segment", "n", "total_value", "total_cost", "delivered_value"]
+    summary += ["delivered_low", "delivered_high", "share_negative", "weakest", "weakest_tied"]
+    summary += ["weakest_clear", "enough_answers"]
     summaries = [d.overall, *d.segments]
     return {
+        # the headline figures of the card: Vc (the mean of the respondents' own values)
+        # with its interval and the share of customers below zero, overall and per segment
+        "delivered_value_summary.csv": (
+            summary,
+            [
+                [
+                    *(result.wave, s.segment, s.n, s.total_value, s.total_cost, s.delivered),
+                    *(_bound(s.delivered_low), _bound(s.delivered_high), s.share_negative),
+                    *(s.weakest, " ".join(s.weakest_tied), s.weakest_clear, s.sufficient),
+                ]
+                for s in summaries
+            ],
+        ),
         "delivered_value_respondents.csv": (
             people,
             [

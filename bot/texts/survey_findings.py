@@ -22,9 +22,9 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "調整後 R² {adj} · F 檢定 {p}",
     ),
     "eq_not_enough": (
-        "<b>Not enough answers</b> to rank the drivers: {n} respondents, and {k} drivers need "
-        "at least {need} (Green's rule: 50 + 8 per driver for the model, 104 + 1 per driver "
-        "for each driver), so {more} more. No driver is advised on until then.",
+        "<b>Not enough answers</b> to rank the drivers: {respondents}, and with {drivers} "
+        "at least {need} are needed (Green's rule: 50 + 8 per driver for the model, 104 + 1 "
+        "per driver for each driver), so {more} more. No driver is advised on until then.",
         "<b>回覆不足</b>,無法排列驅動因素:目前 {n} 位受訪者,{k} 個驅動因素至少需要 {need} 位"
         "(Green 準則:整體模型 50 + 每個因素 8 位,個別因素 104 + 每個因素 1 位),"
         "還需 {more} 位。在此之前不對任何驅動因素提出建議。",
@@ -50,14 +50,24 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "{n}. {group} · {driver}:佔 R² 的 {share}({low}–{high})· {direction} · 表現 "
         "{performance} · {priority}",
     ),
+    "n_drivers": ("{n} drivers", "{n} 個驅動因素"),
+    "n_drivers_one": ("{n} driver", "{n} 個驅動因素"),
     "dir_helps": ("↑ raises {outcome}", "↑ 提高{outcome}"),
     "dir_hurts": ("↓ lowers {outcome}", "↓ 降低{outcome}"),
     "dir_unclear": ("direction unclear (β {beta})", "方向不明(β {beta})"),
     "prio_hurts": ("hurts: do not invest in more of it", "有負面影響:不要加碼投入"),
     "prio_unclear": ("no clear effect", "影響不明確"),
+    # a driver with a clear direction in a model that fails the guardrails (too few answers)
+    "prio_not_ranked": ("not ranked yet", "尚未排序"),
     "eq_hurts": (
         "<b>{drivers}</b> hurts: the higher customers rate it, the lower their {outcome}, "
         "with the other drivers held constant. Do not invest in more of it; find out why.",
+        "<b>{drivers}</b> 有負面影響:在其他因素不變下,顧客評分越高,{outcome}越低。"
+        "不要加碼投入,先找出原因。",
+    ),
+    "eq_hurts_many": (
+        "<b>{drivers}</b> hurt: the higher customers rate them, the lower their {outcome}, "
+        "with the other drivers held constant. Do not invest in more of them; find out why.",
         "<b>{drivers}</b> 有負面影響:在其他因素不變下,顧客評分越高,{outcome}越低。"
         "不要加碼投入,先找出原因。",
     ),
@@ -85,8 +95,7 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "若差距維持不變,約需 {need} 份回覆才能判斷(還需 {more} 份)。",
     ),
     "dv_not_enough": (
-        "<b>Not enough answers</b> to advise: {n} respondents, at least {need} needed "
-        "({more} more).",
+        "<b>Not enough answers</b> to advise: {respondents}, at least {need} needed ({more} more).",
         "<b>回覆不足</b>,無法提出建議:目前 {n} 位受訪者,至少需要 {need} 位(還需 {more} 位)。",
     ),
     "dv_map_unclear": (
@@ -138,7 +147,7 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "總強度:A、O、M 回答所佔比例,即此功能是否重要。",
     ),
     # segment comparison
-    "cmp_kano_segment": ("{segment}: {n} respondents", "{segment}:{n} 位受訪者"),
+    "cmp_kano_segment": ("{segment}: {respondents}", "{segment}:{respondents}"),
     "cmp_kano_row": ("{feature}: {categories}: {verdict}", "{feature}:{categories}:{verdict}"),
     "cmp_differ": ("segments differ ({p})", "分群之間有差異({p})"),
     "cmp_same": ("no clear difference ({p})", "沒有明顯差異({p})"),

@@ -156,9 +156,14 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     "more_skipped": ("… and {n} more skipped", "……另有 {n} 列略過"),
     "import_failed": (
-        "Nothing was imported from <b>{file}</b>: {errors} rows have problems. Fix them and "
+        "Nothing was imported from <b>{file}</b>: {n} rows have problems. Fix them and "
         "send the file again.",
-        "<b>{file}</b> 沒有匯入任何資料:有 {errors} 列有問題。請修正後重新傳送。",
+        "<b>{file}</b> 沒有匯入任何資料:有 {n} 列有問題。請修正後重新傳送。",
+    ),
+    "import_failed_one": (
+        "Nothing was imported from <b>{file}</b>: 1 row has a problem. Fix it and send the "
+        "file again.",
+        "<b>{file}</b> 沒有匯入任何資料:有 1 列有問題。請修正後重新傳送。",
     ),
     "import_refitted": ("Value models refitted.", "價值模型已重新計算。"),
     "kind_customers": ("customers", "客戶資料"),

@@ -180,10 +180,10 @@ KANO_ATTRACTIVE = _Advice(
 )
 EQUITY_FOCUS = _Advice(
     (
-        "Put resources where they return most: {drivers} {weigh} most in what customers "
-        "do and {perform} below the other drivers.",
-        "把資源投向回報最高的地方:{drivers} 對顧客行為影響最大,表現卻低於其他驅動因素。",
-        "把资源投向回报最高的地方:{drivers} 对顾客行为影响最大,表现却低于其他驱动因素。",
+        "Put resources where they return most: {drivers} {weigh} more than the average "
+        "driver in what customers do and {perform} below the average.",
+        "把資源投向回報最高的地方:{drivers} 對顧客行為的影響高於平均,表現卻低於平均。",
+        "把资源投向回报最高的地方:{drivers} 对顾客行为的影响高于平均,表现却低于平均。",
     ),
     DOC_EQUITY,
     "选择对企业客户资产有最高回报的资产领域投资",
@@ -314,7 +314,8 @@ def kano_advice(report: KanoReport, lookup: PassageLookup) -> list[Recommendatio
                 strategy,
                 advice,
                 (
-                    f"Kano: {len(features)} feature(s) in level {level}.",
+                    f"Kano: {len(features)} feature{'s' if len(features) > 1 else ''} in "
+                    f"level {level}.",
                     f"Kano 分析:{len(features)} 項屬於 {level} 層次。",
                     f"Kano 分析:{len(features)} 项属于 {level} 层次。",
                 ),
@@ -332,7 +333,9 @@ def equity_advice(report: EquityReport, lookup: PassageLookup) -> list[Recommend
     fix = report.fix_first
     if fix:
         names = _names([d.driver for d in fix])
-        one = len(fix) == 1  # "quality weighs most", not "quality weigh most"
+        # fix first: a share of R² above the average driver's and a rating below the
+        # average (drivers._priorities), so not necessarily the heaviest driver
+        one = len(fix) == 1  # "quality weighs more", not "quality weigh more"
         verbs = {"weigh": "weighs" if one else "weigh", "perform": "performs" if one else "perform"}
         found.append(
             _make(
