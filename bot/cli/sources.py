@@ -75,7 +75,7 @@ def _said(exc: Exception) -> str:
 
 def run_source(args: argparse.Namespace, settings: Settings) -> int:
     """`cvm value fit --source` and `cvm value score --source`."""
-    from bot.cli.value import fit_text, holdout_lines, quality_lines
+    from bot.cli.report_text import fit_text, holdout_lines, quality_lines
     from value_engine.blas import one_blas_thread
     from value_engine.models import ModelError
     from value_engine.scoring import check_horizon

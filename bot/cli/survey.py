@@ -47,16 +47,16 @@ def add_import_options(imp: argparse.ArgumentParser) -> None:
 
 
 def _service(settings: Settings, with_knowledge: bool = True):  # type: ignore[no-untyped-def]
-    from bot.cli.value import _value_service
+    from bot.cli.services import value_service
     from bot.surveys.service import SurveyService
     from bot.surveys.store import SurveyStore
 
-    value = _value_service(settings, with_knowledge)
+    value = value_service(settings, with_knowledge)
     return SurveyService(SurveyStore(value.store.engine), value._lookup, value)
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.value import print_report
+    from bot.cli.report_text import print_import_report
 
     if args.scale is not None and not 2 <= args.scale <= 100:
         print("cvm import survey: --scale must be 2 to 100", file=sys.stderr)
@@ -75,7 +75,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(report.as_json_dict())
     else:
-        print_report(report, args.file.name)
+        print_import_report(report, args.file.name)
     return 1 if report.error_count else 0
 
 

@@ -15,24 +15,18 @@ import numpy as np
 
 from bot.cli import sources, survey
 from bot.cli.json_out import print_json
+from bot.cli.report_text import fit_text, holdout_lines, print_import_report, quality_lines
+from bot.cli.services import database, value_service
 from bot.config import Settings
 from bot.csv_out import write_columns
 from bot.progress import progress
 from value_engine.blas import one_blas_thread
 from value_engine.models import (
-    BgNbdParams,
-    FitQuality,
-    GammaGammaParams,
-    PurchaseModel,
     RfmSegment,
-    SpendModel,
 )
 
 if TYPE_CHECKING:  # at run time these import SciPy: not for `cvm import` (its start counts)
-    from sqlalchemy import Engine
-
-    from value_engine.holdout import HoldoutCheck
-    from value_engine.recommendations import PassageLookup
+    pass
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -125,43 +119,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     audit.add_argument("--limit", type=int, default=100)
 
 
-def _database(settings: Settings) -> Engine:
-    from bot.storage.repository import open_database
-
-    return open_database(settings.resolved_database_url)
-
-
-def _value_service(  # type: ignore[no-untyped-def]
-    settings: Settings, with_knowledge: bool = True, engine: Engine | None = None
-):
-    """`engine`: the database already open (by default, opened here)."""
-    from bot.customers.service import ValueService
-    from bot.customers.store import CustomerStore
-    from value_engine.scoring import ScoringPolicy
-
-    store = CustomerStore(
-        engine if engine is not None else _database(settings),
-        default_margin=settings.value_default_margin,
-    )
-    lookup: PassageLookup = _NoLookup()
-    if with_knowledge:  # citations need the passages only, not the vector index
-        from knowledge.chunking import current_chunks
-        from knowledge.citations import CorpusLookup
-
-        lookup = CorpusLookup(current_chunks(settings.corpus_dir))
-    policy = ScoringPolicy(
-        horizon_months=settings.value_horizon_months,
-        monthly_discount_rate=settings.value_monthly_discount_rate,
-        referral_share=settings.value_referral_share,
-    )
-    return ValueService(store, lookup, policy)
-
-
-class _NoLookup:
-    def find(self, doc_prefix: str, quote: str) -> None:
-        return None
-
-
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.customers.csv_import import import_file
     from bot.customers.import_report import ImportKind
@@ -174,7 +131,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    engine = _database(settings)
+    engine = database(settings)
     try:
         with args.file.open("rb") as file:
             file.read(1)  # a directory opens on Linux and fails here
@@ -186,13 +143,13 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(report.as_json_dict())
     else:
-        print_report(report, args.file.name)
+        print_import_report(report, args.file.name)
     if report.error_count:
         return 1
     if not args.no_fit and (report.inserted or report.updated):
         from bot.customers.service import NoDataError
 
-        service = _value_service(settings, with_knowledge=False, engine=engine)
+        service = value_service(settings, with_knowledge=False, engine=engine)
         try:
             with progress("value models", "steps") as step:
                 info = service.ensure_fit(progress=step)
@@ -208,17 +165,6 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         except NoDataError:
             pass
     return 0
-
-
-def print_report(report, name: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.render import plain
-    from bot.render.value import import_html
-    from knowledge.models import Lang
-
-    # Every line the report kept (MAX_REPORTED), in words: the terminal has room for them.
-    shown = len(report.errors) + len(report.skipped)
-    print(plain(import_html(report, name, Lang.EN, errors=shown, skipped=shown)))
-    print(f"({report.seconds:.1f} s)")
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -253,7 +199,7 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
     from bot.surveys.store import SurveyStore
 
     company = company or generate(customers=settings.demo_customers)
-    service = _value_service(settings, with_knowledge=False)
+    service = value_service(settings, with_knowledge=False)
     customers = service.import_file(ImportKind.CUSTOMERS, company.customers_csv)
     with progress("demo transactions", "rows checked and written") as step:
         transactions = service.import_file(
@@ -279,7 +225,7 @@ def load_demo(settings: Settings, company=None) -> str:  # type: ignore[no-untyp
 
 def run_value(args: argparse.Namespace, settings: Settings) -> int:
     if args.value_command == "publish":
-        return sources.run_publish(args, settings, _value_service(settings, with_knowledge=False))
+        return sources.run_publish(args, settings, value_service(settings, with_knowledge=False))
     if args.source is not None:
         return sources.run_source(args, settings)
     if args.value_command == "score":
@@ -288,7 +234,7 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
         return _fit_summary(args)
     from bot.customers.service import NoDataError
 
-    service = _value_service(settings, with_knowledge=False)
+    service = value_service(settings, with_knowledge=False)
     try:
         with progress("value models", "steps") as step:
             info = service.ensure_fit(force=True, as_of=args.calibration_end, progress=step)
@@ -307,46 +253,6 @@ def run_value(args: argparse.Namespace, settings: Settings) -> int:
         for line in holdout_lines(info.holdout):
             print(line)
     return 0
-
-
-def fit_text(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> str:
-    """The fitted models and, in plain words, how far to trust them."""
-    if bg.kind is PurchaseModel.NBD:
-        lines = [f"NBD (no dropout seen) r={bg.r:.4g} alpha={bg.alpha:.4g}"]
-    elif bg.kind is PurchaseModel.COMMON_DROPOUT:
-        lines = [f"BG/NBD, one dropout p for all, r={bg.r:.4g} alpha={bg.alpha:.4g} p={bg.p:.4g}"]
-    elif bg.kind is PurchaseModel.DROPOUT_SPLIT:
-        lines = [
-            f"BG/NBD, leavers and stayers, r={bg.r:.4g} alpha={bg.alpha:.4g} leavers={bg.p:.4g}"
-        ]
-    else:
-        lines = [f"BG/NBD r={bg.r:.4g} alpha={bg.alpha:.4g} a={bg.a:.4g} b={bg.b:.4g}"]
-    lines[0] += f" (log-likelihood {bg.loglik:.1f})"
-    if gg is not None and gg.kind is SpendModel.AVERAGE:
-        lines.append(f"Average spend per purchase {gg.mean_spend:.4g} (no Gamma-Gamma)")
-    elif gg is not None:
-        lines.append(f"Gamma-Gamma p={gg.p:.4g} q={gg.q:.4g} v={gg.v:.4g}")
-    return "\n".join(lines + quality_lines(bg, gg, quality))
-
-
-def holdout_lines(check: HoldoutCheck | None) -> list[str]:
-    """The fit's holdout test by purchases in the calibration period (mean per customer)."""
-    if check is None:
-        return []
-    return [
-        f"  x={bucket:>2}: {customers:6d} customers, predicted {predicted:.3f}, actual {actual:.3f}"
-        for bucket, customers, predicted, actual in check.by_frequency
-    ]
-
-
-def quality_lines(bg: BgNbdParams, gg: GammaGammaParams | None, quality: FitQuality) -> list[str]:
-    from bot.render.value import fit_quality_lines
-    from knowledge.models import Lang
-
-    lines = fit_quality_lines(quality, bg, gg, Lang.EN, holdout=True)
-    if quality.reliable:
-        lines.append("The model is reliable on this data.")
-    return lines
 
 
 class SummaryError(ValueError):
@@ -583,7 +489,7 @@ def run_customer(args: argparse.Namespace, settings: Settings) -> int:
     from bot.surveys.store import SurveyStore
     from knowledge.script import lang_from_code
 
-    service = _value_service(settings)
+    service = value_service(settings)
     try:
         breakdown = service.breakdown(args.customer_id)
     except NoDataError:
