@@ -3,21 +3,19 @@
 The font ships inside a PyPI wheel (mplfonts' Noto Sans CJK SC, which covers
 Traditional characters too), so no system font package and no download is needed.
 
-Drawing a chart is most of the CPU a customer card costs (about 200 ms on 2 cores, the
-rest of the card about 10 ms), so a breakdown's chart is kept, keyed by everything it
-shows, in a cache bounded in bytes (`ChartCache`): a manager who looks at a customer
-again, or a colleague who looks at the same one, gets it without drawing.
+The breakdown chart, on every customer card, is drawn with Pillow (`bot.charts.breakdown`
+says why); it is also kept, keyed by everything it shows, in a cache bounded in bytes
+(`ChartCache`): a manager who looks at a customer again, or a colleague who looks at the
+same one, gets it without drawing. The other charts are rarer and drawn with matplotlib.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import lru_cache
-from pathlib import Path
 
 import matplotlib
 
@@ -28,23 +26,22 @@ from matplotlib import font_manager
 from matplotlib import image as mpl_image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
+from bot.charts.breakdown import breakdown_drawing, cjk_font_path, png
+from bot.charts.breakdown import wrapped as wrapped  # the survey charts wrap labels alike
 from value_engine.models import CustomerBreakdown, SegmentStats
-
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 
 @lru_cache(maxsize=1)
 def cjk_font() -> font_manager.FontProperties:
-    import mplfonts
-
-    path = Path(mplfonts.__file__).resolve().parent / "fonts" / FONT_FILE
+    path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
 
 
 CHART_DPI = 100
-BREAKDOWN_CACHE_BYTES = 16 * 2**20  # about 450 breakdown charts of ~35 KB
+BREAKDOWN_CACHE_BYTES = 16 * 2**20  # about 1,800 breakdown charts of ~9 KB
 
 
 def _png(fig: Figure) -> bytes:
@@ -103,17 +100,11 @@ class ChartCache:
 breakdown_charts = ChartCache(BREAKDOWN_CACHE_BYTES)
 
 
-def wrapped(label: str, width: int = 10) -> str:
-    """Long labels on two lines, so neighbours never run into each other ("Realized value"
-    over "Potential value"); Chinese labels are short and have no spaces to break at."""
-    return "\n".join(textwrap.wrap(label, width)) if " " in label else label
-
-
 def breakdown_chart(breakdown: CustomerBreakdown, labels: dict[str, str]) -> bytes:
     """The breakdown's chart, from `breakdown_charts` when the same one was drawn lately."""
     return breakdown_charts.get_or_draw(
         breakdown_chart_key(breakdown, labels),
-        lambda: _png(breakdown_figure(breakdown, labels)),
+        lambda: png(breakdown_figure(breakdown, labels)),
     )
 
 
@@ -132,39 +123,9 @@ def breakdown_chart_key(breakdown: CustomerBreakdown, labels: dict[str, str]) ->
     )
 
 
-def breakdown_figure(breakdown: CustomerBreakdown, labels: dict[str, str]) -> Figure:
+def breakdown_figure(breakdown: CustomerBreakdown, labels: dict[str, str]) -> Image.Image:
     """Left: realized / potential / influence value; right: profit per quarter."""
-    font = cjk_font()
-    fig = Figure(figsize=(8, 3.6), layout="constrained")
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.6])
-    score = breakdown.score
-    names = [wrapped(labels[key]) for key in ("realized", "potential", "influence")]
-    values = [score.realized_value, score.potential_value, score.influence_value]
-    bars = left.bar(names, values, color=["#2e7d32", "#1565c0", "#f9a825"])
-    left.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontproperties=font, fontsize=8)
-    left.margins(y=0.12)  # room for the numbers above the bars
-    left.set_title(labels["composition"], fontproperties=font)
-    for tick in left.get_xticklabels():
-        tick.set_fontproperties(font)
-    periods = [p.period for p in breakdown.history]
-    profits = [p.profit for p in breakdown.history]
-    right.bar(periods, profits, color=["#c62828" if v < 0 else "#546e7a" for v in profits])
-    if min(profits, default=0.0) >= 0:
-        right.set_ylim(bottom=0, top=max(max(profits, default=0.0) * 1.15, 1.0))
-    if not any(profits):
-        right.text(
-            0.5,
-            0.5,
-            labels["no_history"],
-            transform=right.transAxes,
-            ha="center",
-            fontproperties=font,
-            color="#757575",
-        )
-    right.set_title(labels["history"], fontproperties=font)
-    right.tick_params(axis="x", labelrotation=90, labelsize=7)  # 12 quarters side by side
-    fig.suptitle(f"{breakdown.customer_id} {breakdown.name}", fontproperties=font)
-    return fig
+    return breakdown_drawing(breakdown, labels).image
 
 
 def segments_chart(
