@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
             "Protect retention equity now: a personal call from the account manager, "
             "a loyalty offer that raises the chance of the next purchase, and a review of "
             "recent service problems.",
-            "立即鞏固維系資產:由客戶經理親自聯繫,提供提高再次購買可能性的忠誠方案,"
+            "立即鞏固維繫資產:由客戶經理親自聯繫,提供提高再次購買可能性的忠誠方案,"
             "並檢視最近的服務問題。",
             "立即巩固维系资产:由客户经理亲自联系,提供提高再次购买可能性的忠诚方案,"
             "并检视最近的服务问题。",

@@ -3,6 +3,7 @@ CLI), in the reader's language; feature, driver and segment names are escaped da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -46,6 +47,26 @@ def group_name(group: str, lang: Lang) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def _interval(
+    low: float,
+    high: float,
+    shown: bool,
+    lang: Lang,
+    fmt: Callable[[float], str] = _num,
+    key: str = "interval_bracket",
+) -> str:
+    """The interval " (low to high)" after a figure, or nothing: not from fewer answers than the
+    guardrails' minimum (one respondent gives "1.00 to 1.00"), nor where no resample could
+    give a bound (NaN)."""
+    if not shown or not (np.isfinite(low) and np.isfinite(high)):
+        return ""
+    return t(key, lang, low=fmt(low), high=fmt(high))
 
 
 def _more(need: int, n: int) -> int:
@@ -186,7 +207,8 @@ def delivered_html(report: DeliveredReport, lang: Lang) -> str:
                     risk=pct(q.at_risk),
                 )
             )
-    lines += ["", f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>"]
+    if o.sufficient:
+        lines += ["", f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>"]
     return "\n".join(lines)
 
 
@@ -198,8 +220,9 @@ def delivered_limits(report: DeliveredReport, lang: Lang) -> list[str]:
             "dv_interval",
             lang,
             vc=f"{o.delivered:+.2f}",
-            low=f"{o.delivered_low:+.2f}",
-            high=f"{o.delivered_high:+.2f}",
+            interval=_interval(
+                o.delivered_low, o.delivered_high, o.sufficient, lang, _signed, "interval_95"
+            ),
             negative=pct(o.share_negative),
         )
     ]
@@ -248,6 +271,11 @@ def _kano_category(f: KanoFeature, lang: Lang) -> str:
     return f"{f.category.value} {t('kano_cat_' + f.category.value, lang)}"
 
 
+def enough(f: KanoFeature) -> bool:
+    """Enough answers for the feature's intervals to mean something (the guardrails' minimum)."""
+    return f.n >= MIN_RESPONDENTS
+
+
 def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
     lines = _header(t("kano_title", lang), report.respondents, segment, lang, None)
     lines += [t("kano_levels", lang), ""]
@@ -263,11 +291,9 @@ def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
                 category=_kano_category(f, lang),
                 level=level,
                 better=_num(f.better),
-                blow=_num(f.better_low),
-                bhigh=_num(f.better_high),
+                binterval=_interval(f.better_low, f.better_high, enough(f), lang),
                 worse=_num(f.worse),
-                wlow=_num(f.worse_low),
-                whigh=_num(f.worse_high),
+                winterval=_interval(f.worse_low, f.worse_high, enough(f), lang),
             )
         )
         counts = " · ".join(f"{c} {f.counts[c]}" for c in KANO_ORDER)
@@ -287,12 +313,9 @@ def kano_html(report: KanoReport, segment: str | None, lang: Lang) -> str:
                 lines.append(t("kano_feature_more", lang, need=f.needed, more=_more(f.needed, f.n)))
             elif f.runner_up is not None and f.strength == 0:
                 lines.append(t("kano_feature_tie", lang, a=f.category.value, b=f.runner_up))
-    lines += [
-        "",
-        f"<i>{t('kano_explain', lang)}</i>",
-        f"<i>{t('kano_quality_note', lang)}</i>",
-        f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>",
-    ]
+    lines += ["", f"<i>{t('kano_explain', lang)}</i>", f"<i>{t('kano_quality_note', lang)}</i>"]
+    if any(enough(f) for f in report.features):
+        lines.append(f"<i>{t('interval_note', lang, resamples=f'{RESAMPLES:,}')}</i>")
     return "\n".join(lines)
 
 
@@ -352,14 +375,13 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
                 group=group_name(d.group, lang),
                 driver=escape(d.driver),
                 share=pct(d.share),
-                low=pct(d.share_low),
-                high=pct(d.share_high),
+                interval=_interval(d.share_low, d.share_high, report.sufficient, lang, pct),
                 direction=direction,
                 performance=_num(d.performance),
                 priority=t(f"prio_{_priority(report, d)}", lang),
             )
         )
-    shares = report.group_shares
+    shares = report.group_shares  # only the groups the survey asked about
     parts = [f"{group_name(g, lang)} {pct(v)}" for g, v in shares.items()]
     lines += ["", t("eq_groups", lang, shares=" · ".join(parts))]
     if report.significant and report.group_lead is None:
@@ -370,7 +392,8 @@ def equity_html(report: EquityReport, segment: str | None, lang: Lang) -> str:
     if report.constant:
         constant = _names([escape(c) for c in report.constant], lang)
         lines.append(t("eq_constant", lang, drivers=constant))
-    lines += ["", f"<i>{t('interval_note', lang, resamples=f'{report.resamples:,}')}</i>"]
+    if report.sufficient and report.resamples:
+        lines += ["", f"<i>{t('interval_note', lang, resamples=f'{report.resamples:,}')}</i>"]
     return "\n".join(lines)
 
 

@@ -117,7 +117,7 @@ class SurveyService:
             raise NoSurveyError(instrument)
         chosen = info.wave(wave)
         if chosen is None or not chosen.respondents:
-            raise SurveyError("unknown_wave", wave=wave or "")
+            raise SurveyError("unknown_wave", wave=wave or "", waves=_wave_names(info))
         linked = instrument is Instrument.DELIVERED or outcome == "clv"
         value_revision = self._value.store.revision() if linked and self._value else None
         key = (instrument, info.revision, segment, outcome, value_revision, chosen.name)
@@ -248,7 +248,7 @@ class SurveyService:
             raise NoSurveyError(instrument)
         chosen = info.wave(wave)
         if chosen is None:
-            raise SurveyError("unknown_wave", wave=wave or "")
+            raise SurveyError("unknown_wave", wave=wave or "", waves=_wave_names(info))
         found: list[tuple[str, SurveyResult | SurveyError]] = []
         for segment in self.store.segment_names(instrument, chosen.name):
             try:
@@ -329,3 +329,8 @@ def _delivered_data(responses: Responses) -> delivered.DeliveredData:
         competitor_ratings=competitor if has_competitor else None,
         competitor=responses.info.competitor,
     )
+
+
+def _wave_names(info: InstrumentInfo) -> str:
+    """The waves there are, oldest first, for the "no such wave" error."""
+    return ", ".join(w.name for w in info.waves) or "–"

@@ -12,6 +12,7 @@ from bot.texts.survey import SURVEY_TEXTS
 from bot.texts.survey_findings import SURVEY_FINDING_TEXTS
 from bot.texts.value import VALUE_TEXTS
 from knowledge.models import Lang
+from value_engine.cjk import tighten
 
 
 def _merged() -> dict[str, dict[Lang, str]]:
@@ -26,11 +27,17 @@ def _merged() -> dict[str, dict[Lang, str]]:
 
 
 _T = _merged()
+# Survey texts fill names a manager chose (drivers, features) into Chinese sentences: no
+# space is left between a Chinese name and the Chinese text around it (value_engine.cjk).
+_TIGHT = SURVEY_TEXTS.keys() | SURVEY_FINDING_TEXTS.keys()
 
 
 def t(key: str, lang: Lang, **values: object) -> str:
     text = _T[key][lang]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = text.format(**values)
+    return tighten(text) if lang is not Lang.EN and key in _TIGHT else text
 
 
 def tn(key: str, lang: Lang, n: int, **values: object) -> str:

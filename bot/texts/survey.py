@@ -239,8 +239,8 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "受訪者太少,無法分析(目前 {n} 位,至少需要 {need} 位)。",
     ),
     "survey_err_unknown_wave": (
-        "There is no survey wave “{wave}”.",
-        "沒有名為「{wave}」的調查波次。",
+        "There is no survey wave “{wave}”. Waves: {waves}.",
+        "沒有名為「{wave}」的調查波次。現有波次:{waves}。",
     ),
     "survey_err_constant_outcome": (
         "Every respondent gave the same outcome, so nothing can explain it.",

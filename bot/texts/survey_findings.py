@@ -9,6 +9,10 @@ from knowledge.script import to_simplified
 
 _EN_ZH: dict[str, tuple[str, str]] = {
     "interval": ("{low} to {high}", "{low} 至 {high}"),
+    # an interval after a figure; left out where the guardrails' minimum of answers is not met
+    # or no resample could give one
+    "interval_bracket": (" ({low} to {high})", "({low} 至 {high})"),
+    "interval_95": (" (95% interval {low} to {high})", "(95% 區間 {low} 至 {high})"),
     "interval_note": (
         "Ranges in brackets are 95% intervals ({resamples} bootstrap resamples of the "
         "respondents): with other customers answering, the figure would very likely fall "
@@ -45,9 +49,9 @@ _EN_ZH: dict[str, tuple[str, str]] = {
         "看不出任何關係:再多同類回覆也不太可能改變這個結論。",
     ),
     "eq_driver_row": (
-        "{n}. {group} · {driver}: {share} of R² ({low}–{high}) · {direction} · performance "
+        "{n}. {group} · {driver}: {share} of R²{interval} · {direction} · performance "
         "{performance} · {priority}",
-        "{n}. {group} · {driver}:佔 R² 的 {share}({low}–{high})· {direction} · 表現 "
+        "{n}. {group} · {driver}:佔 R² 的 {share}{interval} · {direction} · 表現 "
         "{performance} · {priority}",
     ),
     "n_drivers": ("{n} drivers", "{n} 個驅動因素"),
@@ -77,10 +81,9 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     # delivered value
     "dv_interval": (
-        "Delivered value Vc {vc} (95% interval {low} to {high}); {negative} of respondents "
+        "Delivered value Vc {vc}{interval}; {negative} of respondents "
         "get less value than they give up (Vc &lt; 0).",
-        "讓渡價值 Vc {vc}(95% 區間 {low} 至 {high});{negative} 的受訪者得到的價值少於付出"
-        "(Vc &lt; 0)。",
+        "讓渡價值 Vc {vc}{interval};{negative} 的受訪者得到的價值少於付出(Vc &lt; 0)。",
     ),
     "dv_weakest_tied": (
         "Weakest components, <b>tied</b>: {names}",
@@ -104,10 +107,10 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     ),
     # Kano
     "kano_feature_row": (
-        "{n}. {feature}: <b>{category}</b>{level} · Better {better} ({blow} to {bhigh}) · "
-        "Worse {worse} ({wlow} to {whigh})",
-        "{n}. {feature}:<b>{category}</b>{level} · Better {better}({blow} 至 {bhigh})· "
-        "Worse {worse}({wlow} 至 {whigh})",
+        "{n}. {feature}: <b>{category}</b>{level} · Better {better}{binterval} · "
+        "Worse {worse}{winterval}",
+        "{n}. {feature}:<b>{category}</b>{level} · Better {better}{binterval} · "
+        "Worse {worse}{winterval}",
     ),
     "kano_counts": (
         "   {counts} · category strength {strength} · total strength {total}",

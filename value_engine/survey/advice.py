@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from value_engine import cjk
 from value_engine.models import Recommendation
 from value_engine.recommendations import LANGS, PassageLookup
 from value_engine.survey.models import (
@@ -41,7 +42,7 @@ COMPONENT_NAMES: dict[str, tuple[str, str, str]] = {
 GROUP_NAMES: dict[str, tuple[str, str, str]] = {
     "value": ("value equity", "價值資產", "价值资产"),
     "brand": ("brand equity", "品牌資產", "品牌资产"),
-    "retention": ("retention equity", "維系資產", "维系资产"),
+    "retention": ("retention equity", "維繫資產", "维系资产"),
 }
 
 
@@ -213,7 +214,7 @@ EQUITY_GROUP: dict[str, _Advice] = {
         (
             "Retention equity weighs most for your customers: the real experience of "
             "dealing with you, loyalty programmes and relationship building.",
-            "對您的顧客而言維系資產最重要:重視顧客與企業交易的真實體驗、忠誠計劃和關係培養。",
+            "對您的顧客而言維繫資產最重要:重視顧客與企業交易的真實體驗、忠誠計劃和關係培養。",
             "对您的顾客而言维系资产最重要:重视顾客与企业交易的真实体验、忠诚计划和关系培养。",
         ),
         DOC_EQUITY,
@@ -232,6 +233,11 @@ def _names(names: list[str]) -> tuple[str, str, str]:
     )
 
 
+def _spaced(lang: str, text: str) -> str:
+    """Chinese: no space between a Chinese name and the Chinese text around it."""
+    return text if lang == LANGS[0] else cjk.tighten(text)
+
+
 def _make(
     strategy: str,
     advice: _Advice,
@@ -243,10 +249,10 @@ def _make(
     return Recommendation(
         strategy=strategy,
         action={
-            lang: text.format(**values)
+            lang: _spaced(lang, text.format(**values))
             for lang, text, values in zip(LANGS, advice.action, fills, strict=True)
         },
-        reason=dict(zip(LANGS, reason, strict=True)),
+        reason={lang: _spaced(lang, text) for lang, text in zip(LANGS, reason, strict=True)},
         citation=lookup.find(advice.doc, advice.quote),
     )
 

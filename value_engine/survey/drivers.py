@@ -328,8 +328,10 @@ def _analyse(
     # suppressor driver); they are reported as they are.
     r2 = max(float(weights.sum()), 0.0)
     shares = weights / r2 if r2 > 0 else np.zeros(p)
+    # A driver everyone rated the same has no weight in any resample (NaN: no interval);
+    # it must not take the other drivers' intervals with it.
     with np.errstate(invalid="ignore", divide="ignore"):
-        totals = boot.sum(axis=1, keepdims=True)
+        totals = np.nansum(boot, axis=1, keepdims=True)
         boot_shares = np.where(totals > 0, boot / totals, np.nan)
     weight_low, weight_high = bootstrap.interval(boot)
     share_low, share_high = bootstrap.interval(boot_shares)
@@ -358,15 +360,17 @@ def _analyse(
             beta=float(beta[j]),
             p_value=float(p_values[j]),
             effect=effects[j],
-            weight_low=_finite(weight_low[j]),
-            weight_high=_finite(weight_high[j]),
-            share_low=_finite(share_low[j]),
-            share_high=_finite(share_high[j]),
+            weight_low=float(weight_low[j]),
+            weight_high=float(weight_high[j]),
+            share_low=float(share_low[j]),
+            share_high=float(share_high[j]),
         )
         for j, (group, name) in enumerate(drivers)
     ]
     results.sort(key=lambda d: -d.weight)
-    lead = _group_lead([g for g, _ in drivers], shares, boot_shares) if significant else None
+    lead_shares = boot_shares.copy()
+    lead_shares[:, ~varies] = 0.0  # a constant driver weighs nothing in its group
+    lead = _group_lead([g for g, _ in drivers], shares, lead_shares) if significant else None
     return EquityReport(
         r2=r2,
         n=n,
@@ -383,8 +387,3 @@ def _analyse(
         resamples=resamples,
         interval_method=interval_method,
     )
-
-
-def _finite(value: float) -> float:
-    """Interval bounds a resample could not give (every resample degenerate) are 0."""
-    return float(value) if np.isfinite(value) else 0.0

@@ -87,14 +87,18 @@ def needed_for_f(adj_r2: float, k: int) -> int | None:
     """Respondents at which the F-test would come out significant if the drivers explain
     as much as the adjusted R² says; None when they explain nothing (then more answers of
     the same kind are not expected to help)."""
-    if adj_r2 <= 0.0:
+    if adj_r2 <= 0.0 or f_test(adj_r2, MAX_NEEDED, k) >= ALPHA:
         return None
-    n = k + 2
-    while n <= MAX_NEEDED:
-        if f_test(adj_r2, n, k) < ALPHA:
-            return n
-        n = max(n + 1, int(n * 1.05))
-    return None
+    # The F-test's p-value falls as n grows (F grows and so do its degrees of freedom),
+    # so the smallest n that passes is found by bisection: low fails, high passes.
+    low, high = k + 1, MAX_NEEDED
+    while high - low > 1:
+        mid = (low + high) // 2
+        if f_test(adj_r2, mid, k) < ALPHA:
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

@@ -75,15 +75,16 @@ def _coefficient_intervals(
     respondents."""
     n = int(counts.sum())
     if n == 0:
-        return 0.0, 0.0, 0.0, 0.0
+        return (float("nan"),) * 4
     drawn = rng.multinomial(n, counts / n, size=resamples).astype(np.float64)
     base = drawn[:, A] + drawn[:, O] + drawn[:, M] + drawn[:, I]
     with np.errstate(divide="ignore", invalid="ignore"):
         better = np.where(base > 0, (drawn[:, A] + drawn[:, O]) / base, np.nan)
         worse = np.where(base > 0, -(drawn[:, O] + drawn[:, M]) / base, np.nan)
     low, high = bootstrap.interval(np.column_stack([better, worse]))
-    bounds = [float(v) if np.isfinite(v) else 0.0 for v in (*low, *high)]
-    return bounds[0], bounds[2], bounds[1] + 0.0, bounds[3] + 0.0
+    # a bound no resample could give (every answer R or Q) stays NaN: shown as no interval
+    bounds = [float(v) + 0.0 for v in (*low, *high)]
+    return bounds[0], bounds[2], bounds[1], bounds[3]
 
 
 def _feature(
@@ -113,7 +114,8 @@ def _feature(
         counts={c.value: int(k) for c, k in zip(CATEGORIES, counts, strict=True)},
         better=better,
         worse=worse,
-        runner_up=CATEGORIES[second].value if n else None,
+        # a runner-up nobody chose is no runner-up: one O answer is not "O/M mixed"
+        runner_up=CATEGORIES[second].value if b else None,
         strength=float(share[winner] - share[second]),
         total_strength=float(share[A] + share[O] + share[M]),
         significant=wins and enough,

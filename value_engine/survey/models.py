@@ -286,9 +286,12 @@ class EquityReport:
 
     @property
     def group_shares(self) -> dict[str, float]:
-        shares = dict.fromkeys(EQUITY_GROUPS, 0.0)
+        """Each group's share of R², for the groups the survey asked about (a group with
+        no driver is not "0%": nobody was asked), in EQUITY_GROUPS order."""
+        asked = {d.group for d in self.drivers}
+        shares = {g: 0.0 for g in (*EQUITY_GROUPS, *sorted(asked)) if g in asked}
         for d in self.drivers:
-            shares[d.group] = shares.get(d.group, 0.0) + d.share
+            shares[d.group] += d.share
         return shares
 
     @property
