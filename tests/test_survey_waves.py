@@ -223,3 +223,45 @@ def test_cli_waves_and_the_formula_safe_csv_export(tmp_path: Path) -> None:
         waves = list(csv.DictReader(handle))
     assert [(w["wave"], w["respondents"]) for w in waves] == [("2026-Q1", "12"), ("2026-Q2", "12")]
     assert (out / "delivered_value_components.csv").exists()
+
+
+KANO_HEADER = "respondent_id,feature,functional,dysfunctional\n"
+# functional / dysfunctional answers (1 like ... 5 dislike) giving each category
+_PAIRS = {"A": (1, 3), "O": (1, 5), "M": (3, 5), "I": (3, 3)}
+
+
+def _kano_wave(categories: dict[str, list[str]], prefix: str) -> bytes:
+    rows = []
+    for feature, answers in categories.items():
+        for i, category in enumerate(answers):
+            functional, dysfunctional = _PAIRS[category]
+            rows.append(f"{prefix}{i},{feature},{functional},{dysfunctional}\n")
+    return (KANO_HEADER + "".join(rows)).encode()
+
+
+def test_a_kano_feature_whose_answers_moved_between_waves_is_told_apart_from_chance(
+    engine: Engine,
+) -> None:
+    """Kano waves had no trend at all: a manager comparing two cards by eye would read
+    a changed letter as a change. Per feature, the waves' answers are tested."""
+    from bot.render.survey import survey_html
+    from knowledge.models import Lang
+
+    first = {"Delivery": ["A"] * 45 + ["I"] * 15, "Wrap": ["I"] * 40 + ["A"] * 20}
+    second = {"Delivery": ["M"] * 45 + ["A"] * 15, "Wrap": ["I"] * 38 + ["A"] * 22}
+    assert import_survey(engine, _kano_wave(first, "P"), wave="W1").committed
+    assert import_survey(engine, _kano_wave(second, "Q"), wave="W2").committed
+    result = _service(engine).result(Instrument.KANO)
+    changes = {c.feature: c for c in result.kano_changes}
+    assert changes["Delivery"].categories == {"W1": "A", "W2": "M"}
+    assert changes["Delivery"].differs and changes["Delivery"].p_value is not None
+    assert changes["Delivery"].p_value < 0.001
+    assert not changes["Wrap"].differs and changes["Wrap"].p_value is not None
+    assert changes["Wrap"].p_value > 0.5
+    card = survey_html(result, Lang.EN)
+    assert "Since W1, per feature" in card
+    assert "Delivery: A → M: changed (p &lt; 0.001)" in card
+    assert "Wrap: I → I: no clear change" in card
+    assert "沒有明顯變化" in survey_html(result, Lang.ZH_HANT)
+    # the first wave has nothing to compare with
+    assert _service(engine).result(Instrument.KANO, wave="W1").kano_changes == ()

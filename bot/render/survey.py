@@ -129,7 +129,31 @@ def waves_html(result: SurveyResult, lang: Lang) -> str:
                 verdict=t(verdict, lang),
             )
         lines.append("• " + text)
-    return "\n".join(lines)
+    return "\n".join(lines + _kano_changes(result, lang))
+
+
+def _kano_changes(result: SurveyResult, lang: Lang) -> list[str]:
+    """Kano has no mean to follow: per feature, the category in the wave before and in
+    this one, and whether the answers moved more than chance."""
+    if not result.kano_changes:
+        return []
+    answered = [w.wave for w in result.waves if w.n]
+    at = answered.index(result.wave) if result.wave in answered else 0
+    before = answered[at - 1] if at > 0 else ""
+    lines = ["", t("wave_kano_since", lang, wave=escape(before))]
+    for change in result.kano_changes:
+        shown = " → ".join(change.categories.values())
+        if change.p_value is None:
+            verdict = t("cmp_untestable", lang)
+        else:
+            key = "wave_kano_changed" if change.differs else "wave_kano_same"
+            verdict = t(key, lang, p=_p_value(change.p_value))
+        lines.append(
+            "• "
+            + t("cmp_kano_row", lang, feature=escape(change.feature), categories=shown,
+                verdict=verdict)
+        )  # fmt: skip
+    return lines
 
 
 def delivered_html(report: DeliveredReport, lang: Lang) -> str:

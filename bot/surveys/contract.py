@@ -135,6 +135,16 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                 },
                 "advice": _advice(result.advice),
                 **_waves(result),
+                # per feature since the wave before: categories by wave, Holm-adjusted p
+                "changes_since_previous_wave": [
+                    {
+                        "feature": c.feature,
+                        "categories": c.categories,
+                        "p_value": c.p_value,
+                        "changed": c.differs,
+                    }
+                    for c in result.kano_changes
+                ],
             },
         }
     if result.equity is not None:

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from value_engine.survey.models import (
     SurveyError,
 )
 from value_engine.survey.waves import WaveRow
+
+if TYPE_CHECKING:  # segments imports SciPy: not at `cvm import`'s start
+    from value_engine.survey.segments import FeatureComparison
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 32
@@ -62,6 +65,9 @@ class SurveyResult:
     segments: tuple[str, ...] = ()  # segments this instrument can be compared by
     wave: str | None = None  # the wave analysed (the latest unless one was asked for)
     waves: tuple[WaveRow, ...] = ()  # every wave, oldest first, with the trend between them
+    # Kano: per feature, the wave before this one against this one (has a Kano trend no
+    # mean to follow; a changed letter may be chance, so each change is tested)
+    kano_changes: tuple[FeatureComparison, ...] = ()
 
 
 class SurveyService:
@@ -126,10 +132,12 @@ class SurveyService:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+        computed = self._compute(info, chosen, segment, outcome)
         found = replace(
-            self._compute(info, chosen, segment, outcome),
+            computed,
             wave=chosen.name,
             waves=tuple(self._trend(info, segment)),
+            kano_changes=tuple(self._kano_changes(info, chosen, segment, computed.kano)),
         )
         with self._lock:
             self._cache[key] = found
@@ -161,6 +169,33 @@ class SurveyService:
                     values = None
             found.append((w.name, values, len(responses.respondent_ids)))
         return waves.trend(found)
+
+    def _kano_changes(
+        self,
+        info: InstrumentInfo,
+        wave: WaveInfo,
+        segment: str | None,
+        report: KanoReport | None,
+    ) -> list[FeatureComparison]:
+        """Per feature, whether its answers moved since the wave before `wave`: the segment
+        comparison's chi-square test (Holm over the features) with the two waves as the
+        groups. Nothing for the first wave, or when the earlier wave has no answers here."""
+        if report is None:
+            return []
+        earlier = [w for w in info.waves if w.respondents]
+        position = next((i for i, w in enumerate(earlier) if w.name == wave.name), 0)
+        if position == 0:
+            return []
+        before = earlier[position - 1]
+        try:
+            previous = self._compute(info, before, segment, "intention").kano
+        except SurveyError:
+            return []
+        if previous is None:
+            return []
+        from value_engine.survey.segments import compare_kano
+
+        return compare_kano({before.name: previous, wave.name: report})
 
     def _compute(
         self, info: InstrumentInfo, wave: WaveInfo, segment: str | None, outcome: str

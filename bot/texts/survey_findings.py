@@ -155,6 +155,12 @@ _EN_ZH: dict[str, tuple[str, str]] = {
     "cmp_differ": ("segments differ ({p})", "分群之間有差異({p})"),
     "cmp_same": ("no clear difference ({p})", "沒有明顯差異({p})"),
     "cmp_untestable": ("too few answers to compare", "回覆太少,無法比較"),
+    "wave_kano_since": (
+        "Since {wave}, per feature (chi-square test, Holm-adjusted over the features):",
+        "與 {wave} 相比,各功能(卡方檢定,對多項功能做 Holm 校正):",
+    ),
+    "wave_kano_changed": ("changed ({p})", "有變化({p})"),
+    "wave_kano_same": ("no clear change ({p})", "沒有明顯變化({p})"),
     "cmp_kano_note": (
         "Chi-square test of the category counts between segments, Holm-adjusted over the features.",
         "以卡方檢定比較各分群的類別次數,並對多項功能做 Holm 校正。",
