@@ -252,6 +252,7 @@ def test_a_kano_feature_whose_answers_moved_between_waves_is_told_apart_from_cha
     assert import_survey(engine, _kano_wave(first, "P"), wave="W1").committed
     assert import_survey(engine, _kano_wave(second, "Q"), wave="W2").committed
     result = _service(engine).result(Instrument.KANO)
+    assert result.kano_since == "W1"
     changes = {c.feature: c for c in result.kano_changes}
     assert changes["Delivery"].categories == {"W1": "A", "W2": "M"}
     assert changes["Delivery"].differs and changes["Delivery"].p_value is not None
@@ -263,5 +264,14 @@ def test_a_kano_feature_whose_answers_moved_between_waves_is_told_apart_from_cha
     assert "Delivery: A → M: changed (p &lt; 0.001)" in card
     assert "Wrap: I → I: no clear change" in card
     assert "沒有明顯變化" in survey_html(result, Lang.ZH_HANT)
+    from bot.surveys.contract import as_json
+
+    details = as_json(result)["kano_details"]
+    assert details["previous_wave"] == "W1"
+    moved = {c["feature"]: c for c in details["changes_since_previous_wave"]}
+    assert moved["Delivery"]["changed"] and not moved["Wrap"]["changed"]
+    assert moved["Delivery"]["categories"] == {"W1": "A", "W2": "M"}
     # the first wave has nothing to compare with
-    assert _service(engine).result(Instrument.KANO, wave="W1").kano_changes == ()
+    first_wave = _service(engine).result(Instrument.KANO, wave="W1")
+    assert first_wave.kano_changes == () and first_wave.kano_since is None
+    assert "Since" not in survey_html(first_wave, Lang.EN)

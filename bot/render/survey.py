@@ -135,12 +135,9 @@ def waves_html(result: SurveyResult, lang: Lang) -> str:
 def _kano_changes(result: SurveyResult, lang: Lang) -> list[str]:
     """Kano has no mean to follow: per feature, the category in the wave before and in
     this one, and whether the answers moved more than chance."""
-    if not result.kano_changes:
+    if not result.kano_changes or result.kano_since is None:
         return []
-    answered = [w.wave for w in result.waves if w.n]
-    at = answered.index(result.wave) if result.wave in answered else 0
-    before = answered[at - 1] if at > 0 else ""
-    lines = ["", t("wave_kano_since", lang, wave=escape(before))]
+    lines = ["", t("wave_kano_since", lang, wave=escape(result.kano_since))]
     for change in result.kano_changes:
         shown = " → ".join(change.categories.values())
         if change.p_value is None:

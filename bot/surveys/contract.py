@@ -136,6 +136,7 @@ def as_json(result: SurveyResult) -> dict[str, Any]:
                 "advice": _advice(result.advice),
                 **_waves(result),
                 # per feature since the wave before: categories by wave, Holm-adjusted p
+                "previous_wave": result.kano_since,
                 "changes_since_previous_wave": [
                     {
                         "feature": c.feature,

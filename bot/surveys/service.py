@@ -65,9 +65,10 @@ class SurveyResult:
     segments: tuple[str, ...] = ()  # segments this instrument can be compared by
     wave: str | None = None  # the wave analysed (the latest unless one was asked for)
     waves: tuple[WaveRow, ...] = ()  # every wave, oldest first, with the trend between them
-    # Kano: per feature, the wave before this one against this one (has a Kano trend no
-    # mean to follow; a changed letter may be chance, so each change is tested)
+    # Kano has no mean to follow between waves, and a changed letter may be chance: per
+    # feature, the answers of the wave before (`kano_since`) tested against this wave's
     kano_changes: tuple[FeatureComparison, ...] = ()
+    kano_since: str | None = None
 
 
 class SurveyService:
@@ -133,11 +134,13 @@ class SurveyService:
                 self._cache.move_to_end(key)
                 return cached
         computed = self._compute(info, chosen, segment, outcome)
+        since, changes = self._kano_changes(info, chosen, segment, computed.kano)
         found = replace(
             computed,
             wave=chosen.name,
             waves=tuple(self._trend(info, segment)),
-            kano_changes=tuple(self._kano_changes(info, chosen, segment, computed.kano)),
+            kano_changes=tuple(changes),
+            kano_since=since,
         )
         with self._lock:
             self._cache[key] = found
@@ -176,26 +179,27 @@ class SurveyService:
         wave: WaveInfo,
         segment: str | None,
         report: KanoReport | None,
-    ) -> list[FeatureComparison]:
-        """Per feature, whether its answers moved since the wave before `wave`: the segment
-        comparison's chi-square test (Holm over the features) with the two waves as the
-        groups. Nothing for the first wave, or when the earlier wave has no answers here."""
+    ) -> tuple[str | None, list[FeatureComparison]]:
+        """The wave before `wave` and, per feature, whether its answers moved since: the
+        segment comparison's chi-square test (Holm over the features) with the two waves
+        as the groups. Nothing for the first wave, or when the wave before has no
+        answers in this segment."""
         if report is None:
-            return []
-        earlier = [w for w in info.waves if w.respondents]
-        position = next((i for i, w in enumerate(earlier) if w.name == wave.name), 0)
+            return None, []
+        answered = [w for w in info.waves if w.respondents]
+        position = next((i for i, w in enumerate(answered) if w.name == wave.name), 0)
         if position == 0:
-            return []
-        before = earlier[position - 1]
+            return None, []
+        before = answered[position - 1]
         try:
             previous = self._compute(info, before, segment, "intention").kano
         except SurveyError:
-            return []
+            return None, []
         if previous is None:
-            return []
+            return None, []
         from value_engine.survey.segments import compare_kano
 
-        return compare_kano({before.name: previous, wave.name: report})
+        return before.name, compare_kano({before.name: previous, wave.name: report})
 
     def _compute(
         self, info: InstrumentInfo, wave: WaveInfo, segment: str | None, outcome: str
