@@ -73,11 +73,31 @@ NOT_COVERED = {
         "perceived value."
     ),
 }
+NO_FIGURE = {
+    Lang.ZH_HANT: (
+        "抱歉,知識庫的文章沒有給出這個數字,我不想憑空回答。"
+        "文章談的是顧客價值的理論和案例;具體的金額、年份、人數或比例,請查原始資料或公司內部的數據。"
+    ),
+    Lang.ZH_HANS: (
+        "抱歉,知识库的文章没有给出这个数字,我不想凭空回答。"
+        "文章谈的是顾客价值的理论和案例;具体的金额、年份、人数或比例,请查原始资料或公司内部的数据。"
+    ),
+    Lang.EN: (
+        "Sorry, our articles do not give that figure, and I won't guess. They cover customer "
+        "value theory and its cases; for amounts, years, head counts or percentages, please "
+        "check the original sources or our own data."
+    ),
+}
 _EXAMPLE = re.compile(r"^(?:例如|比如|譬如|如|案例)")
 
 
 def not_covered(question: str, lang: Lang) -> Answer:
     return Answer(question=question, answered=False, text=NOT_COVERED[lang], lang=lang)
+
+
+def no_figure(question: str, lang: Lang) -> Answer:
+    """The articles speak of what was asked about, but not of the figure asked for."""
+    return Answer(question=question, answered=False, text=NO_FIGURE[lang], lang=lang)
 
 
 def cited_passages(passages: tuple[Passage, ...], wants_list: bool) -> tuple[Passage, ...]:

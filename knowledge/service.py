@@ -17,11 +17,12 @@ from typing import Protocol
 
 import numpy as np
 
-from knowledge.answer import ExtractiveComposer, not_covered
+from knowledge.answer import ExtractiveComposer, no_figure, not_covered
 from knowledge.answer_plan import Draft, Focus
 from knowledge.citations import CorpusLookup
 from knowledge.coverage import GATE_FEATURES, CoverageFeatures
 from knowledge.embedding import Embedder
+from knowledge.figures import asks_figure, states_figure
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
@@ -293,7 +294,7 @@ class KnowledgeService:
         draft = self.draft(question, lang, prior)
         if draft is None:
             return not_covered(question, lang)
-        return self.extractive.compose(draft)
+        return _with_asked_figure(self.extractive.compose(draft))
 
     async def ask(
         self, question: str, lang: Lang | None = None, prior: PriorExchange | None = None
@@ -306,8 +307,16 @@ class KnowledgeService:
         if self._composer is not None:
             composed = await self._composer.acompose(draft)
             if composed is not None:
-                return composed
-        return self.extractive.compose(draft)
+                return _with_asked_figure(composed)
+        return _with_asked_figure(self.extractive.compose(draft))
+
+
+def _with_asked_figure(answer: Answer) -> Answer:
+    """A question asking for a figure is covered only by an answer that states one
+    ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount)."""
+    if answer.answered and asks_figure(answer.question) and not states_figure(answer.text):
+        return no_figure(answer.question, answer.lang)
+    return answer
 
 
 def _merged(query: str, own: QuestionIntent) -> QuestionIntent:

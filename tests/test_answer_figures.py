@@ -1,0 +1,71 @@
+"""A question asking for a figure the articles do not give is declined, not answered beside
+the point (issue 23, class 6: the asked attribute must be in the answer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.answer import NO_FIGURE
+from knowledge.figures import asks_figure, states_figure
+from knowledge.models import Lang
+from knowledge.service import KnowledgeService
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "蒙牛給員工的房子一平方米賣多少錢?",
+        "诺基亚2007年一共卖了几支手机?",
+        "星巴克的咖啡師要受訓多久才能上崗?",
+        "萬寶路是哪一年轉型的?",
+        "How many satellites did Iridium plan to launch?",
+        "How much did Motorola invest in Iridium?",
+        "In what year did Iridium file for bankruptcy?",
+    ],
+)
+def test_questions_asking_for_a_figure(question: str) -> None:
+    assert asks_figure(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "客戶價值一般可以從哪幾個維度來看?",  # a list, not a figure
+        "說客戶價值是客戶對企業的貢獻度,那這個「價值」只算賺多少錢嗎?",  # yes or no
+        "How much does brand image matter to customer value?",  # a degree
+        "品牌形象對顧客價值的影響有多大?",
+        "What is customer perceived value?",
+    ],
+)
+def test_questions_not_asking_for_a_figure(question: str) -> None:
+    assert not asks_figure(question)
+
+
+def test_a_figure_in_the_answer_not_in_its_lead_or_citations() -> None:
+    assert states_figure("根據知識庫:\n• 1991年摩托羅拉投資4億美元成立銥星公司。 [1]")
+    assert states_figure("根據知識庫:\n• 每一個咖啡生都要接受二十四小時培訓。 [1]")
+    assert states_figure("根据知识库:\n• 企业百分之八十的利润来自少数客户。 [1]")
+    assert not states_figure("根據知識庫,共 3 項:\n• 蒙牛以低價把房子賣給員工。 [2]")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("海爾的服務人員每個月要上門服務多少戶人家?", Lang.ZH_HANT),
+        ("蒙牛給員工的房子一平方米賣多少錢?", Lang.ZH_HANT),
+        ("How much money did Haier spend on shoe covers for its service staff?", Lang.EN),
+    ],
+)
+def test_a_figure_the_articles_do_not_give_is_declined(
+    knowledge: KnowledgeService, question: str, lang: Lang
+) -> None:
+    answer = knowledge.ask_sync(question)
+    assert not answer.answered  # on main each was answered with a sentence and no figure
+    assert answer.text == NO_FIGURE[lang]
+    assert answer.lang is lang
+
+
+def test_a_figure_the_articles_give_is_answered(knowledge: KnowledgeService) -> None:
+    answer = knowledge.ask_sync("摩托羅拉的銥星計劃一共投資了多少錢?")
+    assert answer.answered
+    assert "4億美元" in answer.text
