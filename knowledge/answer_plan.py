@@ -127,6 +127,10 @@ class Planner:
             }
             anchor = self._matching_count(scores, anchor, intent.count, subjects)
         plan = self._expand(draft, anchor, scores)
+        if intent.ordinal is not None and draft.focus is None and not draft.context:
+            told = self._nth_of(plan, intent.ordinal)
+            if told is not None:
+                return told
         for part in draft.part_scores:  # "投了多少?破產時負債多少?": every part is answered
             ref = int(np.argmax(part))
             if not plan.has(ref):
@@ -538,6 +542,25 @@ class Planner:
             return None
         text = _joined(doc, item.sentences, limit)
         return Line(ref, _clip(ITEM_MARKER.sub("", text), limit), indent=True)
+
+    def _nth_of(self, plan: Plan, ordinal: int) -> Plan | None:
+        """ "建立核心競爭力的第四步是什麼?" asked fresh: the list the answer found (or the one
+        its first sentence stands in), its lead-in, and the item asked for, not the whole list."""
+        focus = plan.focus
+        if focus is None and plan.lines:
+            doc, index = self._locate(plan.lines[0].ref)
+            found = doc.enumeration_of(index)
+            if found is not None:
+                focus = Focus(doc.doc_id, self._enumeration_number(doc, found[0]))
+        told = self._item_plan(focus, ordinal) if focus is not None else None
+        if told is None or focus is None:
+            return None
+        doc = self._reader.documents[focus.doc_id]
+        lead = doc.enumerations[focus.enumeration].lead
+        ref = self._ref(doc, lead) if lead is not None else None
+        if lead is not None and ref is not None and not told.has(ref):
+            told.lines.insert(0, Line(ref, doc.sentences[lead].text))
+        return told
 
     def _item_plan(self, focus: Focus, ordinal: int) -> Plan | None:
         doc = self._reader.documents.get(focus.doc_id)

@@ -194,8 +194,16 @@ def _definition_terms(simplified: str) -> tuple[str, ...]:
     return ()
 
 
+# "Why is it worth it in the first place?" asks for no item of a list.
+_NOT_ORDINAL_EN = re.compile(
+    r"\bin the first place\b|\bfirst of all\b|\bat first\b|\bat last\b"
+    r"|\blast (?:year|month|week|time|decade)\b",
+    re.I,
+)
+
+
 def _ordinal(simplified: str) -> int | None:
-    lowered = simplified.lower()
+    lowered = _NOT_ORDINAL_EN.sub(" ", simplified.lower())
     for word, value in _ORDINALS_EN.items():
         if re.search(rf"\b{word}\b", lowered):
             return value

@@ -185,3 +185,20 @@ def test_only_glossary_terms_the_articles_use_count_as_on_topic(
     vocabulary = knowledge._vocabulary
     assert vocabulary.names_a_chinese_term("海爾的服務人員上門維修時有哪些細節做法?")
     assert not vocabulary.names_a_chinese_term("我的密码忘了怎么办?")  # an outside topic
+
+
+def test_a_fresh_question_for_the_nth_item_gets_that_item(made_up: KnowledgeService) -> None:
+    """Asked fresh, with no list told before: the item asked for, not the whole list."""
+    answer = made_up.ask_sync("會員淨值的構成要素裡,第二個是什麼?", Lang.ZH_HANT)
+    assert answer.answered
+    assert "推薦收入" in answer.text
+    assert "消費收入" not in answer.text and "數據收入" not in answer.text
+
+
+def test_in_the_first_place_asks_for_no_item() -> None:
+    assert (
+        analyze("Why is it worth giving customers superior value in the first place?").ordinal
+        is None
+    )
+    assert analyze("First of all, what is customer value?").ordinal is None
+    assert analyze("What is the first step?").ordinal == 1
