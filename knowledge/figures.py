@@ -1,10 +1,12 @@
-"""Does a question ask for a figure, and does an answer give one?
+"""Does a question ask for a figure or a date, and does an answer give one?
 
 A question about a company the articles mention, asking a figure they do not give
 ("諾基亞2007年賣了幾支手機?", "how much did Marlboro add to its advertising?"), finds the
 passage about that company and would be answered with a sentence that has no figure in it.
 The asked attribute is the figure: when the answer states none, the articles do not cover
-the question, and the bot says so instead of answering beside the point.
+the question, and the bot says so instead of answering beside the point. A question
+asking *when* ("狩野的需求層次是哪一年提出的?") is stricter: any figure will not do ("分為三個
+層次" is not a year); the answer must say when.
 """
 
 from __future__ import annotations
@@ -34,8 +36,21 @@ _FIGURE = re.compile(
     r"\d|百分之|一半|翻[倍番]|[一二两三四五六七八九十百千万亿半几数]+\s*(?:年|月|天|周|日|小时|分钟|次|支|家|位|个|名|倍|成"
     r"|%|％|元|美元|英镑|磅|英里|公里|亿|万|千|百|岁|层|项|种|点|步|部分|个百分点)"
 )
+# "哪一年", "什麼年代", and "什麼時候…的?" about something that happened (not "什麼時候該…").
+_ASKS_DATE_ZH = re.compile(r"哪一?年|何年|哪个年代|什么年代|哪个世纪|(?:什么时候|何时).*的$")
+_ASKS_DATE_EN = re.compile(
+    r"\bwhen\s+(?:did|was|were)\b|\b(?:what|which)\s+(?:year|decade|date)\b|\bhow\s+long\s+ago\b",
+    re.I,
+)
+# When: a year, a decade or century, or years counted ("半世紀前", "近幾年", "15年後").
+_DATE = re.compile(
+    r"(?<!\d)(?:1[0-9]|20)\d{2}(?!\d)|年代|世纪|近[几些]?年"
+    r"|[\d一二三四五六七八九十百半几数]+\s*(?:多)?年(?:前|后|来|间|之前|之后|以前|以后)"
+)
 _CITATION = re.compile(r"\[\d+\]")
 _ITEM_NUMBER = re.compile(r"(?<![\d.])\d{1,2}[、..)](?!\d)")  # "1、價值就是…" numbers a list
+# "Rc=f(Q1,Q2,Q3)": a formula's symbols carry digits but state no figure.
+_SYMBOL = re.compile(r"(?<![A-Za-z\d])[A-Za-z]+\d+(?![\d.])")
 
 
 def asks_figure(question: str) -> bool:
@@ -47,9 +62,22 @@ def asks_figure(question: str) -> bool:
     return False
 
 
+def asks_date(question: str) -> bool:
+    if _ASKS_DATE_EN.search(question):
+        return True
+    return any(_ASKS_DATE_ZH.search(c.strip()) for c in _CLAUSE.split(to_simplified(question)))
+
+
 def states_figure(answer_text: str) -> bool:
     """The quoted lines of an answer, without its lead-in line ("共 3 項") and passage
     numbers, state a figure."""
+    return bool(_FIGURE.search(_body(answer_text)))
+
+
+def states_date(answer_text: str) -> bool:
+    return bool(_DATE.search(_body(answer_text)))
+
+
+def _body(answer_text: str) -> str:
     body = answer_text.split("\n", 1)[1] if "\n" in answer_text else answer_text
-    body = _ITEM_NUMBER.sub("", _CITATION.sub("", to_simplified(body)))
-    return bool(_FIGURE.search(body))
+    return _SYMBOL.sub("", _ITEM_NUMBER.sub("", _CITATION.sub("", to_simplified(body))))

@@ -22,7 +22,7 @@ from knowledge.answer_plan import Draft, Focus
 from knowledge.citations import CorpusLookup
 from knowledge.coverage import GATE_FEATURES, CoverageFeatures
 from knowledge.embedding import Embedder
-from knowledge.figures import asks_figure, states_figure
+from knowledge.figures import asks_date, asks_figure, states_date, states_figure
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
@@ -313,8 +313,13 @@ class KnowledgeService:
 
 def _with_asked_figure(answer: Answer) -> Answer:
     """A question asking for a figure is covered only by an answer that states one
-    ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount)."""
-    if answer.answered and asks_figure(answer.question) and not states_figure(answer.text):
+    ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount), and one
+    asking when only by an answer that says when."""
+    if not answer.answered:
+        return answer
+    if asks_figure(answer.question) and not states_figure(answer.text):
+        return no_figure(answer.question, answer.lang)
+    if asks_date(answer.question) and not states_date(answer.text):
         return no_figure(answer.question, answer.lang)
     return answer
 
