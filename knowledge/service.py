@@ -237,7 +237,7 @@ class KnowledgeService:
                 prior.question, prior.question, prior.lang, analyze(prior.question)
             )
             focus = self.extractive.focus_of(earlier.draft)
-            if focus is not None and not self._about_list(question, focus):
+            if focus is not None and not self._refers_to_list(question, lang, intent, focus):
                 focus = None
         strong = intent.points_back or (intent.ordinal is not None and focus is not None)
         # "那利失那邊呢?" is covered because the question it points back at was: a
@@ -271,6 +271,16 @@ class KnowledgeService:
             for t in query_tokens(without_ordinal(question))
             if len(t) >= 2 and self._reader.document_frequency[t] and self._reader.distinctive(t)
         }
+
+    def _refers_to_list(
+        self, question: str, lang: Lang, intent: QuestionIntent, focus: Focus
+    ) -> bool:
+        """An ordinal points into the last list unless the question has a subject of its own:
+        one that names something else and that the articles cover when it is read alone.
+        Words that are no topic ("那第四條具體是啥意思?": 具體) find nothing alone."""
+        if self._about_list(question, focus):
+            return True
+        return not self.covers(self.candidate(question, question, lang, intent))
 
     def _about_list(self, question: str, focus: Focus) -> bool:
         """The question has no subject of its own, or names the list's (its lead-in,
