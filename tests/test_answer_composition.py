@@ -16,7 +16,8 @@ from knowledge.document import announces_items, parse_corpus
 from knowledge.embedding import Embedder
 from knowledge.models import Lang, PriorExchange
 from knowledge.question import analyze
-from knowledge.service import KnowledgeService, load_service
+from knowledge.service import KnowledgeService
+from tests.one_article import service_on
 
 ARTICLE = """會員價值經營手冊
 一、什麼是會員淨值
@@ -40,9 +41,7 @@ ARTICLE = """會員價值經營手冊
 
 @pytest.fixture(scope="module")
 def made_up(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> KnowledgeService:
-    corpus = tmp_path_factory.mktemp("corpus")
-    (corpus / "900_madeup.txt").write_text(ARTICLE, encoding="utf-8")
-    return load_service(corpus, tmp_path_factory.mktemp("index") / "index", embedder)
+    return service_on(tmp_path_factory, embedder, "900_madeup.txt", ARTICLE)
 
 
 def test_document_model_finds_the_lists(tmp_path: Path) -> None:

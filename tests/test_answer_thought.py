@@ -12,7 +12,8 @@ import pytest
 from knowledge.answer_plan import THOUGHT_CHARS
 from knowledge.embedding import Embedder
 from knowledge.models import Lang
-from knowledge.service import KnowledgeService, load_service
+from knowledge.service import KnowledgeService
+from tests.one_article import service_on
 
 FILLER = "門市每季檢討一次會員名冊,並把結果交給區域經理。"
 RUN_ON = (
@@ -42,9 +43,7 @@ ARTICLE = f"""門市服務手冊
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> KnowledgeService:
-    corpus = tmp_path_factory.mktemp("corpus")
-    (corpus / "901_shop.txt").write_text(ARTICLE, encoding="utf-8")
-    return load_service(corpus, tmp_path_factory.mktemp("index") / "index", embedder)
+    return service_on(tmp_path_factory, embedder, "901_shop.txt", ARTICLE)
 
 
 def quoted(text: str) -> str:
