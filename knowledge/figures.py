@@ -17,7 +17,7 @@ from knowledge.script import to_simplified
 
 # "多少", "几年/几天/几次…" (not "哪几个", which asks for a list), "多久", "哪一年".
 _ASKS_ZH = re.compile(
-    r"多少|(?<!哪)几(?:年|天|周|个月|个小时|次|支|家|位|倍|成|岁|个百分点|名|元|块)"
+    r"多少|(?<![哪这那近前头])几(?:年|天|周|个月|个小时|次|支|家|位|倍|成|岁|个百分点|名|元|块)"
     r"|多久|多长时间|哪一?年"
 )
 # "how much" also asks for a degree ("how much does brand matter?"): only money counts.

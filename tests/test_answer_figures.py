@@ -34,6 +34,8 @@ def test_questions_asking_for_a_figure(question: str) -> None:
         "說客戶價值是客戶對企業的貢獻度,那這個「價值」只算賺多少錢嗎?",  # yes or no
         "How much does brand image matter to customer value?",  # a degree
         "品牌形象對顧客價值的影響有多大?",
+        "近幾年顧客價值的研究重心有什麼變化?",  # "these few years", no count asked
+        "前幾天主管問我客戶價值怎麼算,該怎麼回答?",
         "What is customer perceived value?",
     ],
 )
