@@ -98,6 +98,11 @@ def test_questions_asking_when(question: str) -> None:
         "企业什么时候该做顾客满意度调查?",
         "When a customer weighs up a purchase, is installation a gain or a loss?",
         "When should we survey customers?",
+        "什麼時候用客戶終身價值是最合適的?",  # "when" as a condition, though it ends in 的
+        "客戶終身價值如何年化計算?",  # 如何年化, not 何年
+        "哪一年齡層的顧客最看重價格?",
+        "When did customers feel the price was unfair?",
+        "Which date range should an RFM analysis use?",
     ],
 )
 def test_questions_not_asking_when(question: str) -> None:
@@ -111,6 +116,9 @@ def test_a_date_in_the_answer_not_any_figure() -> None:
     assert states_date("根据知识库:\n• 15年后,星巴克已经成为全球最大的咖啡零售商。 [1]")
     assert not states_date("根據知識庫,共 3 項:\n• 狩野紀昭將顧客的需求分為三個層次。 [1]")
     assert not states_date("根據知識庫:\n• 2、時間成本。時間成本越低,顧客價值越大。 [1]")
+    assert not states_date("根據知識庫:\n• 公司投資1500萬元擴建門市。 [1]")  # money
+    assert not states_date("根據知識庫:\n• 品牌要貼近年輕顧客。 [1]")
+    assert states_date("根據知識庫:\n• 兩年後,新品牌上市。 [1]")
 
 
 @pytest.mark.parametrize(
