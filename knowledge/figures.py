@@ -91,5 +91,8 @@ def states_date(answer_text: str) -> bool:
 
 
 def _body(answer_text: str) -> str:
-    body = answer_text.split("\n", 1)[1] if "\n" in answer_text else answer_text
+    """Without the lead-in line ("根據知識庫,共 3 項:"), which counts what follows; an LLM's
+    answer starts with what it says, and its first line may hold the figure."""
+    first, _, rest = answer_text.partition("\n")
+    body = rest if rest and first.rstrip().endswith((":", ":")) else answer_text
     return _SYMBOL.sub("", _ITEM_NUMBER.sub("", _CITATION.sub("", to_simplified(body))))

@@ -52,6 +52,9 @@ def test_a_figure_in_the_answer_not_in_its_lead_or_citations() -> None:
     # Vc formula ("Rc=f(Q1,Q2,Q3)") and counted as stating one
     assert not states_figure("根據知識庫:\n• 公式:Vc=Rc-Cc,其中Rc=f(Q1,Q2,Q3)。 [3]")
     assert states_figure("根據知識庫:\n• 2007年第一季度,諾基亞售出9110萬部手機。 [1]")
+    # an LLM's answer has no lead-in: its first line is what it says
+    assert states_figure("銥星計劃共投資了4億美元。[1]\n後來它申請了破產保護。[1]")
+    assert states_date("銥星公司成立於1991年。[1]\n後來它申請了破產保護。[1]")
 
 
 @pytest.mark.parametrize(
