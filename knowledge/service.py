@@ -325,13 +325,12 @@ def _with_asked_figure(answer: Answer) -> Answer:
     """A question asking for a figure is covered only by an answer that states one
     ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount), and one
     asking when only by an answer that says when."""
-    if not answer.answered:
-        return answer
-    if asks_figure(answer.question) and not states_figure(answer.text):
-        return no_figure(answer.question, answer.lang)
-    if asks_date(answer.question) and not states_date(answer.text):
-        return no_figure(answer.question, answer.lang)
-    return answer
+    question, text = answer.question, answer.text
+    missing = answer.answered and (
+        (asks_figure(question) and not states_figure(text))
+        or (asks_date(question) and not states_date(text))
+    )
+    return no_figure(question, answer.lang) if missing else answer
 
 
 def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
