@@ -28,6 +28,50 @@ _ASKS_EN = re.compile(
     r"sales|los[et]|earn\w*|salary|salaries)\b)",
     re.I,
 )
+# What a figure is counted in, by the counter or noun a question asks it with: "幾支手機"
+# wants a number of 支 (or 部, 台), not the "24小時" of the passage the company's name found.
+# Each pair: the counter after 幾/多少 (not the words it starts: 多少成本, 多少部分), and the
+# units a figure in the answer may carry for it.
+_MONEY = r"元|块|美元|英镑|欧元|日元|港币|万|亿|\$"
+_DURATION = r"年|世纪|月|周|星期|天|日|小时|钟头|分钟"
+_PERCENT = r"%|％|百分之|个百分点|成"
+_UNITS_ZH: tuple[tuple[str, str], ...] = (
+    (r"个?百分点", _PERCENT),
+    (r"年(?![龄级轻])", r"年|世纪"),
+    (r"个?月", r"月"),
+    (r"个?(?:星期|礼拜)|周(?![期年边])", r"周|星期|天|日"),
+    (r"天", r"天|日"),
+    (r"个?(?:小时|钟头)", r"小时|钟头|分钟|天"),
+    (r"次", r"次"),
+    (r"支(?![持出付])|部(?![分门])|台", r"支|部|台"),
+    (r"家(?![庭人电])|间|座", r"家|间|座"),
+    (r"[位名](?![置字])|个?人", r"位|名|人"),
+    (r"倍", r"倍|翻"),
+    (r"成(?![本功长员为交果])", _PERCENT),
+    (r"岁", r"岁"),
+    (r"元(?!素)|块|钱", _MONEY),
+)
+_ASKED_COUNT = re.compile(r"(百分之)?(?:(?<![哪这那近前头好十])几|多少)(\S{0,3})")
+# "学费多少", "花了多少钱", "投了多少": an amount of money.
+_MONEY_ASK_ZH = re.compile(
+    r"(?:学费|费用|价格|价钱|售价|成本|资金|贷款|债务|投资|投了|花了|营收|收入|工资|薪水|预算)"
+    r"[^,,。??]{0,4}多少(?!倍)"
+)
+_UNITS_EN: tuple[tuple[str, str], ...] = (
+    (r"years?", r"年|世纪"),
+    (r"months?", r"月"),
+    (r"weeks?", r"周|星期|天|日"),
+    (r"days?", r"天|日"),
+    (r"hours?", r"小时|钟头|分钟|天"),
+    (r"times", r"倍|次|翻"),
+    (r"employees|staff|people|workers|baristas|members|persons", r"位|名|人"),
+    (r"stores|shops|outlets|branches|locations|cafes", r"家|间|店"),
+    (r"phones|handsets|units|devices|cars", r"支|部|台|辆"),
+)
+_HOW_MANY = re.compile(r"\bhow\s+many((?:\s+[\w-]+){1,3})", re.I)
+# A number and what it counts: "24小時", "5000多家", "一千二百人", "兩個月".
+_COUNTED = r"[\d一二两三四五六七八九十百千万亿半几数]+(?:\.\d+)?\s*(?:多|余|来)?\s*个?\s*(?:{})"
+
 # "…只算賺多少錢嗎?" asks yes or no, not for a figure.
 _YES_NO = re.compile(r"[吗么嘛]\s*$")
 _CLAUSE = re.compile(r"[,,。??;;!!]")
@@ -74,16 +118,46 @@ def asks_figure(question: str) -> bool:
     return False
 
 
+def asked_units(question: str) -> tuple[str, ...]:
+    """What each figure the question asks for is counted in, as patterns of units: an
+    answer must state a number in each. Empty when any figure will do ("品牌價值有多少?")."""
+    units: list[str] = []
+    for match in _HOW_MANY.finditer(question):
+        for word in match.group(1).lower().split():
+            found = [unit for noun, unit in _UNITS_EN if re.fullmatch(noun, word)]
+            if found:
+                units.append(found[0])
+                break
+    if re.search(r"\bhow\s+long\b(?!\s+ago)", question, re.I):
+        units.append(_DURATION)
+    for clause in _CLAUSE.split(to_simplified(question)):
+        if _YES_NO.search(clause):
+            continue
+        for match in _ASKED_COUNT.finditer(clause):
+            if match.group(1):
+                units.append(_PERCENT)
+                continue
+            units += [unit for counter, unit in _UNITS_ZH if re.match(counter, match.group(2))][:1]
+        if _MONEY_ASK_ZH.search(clause):
+            units.append(_MONEY)
+        if re.search(r"多久|多长时间", clause):
+            units.append(_DURATION)
+    return tuple(dict.fromkeys(units))
+
+
 def asks_date(question: str) -> bool:
     if _ASKS_DATE_EN.search(question):
         return True
     return any(_ASKS_DATE_ZH.search(c.strip()) for c in _CLAUSE.split(to_simplified(question)))
 
 
-def states_figure(answer_text: str) -> bool:
+def states_figure(answer_text: str, units: tuple[str, ...] = ()) -> bool:
     """The quoted lines of an answer, without its lead-in line ("共 3 項") and passage
-    numbers, state a figure."""
-    return bool(_FIGURE.search(_body(answer_text)))
+    numbers, state a figure, and one in each of `units` when the question asked for those."""
+    body = _body(answer_text)
+    if not units:
+        return bool(_FIGURE.search(body))
+    return all(re.search(_COUNTED.format(unit), body) for unit in units)
 
 
 def states_date(answer_text: str) -> bool:

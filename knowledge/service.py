@@ -22,7 +22,7 @@ from knowledge.answer_plan import Draft, Focus
 from knowledge.citations import CorpusLookup
 from knowledge.coverage import GATE_FEATURES, CoverageFeatures
 from knowledge.embedding import Embedder
-from knowledge.figures import asks_date, asks_figure, states_date, states_figure
+from knowledge.figures import asked_units, asks_date, asks_figure, states_date, states_figure
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
@@ -323,11 +323,12 @@ class KnowledgeService:
 
 def _with_asked_figure(answer: Answer) -> Answer:
     """A question asking for a figure is covered only by an answer that states one
-    ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount), and one
-    asking when only by an answer that says when."""
+    ("萬寶路的廣告費加了多少?" found the Marlboro passage, which gives no amount) in what the
+    question counts ("還要實習幾個月?" is not answered by "24小時培訓"), and one asking when
+    only by an answer that says when."""
     question, text = answer.question, answer.text
     missing = answer.answered and (
-        (asks_figure(question) and not states_figure(text))
+        (asks_figure(question) and not states_figure(text, asked_units(question)))
         or (asks_date(question) and not states_date(text))
     )
     return no_figure(question, answer.lang) if missing else answer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answer import NO_FIGURE
-from knowledge.figures import asks_date, asks_figure, states_date, states_figure
+from knowledge.figures import asked_units, asks_date, asks_figure, states_date, states_figure
 from knowledge.models import Lang
 from knowledge.service import KnowledgeService
 
@@ -78,6 +78,83 @@ def test_a_figure_the_articles_give_is_answered(knowledge: KnowledgeService) -> 
     answer = knowledge.ask_sync("摩托羅拉的銥星計劃一共投資了多少錢?")
     assert answer.answered
     assert "4億美元" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("咖啡師培訓完,還要實習幾個月才能上崗?", "每一個咖啡生都要接受3個月培訓。"),
+        ("铱星公司有多少名员工?", "铱星公司共有1200名员工。"),
+        ("How many employees did Iridium have?", "銥星公司共有一千二百人。"),
+        ("How many weeks of training do baristas get?", "培訓為期兩周。"),
+        ("星巴克在中國有幾家門市?", "星巴克在中國有5000多家門市。"),
+        ("開發新客戶的成本是維繫老客戶的幾倍?", "開發新客戶的成本是維繫老客戶的5倍。"),
+        ("那門課程學費多少?", "學費為3萬元。"),
+        ("投了多少钱?花了多少年?", "投资40亿美元,历时11年。"),
+        ("How long is the training?", "每一個咖啡生都要接受24小時培訓。"),
+        ("客戶維繫率提高百分之多少?", "客戶維繫率提高5%。"),
+    ],
+)
+def test_a_figure_counted_in_what_was_asked(question: str, answer: str) -> None:
+    units = asked_units(question)
+    assert units
+    assert states_figure(f"根據知識庫:\n• {answer} [1]", units)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # the passage a company's name finds states a figure, but not the one asked for
+        ("咖啡師培訓完,還要實習幾個月才能上崗?", "每一個咖啡生都要接受24小時培訓。"),
+        ("铱星公司有多少名员工?", "1991年摩托罗拉投资4亿美元成立铱星公司。"),
+        ("How many employees did Iridium have?", "1991年摩托羅拉投資4億美元成立銥星公司。"),
+        ("星巴克在中國有幾家門市?", "星巴克是一个成功的品牌。15年後成為最大的咖啡零售商。"),
+        ("開發新客戶的成本是維繫老客戶的幾倍?", "80%以上的利潤由20%的顧客創造。"),
+        ("那門課程學費多少?", "識別20%的高價值顧客一般來說有2種方法。"),
+        ("投了多少钱?花了多少年?", "投资40亿美元成立铱星公司。"),  # one part of two
+    ],
+)
+def test_a_figure_in_another_unit_is_not_the_one_asked(question: str, answer: str) -> None:
+    assert not states_figure(f"根據知識庫:\n• {answer} [1]", asked_units(question))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "品牌價值有多少?",  # any figure will do
+        "How many levels of needs are there?",
+        "Roughly how much has Starbucks spent on advertising?",
+        "哪几个方面?",
+        "說客戶價值只算賺多少錢嗎?",  # yes or no
+    ],
+)
+def test_questions_asking_no_particular_unit(question: str) -> None:
+    assert asked_units(question) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("星巴克的咖啡師培訓完,還要實習幾個月才能正式上崗?", Lang.ZH_HANT),
+        ("铱星公司当时有多少名员工?", Lang.ZH_HANS),
+        ("How many weeks of training do Starbucks baristas get?", Lang.EN),
+    ],
+)
+def test_a_figure_in_another_unit_is_declined(
+    knowledge: KnowledgeService, question: str, lang: Lang
+) -> None:
+    answer = knowledge.ask_sync(question)
+    assert not answer.answered  # on main: answered with "24小時培訓" or "4億美元"
+    assert answer.text == NO_FIGURE[lang]
+
+
+def test_a_figure_in_the_unit_asked_is_answered(knowledge: KnowledgeService) -> None:
+    answer = knowledge.ask_sync("星巴克的咖啡生要接受多長時間的培訓?")
+    assert answer.answered
+    assert "24小時" in answer.text
+    answer = knowledge.ask_sync("銥星破產前欠了多少貸款?")
+    assert answer.answered
+    assert "15億美元" in answer.text
 
 
 @pytest.mark.parametrize(
