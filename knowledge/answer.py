@@ -141,7 +141,7 @@ class ExtractiveComposer:
 
     def focus_of(self, draft: Draft) -> Focus | None:
         """The list the answer to `draft` tells, if any (for the follow-up after it)."""
-        return self._planner.plan(draft).focus
+        return self._planner.focus_of(draft)
 
     def sentence_scores(self, draft: Draft) -> np.ndarray:
         """The rules' score of every sentence for `draft` (a part of a two-part question)."""

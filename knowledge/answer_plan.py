@@ -546,12 +546,7 @@ class Planner:
     def _nth_of(self, plan: Plan, ordinal: int) -> Plan | None:
         """ "建立核心競爭力的第四步是什麼?" asked fresh: the list the answer found (or the one
         its first sentence stands in), its lead-in, and the item asked for, not the whole list."""
-        focus = plan.focus
-        if focus is None and plan.lines:
-            doc, index = self._locate(plan.lines[0].ref)
-            found = doc.enumeration_of(index)
-            if found is not None:
-                focus = Focus(doc.doc_id, self._enumeration_number(doc, found[0]))
+        focus = plan.focus or self._list_told(plan.lines[:1])
         told = self._item_plan(focus, ordinal) if focus is not None else None
         if told is None or focus is None:
             return None
@@ -593,9 +588,21 @@ class Planner:
     def _enumeration_number(self, doc: Document, enumeration: Enumeration) -> int:
         return next(i for i, e in enumerate(doc.enumerations) if e is enumeration)
 
+    def _list_told(self, lines: list[Line]) -> Focus | None:
+        """The list the first of `lines` that stands in one belongs to."""
+        for line in lines:
+            doc, index = self._locate(line.ref)
+            found = doc.enumeration_of(index)
+            if found is not None:
+                return Focus(doc.doc_id, self._enumeration_number(doc, found[0]))
+        return None
+
     def focus_of(self, draft: Draft) -> Focus | None:
-        """The list the answer to `draft` tells, if any (for the follow-up after it)."""
-        return self.plan(draft).focus
+        """The list the answer to `draft` tells, if any (for the follow-up after it): the
+        one it told whole, or the one its quoted items stand in ("一是組織整合…二是…",
+        quoted sentence by sentence, is still the list "那最後一項呢?" points into)."""
+        plan = self.plan(draft)
+        return plan.focus or self._list_told(plan.lines)
 
 
 def named_article(query: str, terms: set[str], documents: dict[str, Document]) -> str | None:

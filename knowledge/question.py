@@ -220,7 +220,7 @@ def _ordinal(simplified: str) -> int | None:
     return None
 
 
-_ORDINAL_WORDS = re.compile(
+ORDINAL_WORDS = re.compile(
     r"第\s*[一二三四五六七八九十\d]+\s*(?:个|步|点|项|种|条|类|阶段|层|部分|方面)?|最后一\S?"
     r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b(?:\s+one)?",
     re.I,
@@ -230,7 +230,7 @@ _ORDINAL_WORDS = re.compile(
 def without_ordinal(text: str) -> str:
     """The question less its ordinal ("第二個", "the last one"): what is left names its
     subject, if it has one."""
-    return _ORDINAL_WORDS.sub(" ", to_simplified(text))
+    return ORDINAL_WORDS.sub(" ", to_simplified(text))
 
 
 def _looks_like_follow_up(simplified: str) -> bool:

@@ -26,12 +26,19 @@ from knowledge.figures import asked_units, asks_date, asks_figure, states_date, 
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
-from knowledge.question import QuestionIntent, analyze, sub_questions, without_ordinal
+from knowledge.prior_answer import glossed, inline_item
+from knowledge.question import (
+    ORDINAL_WORDS,
+    QuestionIntent,
+    analyze,
+    sub_questions,
+    without_ordinal,
+)
 from knowledge.ranker import FEATURES, LinearModel, SentenceFeatures, query_vector
 from knowledge.reader import Reader
 from knowledge.relevance import DomainVocabulary
 from knowledge.retrieval import HybridRetriever, to_passages
-from knowledge.script import detect_lang
+from knowledge.script import detect_lang, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +230,9 @@ class KnowledgeService:
         together with the previous one. A question that merely is not covered is
         not: borrowing the previous topic would answer "明天會下雨嗎?" with theory.
         An ordinal ("那第二層的需求呢?") refers to the last answer's list only when the
-        question has no subject of its own or its subject is that list's.
+        question has no subject of its own or its subject is that list's. When that answer
+        opened with a list inside a sentence ("由價值資產、品牌資產、維系資產三個部分組成"), the
+        ordinal names its item, and the question is read with the item in its place.
         """
         intent = analyze(question)
         own = [Reading(question, intent)]
@@ -232,6 +241,12 @@ class KnowledgeService:
         combined = f"{prior.question} {question}"
         merged = _merged(combined, intent)
         focus = None
+        named = inline_item(prior.answer, intent.ordinal) if intent.ordinal is not None else None
+        if named is not None:  # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成"
+            if lang is Lang.EN:  # "the second one" is "brand equity" when the answer glossed it
+                named = glossed(prior.answer, named) or named
+            query = ORDINAL_WORDS.sub(named, to_simplified(question), count=1)
+            return [Reading(query, analyze(query)), *self.readings(question, lang)]
         if intent.ordinal is not None:  # "the second one" of the list told last
             earlier = self.candidate(
                 prior.question, prior.question, prior.lang, analyze(prior.question)

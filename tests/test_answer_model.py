@@ -87,6 +87,42 @@ def test_an_ordinal_whose_other_words_name_no_topic_follows_the_list(
     assert item in answer.text and other not in answer.text
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "lang"),
+    [("那第二個具體是什麼意思?", Lang.ZH_HANT), ("What does the second one mean?", Lang.EN)],
+)
+def test_an_ordinal_points_into_a_list_stated_inside_a_sentence(
+    knowledge: KnowledgeService, follow_up: str, lang: Lang
+) -> None:
+    """ "由價值資產、品牌資產、維繫資產三個部分組成" is a list the reader met, though the
+    article does not set it out item by item: "the second one" is brand equity. On main the
+    Chinese follow-up was declined and the English one repeated the first answer."""
+    english = lang is Lang.EN
+    listed = knowledge.ask_sync(
+        "What is customer equity made up of?" if english else "客戶資產由哪幾部分組成?"
+    )
+    assert "品牌资产" in to_simplified(listed.text)
+    prior = PriorExchange(listed.question, listed.text, listed.lang)
+    answer = knowledge.ask_sync(follow_up, prior=prior)
+    assert answer.answered and answer.lang is lang
+    assert "主观和无形的评价" in to_simplified(answer.text)  # brand equity's definition
+
+
+def test_an_ordinal_points_into_a_list_quoted_sentence_by_sentence(
+    knowledge: KnowledgeService,
+) -> None:
+    """An answer that quotes the items "一是…二是…三是…" without telling the list whole still
+    told that list: "the last item" is its last (declined on main)."""
+    listed = knowledge.ask_sync(
+        "What goes into the supporting infrastructure a company needs to build?"
+    )
+    assert "一是組織整合" in listed.text and "共" not in listed.text.splitlines()[0]
+    prior = PriorExchange(listed.question, listed.text, listed.lang)
+    answer = knowledge.ask_sync("那最後一項具體要怎麼做?", prior=prior)
+    assert answer.answered
+    assert "五是技能與訓練" in answer.text and "一是組織整合" not in answer.text
+
+
 def test_shipped_weights_load_and_the_learned_path_answers(knowledge: KnowledgeService) -> None:
     learned = knowledge.with_models(load_models())
     answer = learned.ask_sync("什麼是顧客讓渡價值?")

@@ -1,0 +1,42 @@
+"""What an earlier answer told, read back from its text for the follow-up after it.
+
+A follow-up's ordinal ("那第二個呢?", "what does the second one mean?") may point at a list
+the answer stated inside one sentence ("客户资产是由价值资产、品牌资产、维系资产三个部分组成"),
+which the document model does not set out item by item; the answer's own text is where
+the reader met it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.document import inline_items
+from knowledge.script import to_simplified
+
+_GLOSS = re.compile(r"\s*\([A-Za-z][^()]*\)")  # "品牌资产 (brand equity)"
+_CITATION = re.compile(r"\s*\[\d+\]")
+_ITEM_OPENER = re.compile(
+    r"(?:[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|\d{1,2}[、..]|[((][一二三四五六七八九十\d][))])"
+)
+
+
+def inline_item(answer: str, ordinal: int) -> str | None:
+    """The item an ordinal names in the list an answer's first quoted line states inside a
+    sentence ("客户资产是由价值资产、品牌资产、维系资产三个部分组成"): the first list the reader
+    met. Glosses and citations are left out."""
+    quoted = [line for line in answer.splitlines() if line.lstrip().startswith("•")]
+    if not quoted or not quoted[0].startswith("•"):
+        return None  # the answer told a list item by item (indented): that list is the one
+    plain = _GLOSS.sub("", _CITATION.sub("", to_simplified(quoted[0].lstrip(" •"))))
+    if _ITEM_OPENER.match(plain):
+        return None  # "一是前期溝通…": an item of a list the answer quotes
+    items = inline_items(plain)
+    if not items or not (ordinal == -1 or 0 < ordinal <= len(items)):
+        return None
+    return items[ordinal - 1] if ordinal > 0 else items[-1]
+
+
+def glossed(answer: str, term: str) -> str | None:
+    """The English name an answer gave `term` ("品牌资产 (brand equity)"), if any."""
+    found = re.search(re.escape(term) + r"\s*\(([A-Za-z][^()]*)\)", to_simplified(answer))
+    return found.group(1) if found else None
