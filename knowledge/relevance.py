@@ -32,6 +32,8 @@ MAX_UNKNOWN = 1  # an English question with more words the articles never use as
 # "reset" 3.8, "password" 4.1; "appear" 4.7, "companies" 5.0 are how anyone asks).
 MAX_SALIENT_ZIPF = 4.2
 _LATIN_WORD = re.compile(r"[a-z][a-z']{2,}")
+# A Latin-script name in a Chinese question: "SAP", "K-means", "A/B", "P1171", "Python".
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-/+.][A-Za-z0-9]+)*")
 
 MIN_SPECIFICITY = 5.0  # log-ratio; on-topic questions score >= 6, off-topic <= 3 here
 MIN_DENSE = 0.74  # cosine of the best passage, multilingual-e5-small
@@ -108,6 +110,29 @@ class DomainVocabulary:
                 unknown.append(word)
         return unknown
 
+    def unknown_names(self, question: str) -> list[str]:
+        """Latin-script names in a Chinese question that the articles never use.
+
+        Staff write a product, tool or model in its own script ("SAP CRM 里…哪个模块",
+        "用 K-means 做客户细分", "Avaya 跟 Genesys"); when the articles never use that name the
+        question is about it, not about them, however theory-like its Chinese. Names the
+        articles use (CRM, CPV, Kano) and glossary terms whose Chinese they use are known;
+        everyday English mixed into Chinese ("這個 case") is no name.
+        """
+        if not han_count(question):
+            return []  # an English question: `unknown_english` judges its words
+        matched = {w for term in english_terms(question.lower()) for w in re.split(r"[ -]", term)}
+        unknown = []
+        for name in _LATIN_NAME.findall(question):
+            parts = [p for p in re.split(r"[-/+.]", name.lower()) if p]
+            if len(name) < 2 or all(p in matched for p in parts):
+                continue
+            if all(self._counts.get(p) or self._counts.get(p.rstrip("s")) for p in parts):
+                continue
+            if _written_as_name(name) or zipf_frequency(name.lower(), "en") <= MAX_SALIENT_ZIPF:
+                unknown.append(name)  # not "這個 case", "客戶的 feedback": everyday English
+        return unknown
+
     def names_a_term(self, question: str) -> bool:
         """An English question that names a term of the theory the articles use."""
         return any(
@@ -161,3 +186,13 @@ class DomainVocabulary:
             specificity=specificity,
             best_term=term,
         )
+
+
+def _written_as_name(word: str) -> bool:
+    """An acronym (SAP, NPS), a code (P1171), a capital inside (HubSpot, iPhone) or a joined
+    name (K-means, A/B): a name whatever its frequency in English."""
+    return bool(
+        re.search(r"\d|[-/+.]", word)
+        or (len(word) >= 2 and word.isupper())
+        or re.search(r"[a-z][A-Z]", word)
+    )

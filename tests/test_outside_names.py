@@ -1,0 +1,53 @@
+"""A Chinese question about a product, tool or model the articles never name is declined
+(issue 23, class 6): "用 Salesforce 怎麼算客戶終身價值?" is about Salesforce, however much of
+its Chinese is the theory's. On main each of these was answered from the CLV passage."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.service import KnowledgeService
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("用 Salesforce 怎麼算客戶終身價值?", ["Salesforce"]),
+        ("Zendesk 的工單系統能幫我們提升顧客感知價值嗎?", ["Zendesk"]),
+        ("用 LTV/CAC 比值怎么评估客户价值?", ["LTV/CAC"]),
+        ("用 X-means 做客戶分群可以嗎?", ["X-means"]),
+        ("儀表板上的 KPI 要怎麼訂?", ["KPI"]),
+    ],
+)
+def test_names_the_articles_never_use(
+    knowledge: KnowledgeService, question: str, names: list[str]
+) -> None:
+    assert knowledge._vocabulary.unknown_names(question) == names
+    assert not knowledge.ask_sync(question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "CRM 的核心運作是什麼?",  # the articles write CRM
+        "顧客感知價值(Customer Perceived Value)是什麼?",
+        "顧客讓渡價值(customer delivered value)怎麼算?",  # a glossary term they use in Chinese
+        "客戶 feedback 不好的時候,怎麼提升顧客感知價值?",  # everyday English, no name
+    ],
+)
+def test_names_the_articles_use_and_everyday_english_are_no_outside_topic(
+    knowledge: KnowledgeService, question: str
+) -> None:
+    assert knowledge._vocabulary.unknown_names(question) == []
+    assert knowledge.ask_sync(question).answered
+
+
+def test_symbols_the_articles_use_are_known(knowledge: KnowledgeService) -> None:
+    assert knowledge._vocabulary.unknown_names("公式 Vc=Rc-Cc 裡的 Rc 是什麼?") == []
+    assert knowledge._vocabulary.unknown_names("Q1、Q2、Q3 分別代表什麼?") == []
+
+
+def test_english_questions_are_judged_by_their_own_rule(knowledge: KnowledgeService) -> None:
+    """An English question's every word is Latin: `unknown_english` weighs those."""
+    assert knowledge._vocabulary.unknown_names("What is customer perceived value?") == []
+    assert knowledge.ask_sync("What is customer perceived value?").answered
