@@ -133,6 +133,15 @@ class DomainVocabulary:
                 unknown.append(name)  # not "這個 case", "客戶的 feedback": everyday English
         return unknown
 
+    def names_outside_topic(self, question: str) -> bool:
+        """The question's own words name something the articles never cover: a Latin-script
+        name in a Chinese question, or in an English one a glossary term the articles never
+        use (股价 for "share price"). Either is a whole outside topic, even in a question
+        that reads as a follow-up of a covered one."""
+        if han_count(question):
+            return bool(self.unknown_names(question))
+        return any(han_count(word) for word in self.unknown_english(question))
+
     def names_a_term(self, question: str) -> bool:
         """An English question that names a term of the theory the articles use."""
         return any(

@@ -265,8 +265,11 @@ class KnowledgeService:
     def draft(self, question: str, lang: Lang, prior: PriorExchange | None = None) -> Draft | None:
         """The first reading of the question that the articles cover, or None."""
         question = question.strip()[:MAX_QUESTION_CHARS]
-        if not question or self._vocabulary.unknown_names(question):
-            return None  # "SAP CRM 里做客户价值分析的是哪个模块?" is about SAP, not the articles
+        if not question or self._vocabulary.names_outside_topic(question):
+            # "SAP CRM 里做客户价值分析的是哪个模块?" is about SAP, not the articles, and
+            # "what's Nokia's share price these days?" about a share price, even when it
+            # reads as a follow-up of a covered question.
+            return None
         for reading in self.readings(question, lang, prior):
             found = self.candidate(
                 question, reading.query, lang, reading.intent, reading.focus, reading.context

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.models import Lang, PriorExchange
 from knowledge.service import KnowledgeService
 
 
@@ -51,3 +52,18 @@ def test_english_questions_are_judged_by_their_own_rule(knowledge: KnowledgeServ
     """An English question's every word is Latin: `unknown_english` weighs those."""
     assert knowledge._vocabulary.unknown_names("What is customer perceived value?") == []
     assert knowledge.ask_sync("What is customer perceived value?").answered
+
+
+def test_an_outside_topic_is_declined_even_when_it_reads_as_a_follow_up(
+    knowledge: KnowledgeService,
+) -> None:
+    """ "these days" made the question look like a follow-up; the reading joined to the
+    previous question was Chinese, so the English outside-topic rule never saw it."""
+    first = knowledge.ask_sync("星巴克成功的祕密是什麼?")
+    assert first.answered
+    prior = PriorExchange(first.question, first.text, first.lang)
+    answer = knowledge.ask_sync(
+        "By the way, what's Starbucks' share price these days?", prior=prior
+    )
+    assert not answer.answered  # answered on main, with the Starbucks passage
+    assert answer.lang is Lang.EN
