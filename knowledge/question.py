@@ -205,7 +205,8 @@ _NOT_ORDINAL_EN = re.compile(
 def _ordinal(simplified: str) -> int | None:
     lowered = _NOT_ORDINAL_EN.sub(" ", simplified.lower())
     for word, value in _ORDINALS_EN.items():
-        if re.search(rf"\b{word}\b", lowered):
+        # "the second one", "its third step"; not the adverb in "what should it do first?"
+        if re.search(rf"\b(?:the|its|their|this|that|your|our)\s+(?:very\s+)?{word}\b", lowered):
             return value
     m = _ORDINAL_ZH.search(simplified)
     if not m:

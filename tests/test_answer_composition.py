@@ -201,3 +201,24 @@ def test_in_the_first_place_asks_for_no_item() -> None:
     )
     assert analyze("First of all, what is customer value?").ordinal is None
     assert analyze("What is the first step?").ordinal == 1
+
+
+def test_first_as_an_adverb_asks_for_no_item() -> None:
+    """ "What should a company do first instead?" asks what to do first, not for item one
+    of the last list: read as an ordinal, it was declined after a covered question."""
+    assert analyze("So what should a company do first instead, and in what order?").ordinal is None
+    assert analyze("What does head office consider first when it reads the cards?").ordinal is None
+    assert analyze("What's the very first thing a company has to figure out?").ordinal == 1
+    assert analyze("And how does the last one actually work?").ordinal == -1
+    assert analyze("What is its third stage?").ordinal == 3
+
+
+def test_an_adverb_first_follow_up_is_answered(knowledge: KnowledgeService) -> None:
+    first = knowledge.ask_sync("很多公司導入CRM都失敗了,原因是什麼?")
+    assert first.answered
+    prior = PriorExchange(first.question, first.text, first.lang)
+    answer = knowledge.ask_sync(
+        "So what should a company do first, and in what order?", prior=prior
+    )
+    assert answer.answered  # declined on main
+    assert "核心運作" in answer.text
