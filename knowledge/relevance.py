@@ -142,6 +142,21 @@ class DomainVocabulary:
             return bool(self.unknown_names(question))
         return any(han_count(word) for word in self.unknown_english(question))
 
+    def in_articles_words(self, question: str) -> str:
+        """A Chinese question with the Latin names the articles write in Chinese put in
+        their Chinese ("Kano 模型" -> "狩野纪昭 模型"): the small embedder does not know that
+        Kano is 狩野, so the question would seem far from every sentence about him."""
+        if not han_count(question):
+            return question
+        text = question
+        for term in english_terms(question.lower()):
+            if self._counts.get(term) or term not in TERMS:
+                continue  # the articles write it as it is (CRM)
+            chinese = next((zh for zh in TERMS[term] if self._known(zh)), None)
+            if chinese is not None:
+                text = re.sub(re.escape(term), chinese, text, flags=re.I)
+        return text
+
     def names_a_term(self, question: str) -> bool:
         """An English question that names a term of the theory the articles use."""
         return any(

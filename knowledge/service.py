@@ -195,8 +195,11 @@ class KnowledgeService:
         query = draft.retrieval_query
         passages = draft.passages
         embedder = self._index.embedder
+        gate_text = self._vocabulary.in_articles_words(query)
         best_sentence = (
-            self._reader.best_cosine(embedder.embed_query(query)) if embedder is not None else None
+            self._reader.best_cosine(embedder.embed_query(gate_text))
+            if embedder is not None
+            else None
         )
         relevance = self._vocabulary.judge(
             query_tokens(query),

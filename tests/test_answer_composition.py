@@ -222,3 +222,13 @@ def test_an_adverb_first_follow_up_is_answered(knowledge: KnowledgeService) -> N
     )
     assert answer.answered  # declined on main
     assert "核心運作" in answer.text
+
+
+def test_a_chinese_question_naming_kano_in_english_is_answered(
+    knowledge: KnowledgeService,
+) -> None:
+    """Staff write "Kano 模型"; the articles write 狩野紀昭. The small embedder does not know
+    the two are one, so the question seemed far from every sentence and was declined."""
+    answer = knowledge.ask_sync("Kano 模型把需求分成哪幾層?")
+    assert answer.answered  # declined on main
+    assert "滿足性需求" in answer.text and answer.lang is Lang.ZH_HANT
