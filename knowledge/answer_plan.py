@@ -108,7 +108,7 @@ class Planner:
     def plan(self, draft: Draft) -> Plan:
         intent = draft.intent
         if draft.focus is not None and intent.ordinal is not None:
-            told = self._item_plan(draft.focus, intent.ordinal)
+            told = self._items_plan(draft.focus, intent.ordinals or (intent.ordinal,))
             if told is not None:
                 return told
         if intent.kind == "classify":
@@ -128,7 +128,7 @@ class Planner:
             anchor = self._matching_count(scores, anchor, intent.count, subjects)
         plan = self._expand(draft, anchor, scores)
         if intent.ordinal is not None and draft.focus is None and not draft.context:
-            told = self._nth_of(plan, intent.ordinal)
+            told = self._nth_of(plan, intent.ordinals or (intent.ordinal,))
             if told is not None:
                 return told
         for part in draft.part_scores:  # "投了多少?破產時負債多少?": every part is answered
@@ -543,11 +543,11 @@ class Planner:
         text = _joined(doc, item.sentences, limit)
         return Line(ref, _clip(ITEM_MARKER.sub("", text), limit), indent=True)
 
-    def _nth_of(self, plan: Plan, ordinal: int) -> Plan | None:
+    def _nth_of(self, plan: Plan, ordinals: tuple[int, ...]) -> Plan | None:
         """ "建立核心競爭力的第四步是什麼?" asked fresh: the list the answer found (or the one
         its first sentence stands in), its lead-in, and the item asked for, not the whole list."""
         focus = plan.focus or self._list_told(plan.lines[:1])
-        told = self._item_plan(focus, ordinal) if focus is not None else None
+        told = self._items_plan(focus, ordinals) if focus is not None else None
         if told is None or focus is None:
             return None
         doc = self._reader.documents[focus.doc_id]
@@ -557,14 +557,25 @@ class Planner:
             told.lines.insert(0, Line(ref, doc.sentences[lead].text))
         return told
 
+    def _items_plan(self, focus: Focus, ordinals: tuple[int, ...]) -> Plan | None:
+        """The items asked for, in the order asked ("第三種跟最後一種"); None when the list
+        has none of them."""
+        told = [plan for o in ordinals if (plan := self._item_plan(focus, o)) is not None]
+        if not told:
+            return None
+        plan = Plan(focus=focus)
+        for item in told:
+            plan.lines.extend(line for line in item.lines if not plan.has(line.ref))
+        return plan
+
     def _item_plan(self, focus: Focus, ordinal: int) -> Plan | None:
         doc = self._reader.documents.get(focus.doc_id)
         if doc is None or focus.enumeration >= len(doc.enumerations):
             return None
         items = doc.enumerations[focus.enumeration].items
-        if not items or ordinal == 0 or (abs(ordinal) > len(items) and ordinal != -1):
+        if not items or ordinal == 0 or abs(ordinal) > len(items):
             return None
-        item = items[ordinal - 1] if ordinal > 0 else items[-1]
+        item = items[ordinal - 1] if ordinal > 0 else items[ordinal]
         plan = Plan(focus=focus)
         heading = None
         if doc.enumerations[focus.enumeration].kind == "headings":

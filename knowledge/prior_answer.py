@@ -20,20 +20,20 @@ _ITEM_OPENER = re.compile(
 )
 
 
-def inline_item(answer: str, ordinal: int) -> str | None:
-    """The item an ordinal names in the list an answer's first quoted line states inside a
+def inline_items_asked(answer: str, ordinals: tuple[int, ...]) -> list[str]:
+    """The items ordinals name in the list an answer's first quoted line states inside a
     sentence ("客户资产是由价值资产、品牌资产、维系资产三个部分组成"): the first list the reader
-    met. Glosses and citations are left out."""
+    met. Glosses and citations are left out; [] unless the list has every item asked for."""
     quoted = [line for line in answer.splitlines() if line.lstrip().startswith("•")]
-    if not quoted or not quoted[0].startswith("•"):
-        return None  # the answer told a list item by item (indented): that list is the one
+    if not ordinals or not quoted or not quoted[0].startswith("•"):
+        return []  # the answer told a list item by item (indented): that list is the one
     plain = _GLOSS.sub("", _CITATION.sub("", to_simplified(quoted[0].lstrip(" •"))))
     if _ITEM_OPENER.match(plain):
-        return None  # "一是前期溝通…": an item of a list the answer quotes
+        return []  # "一是前期溝通…": an item of a list the answer quotes
     items = inline_items(plain)
-    if not items or not (ordinal == -1 or 0 < ordinal <= len(items)):
-        return None
-    return items[ordinal - 1] if ordinal > 0 else items[-1]
+    if not items or any(o == 0 or abs(o) > len(items) for o in ordinals):
+        return []
+    return [items[o - 1] if o > 0 else items[o] for o in ordinals]
 
 
 def glossed(answer: str, term: str) -> str | None:

@@ -114,11 +114,14 @@ class QuestionIntent:
     count: int | None = None  # how many items a list question expects ("哪三個")
     cases: tuple[str, ...] = ()  # the articles' cases it names (华为), in their Chinese
     sides: tuple[str, ...] = ()  # a comparison's two terms, as the question writes them
+    # Every item asked for, when more than one: "第三種跟最後一種" (3, -1), "後面兩個" (-2, -1).
+    ordinals: tuple[int, ...] = ()
 
 
 def analyze(question: str) -> QuestionIntent:
     simplified = to_simplified(question).strip()
     count = _count(simplified)
+    ordinals = _ordinals(simplified)
     kind = next((kind for kind, p in _KINDS if p.search(simplified)), "other")
     if count is not None and kind in ("other", "how", "definition"):
         kind = "list"  # "从哪三方面来规划": the three aspects are the answer
@@ -128,13 +131,14 @@ def analyze(question: str) -> QuestionIntent:
     return QuestionIntent(
         definition_terms=_definition_terms(simplified),
         wants_list=bool(_LIST.search(simplified)) or count is not None,
-        ordinal=_ordinal(simplified),
+        ordinal=ordinals[0] if ordinals else None,
         looks_like_follow_up=_looks_like_follow_up(simplified),
         points_back=bool(_POINTS_BACK.search(simplified)),
         kind=kind,
         count=count,
         cases=cases,
         sides=_sides(simplified) if kind == "comparison" else (),
+        ordinals=ordinals,
     )
 
 
@@ -202,27 +206,53 @@ _NOT_ORDINAL_EN = re.compile(
 )
 
 
-def _ordinal(simplified: str) -> int | None:
+_EN_ORDINAL_WORDS = "|".join(_ORDINALS_EN)
+# "the second one", "its third step", "the last two"; not the adverb in "what should it do
+# first?". "the third and the last" asks for two.
+_ORDINAL_EN = re.compile(
+    rf"\b(?:the|its|their|this|that|your|our)\s+(?:very\s+)?({_EN_ORDINAL_WORDS})\b"
+    r"(?:\s+(two|three)\b)?"
+)
+_AND_ORDINAL_EN = re.compile(rf"\s*(?:,|and|or|&)\s*(?:the\s+)?({_EN_ORDINAL_WORDS})\b")
+# "前兩個", "後面兩項", "最後三種": a run of items from either end of the list.
+_RUN_ZH = re.compile(r"(前|最后|后面|后)\s*([两二三])\s*(?:个|项|种|点|条|层|步|类|部分)")
+_RUN_LENGTH = {"两": 2, "二": 2, "三": 3, "two": 2, "three": 3}
+
+
+def _run(length: int, from_start: bool) -> tuple[int, ...]:
+    return tuple(range(1, length + 1)) if from_start else tuple(range(-length, 0))
+
+
+def _ordinals(simplified: str) -> tuple[int, ...]:
+    """The items asked for, in the question's order: 1-based, negative from the end."""
     lowered = _NOT_ORDINAL_EN.sub(" ", simplified.lower())
-    for word, value in _ORDINALS_EN.items():
-        # "the second one", "its third step"; not the adverb in "what should it do first?"
-        if re.search(rf"\b(?:the|its|their|this|that|your|our)\s+(?:very\s+)?{word}\b", lowered):
-            return value
-    m = _ORDINAL_ZH.search(simplified)
-    if not m:
-        return None
-    if m.group(0).startswith("最后"):
-        return -1
-    raw = m.group(1)
-    if raw.isdigit():
-        return int(raw)
-    if raw in _ZH_DIGITS:
-        return _ZH_DIGITS[raw]
-    return None
+    m = _ORDINAL_EN.search(lowered)
+    if m:
+        first = _ORDINALS_EN[m.group(1)]
+        if m.group(2) and first in (1, -1):  # "the first two", "the last two"
+            return _run(_RUN_LENGTH[m.group(2)], first == 1)
+        found, rest = [first], lowered[m.end() :]
+        while more := _AND_ORDINAL_EN.match(rest):
+            found.append(_ORDINALS_EN[more.group(1)])
+            rest = rest[more.end() :]
+        return tuple(dict.fromkeys(found))
+    run = _RUN_ZH.search(simplified)
+    if run:
+        return _run(_RUN_LENGTH[run.group(2)], run.group(1) == "前")
+    found = []
+    for m in _ORDINAL_ZH.finditer(simplified):
+        if m.group(0).startswith("最后"):
+            found.append(-1)
+        elif m.group(1).isdigit():
+            found.append(int(m.group(1)))
+        elif m.group(1) in _ZH_DIGITS:
+            found.append(_ZH_DIGITS[m.group(1)])
+    return tuple(dict.fromkeys(found))
 
 
 ORDINAL_WORDS = re.compile(
     r"第\s*[一二三四五六七八九十\d]+\s*(?:个|步|点|项|种|条|类|阶段|层|部分|方面)?|最后一\S?"
+    r"|(?:前|最后|后面|后)\s*[两二三]\s*(?:个|项|种|点|条|层|步|类|部分)"
     r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b(?:\s+one)?",
     re.I,
 )

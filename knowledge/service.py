@@ -26,7 +26,7 @@ from knowledge.figures import asked_units, asks_date, asks_figure, states_date, 
 from knowledge.index import KnowledgeIndex, open_index
 from knowledge.lexical import query_tokens, tokenize
 from knowledge.models import Answer, Chunk, Lang, Passage, PriorExchange
-from knowledge.prior_answer import glossed, inline_item
+from knowledge.prior_answer import glossed, inline_items_asked
 from knowledge.question import (
     ORDINAL_WORDS,
     QuestionIntent,
@@ -244,11 +244,11 @@ class KnowledgeService:
         combined = f"{prior.question} {question}"
         merged = _merged(combined, intent)
         focus = None
-        named = inline_item(prior.answer, intent.ordinal) if intent.ordinal is not None else None
-        if named is not None:  # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成"
+        named = inline_items_asked(prior.answer, intent.ordinals)
+        if named:  # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成"
             if lang is Lang.EN:  # "the second one" is "brand equity" when the answer glossed it
-                named = glossed(prior.answer, named) or named
-            query = ORDINAL_WORDS.sub(named, to_simplified(question), count=1)
+                named = [glossed(prior.answer, name) or name for name in named]
+            query = _with_items(to_simplified(question), named)
             return [Reading(query, analyze(query)), *self.readings(question, lang)]
         if intent.ordinal is not None:  # "the second one" of the list told last
             earlier = self.candidate(
@@ -355,6 +355,15 @@ def _with_asked_figure(answer: Answer) -> Answer:
     return no_figure(question, answer.lang) if missing else answer
 
 
+def _with_items(question: str, names: list[str]) -> str:
+    """The question with its ordinals put as the items they name: one ordinal each
+    ("第三種跟最後一種"), or all of them where one phrase asks for several ("後面兩個")."""
+    if len(ORDINAL_WORDS.findall(question)) == len(names):
+        left = iter(names)
+        return ORDINAL_WORDS.sub(lambda _: next(left), question)
+    return ORDINAL_WORDS.sub("、".join(names), question, count=1)
+
+
 def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
     """A follow-up keeps the earlier question's topic but its own ordinal and list wish."""
     topic = analyze(query)
@@ -363,6 +372,7 @@ def _merged(query: str, own: QuestionIntent) -> QuestionIntent:
         # "那這幾個變了會影響什麼?" asks its own kind of thing about the earlier topic.
         wants_list=own.wants_list if own.kind != "other" else topic.wants_list,
         ordinal=own.ordinal,
+        ordinals=own.ordinals,
         looks_like_follow_up=True,
         kind=own.kind if own.kind != "other" else topic.kind,
         count=own.count,

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from knowledge.models import Lang, PriorExchange
-from knowledge.question import sub_questions
+from knowledge.question import analyze, sub_questions
 from knowledge.ranker import load_models
 from knowledge.script import to_simplified
 from knowledge.service import KnowledgeService
@@ -174,3 +174,37 @@ def test_the_split_is_by_section_and_keeps_follow_ups_together(
     assert sum("follows" in r for r in written) >= 40
     assert all(r["answer_sentences"] for r in answerable)
     assert {r["lang"] for r in answerable} == {"en", "zh-Hans", "zh-Hant"}
+
+
+def test_ordinals_asking_for_several_items() -> None:
+    assert analyze("那第三種跟最後一種看法差在哪裡?").ordinals == (3, -1)
+    assert analyze("那後面兩個分別對應到哪個維度?").ordinals == (-2, -1)
+    assert analyze("那前兩個具體是什麼?").ordinals == (1, 2)
+    assert analyze("How do the second and the last one differ?").ordinals == (2, -1)
+    assert analyze("What about the first two?").ordinals == (1, 2)
+    assert analyze("那第二個呢?").ordinals == (2,)
+    assert analyze("前兩年顧客價值的研究有什麼變化?").ordinals == ()
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "items", "other"),
+    [
+        ("那前兩個具體是什麼?", ("1、在控製成本", "2、讓產品使用時更安全"), "3、使產品"),
+        (
+            "How do the second and the last one differ?",
+            ("2、讓產品使用時更安全", "16、利用現代網路"),
+            "3、使產品",
+        ),
+    ],
+)
+def test_a_follow_up_asking_for_several_items_gets_each(
+    knowledge: KnowledgeService, follow_up: str, items: tuple[str, ...], other: str
+) -> None:
+    """ "第三種跟最後一種差在哪裡?" asks for two items of the last list; on main only the
+    first of them was told."""
+    listed = knowledge.ask_sync("提高顧客感知價值有哪些基本策略?")
+    prior = PriorExchange(listed.question, listed.text, listed.lang)
+    answer = knowledge.ask_sync(follow_up, prior=prior)
+    assert answer.answered
+    assert all(item in answer.text for item in items)
+    assert other not in answer.text
