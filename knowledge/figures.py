@@ -51,7 +51,10 @@ _UNITS_ZH: tuple[tuple[str, str], ...] = (
     (r"岁", r"岁"),
     (r"元(?!素)|块|钱", _MONEY),
 )
-_ASKED_COUNT = re.compile(r"(百分之)?(?:(?<![哪这那近前头好十])几|多少)(\S{0,3})")
+# "第幾名" asks a rank, which "第88名" gives: no unit to hold it to.
+_ASKED_COUNT = re.compile(r"(百分之)?(?:(?<![哪这那近前头好十第])几|(?<!第)多少)(\S{0,4})")
+# A change or a rate asked with 多少 ("成本降低了多少?", "回報率是多少?") may be a percentage.
+_CHANGE_OR_RATE = re.compile(r"率|降低|减少|下降|提高|增长|增加|上升|节省")
 # "学费多少", "花了多少钱", "投了多少": an amount of money.
 _MONEY_ASK_ZH = re.compile(
     r"(?:学费|费用|价格|价钱|售价|成本|资金|贷款|债务|投资|投了|花了|营收|收入|工资|薪水|预算)"
@@ -69,8 +72,14 @@ _UNITS_EN: tuple[tuple[str, str], ...] = (
     (r"phones|handsets|units|devices|cars", r"支|部|台|辆"),
 )
 _HOW_MANY = re.compile(r"\bhow\s+many((?:\s+[\w-]+){1,3})", re.I)
-# A number and what it counts: "24小時", "5000多家", "一千二百人", "兩個月".
-_COUNTED = r"[\d一二两三四五六七八九十百千万亿半几数]+(?:\.\d+)?\s*(?:多|余|来)?\s*个?\s*(?:{})"
+# A number and what it counts: "24小時", "5000多家", "一千二百人", "兩個月". Not a rank
+# ("前100名", "第88位"), not "一家公司" or "多數人", not the month or day of a date
+# ("1998年11月1日"), and a year ("1971年") is no number of years.
+_COUNTED = (
+    r"(?<![前第年月\d.])(?!(?:1[0-9]|20)\d{{2}}\s*年)"
+    r"(?:\d+(?:\.\d+)?[百千万亿]*|[一二两三四五六七八九十百千万亿半]{{2,}}|[二两三四五六七八九十百千半])"
+    r"\s*(?:多|余|来)?\s*个?\s*(?:{})"
+)
 
 # "…只算賺多少錢嗎?" asks yes or no, not for a figure.
 _YES_NO = re.compile(r"[吗么嘛]\s*$")
@@ -133,12 +142,17 @@ def asked_units(question: str) -> tuple[str, ...]:
     for clause in _CLAUSE.split(to_simplified(question)):
         if _YES_NO.search(clause):
             continue
+        counted = False
         for match in _ASKED_COUNT.finditer(clause):
             if match.group(1):
                 units.append(_PERCENT)
+                counted = True
                 continue
-            units += [unit for counter, unit in _UNITS_ZH if re.match(counter, match.group(2))][:1]
-        if _MONEY_ASK_ZH.search(clause):
+            found = [unit for counter, unit in _UNITS_ZH if re.match(counter, match.group(2))]
+            units += found[:1]
+            counted = counted or bool(found)
+        # "花了多少年" counts years, not money; "成本降低了多少?" may be a percentage.
+        if not counted and _MONEY_ASK_ZH.search(clause) and not _CHANGE_OR_RATE.search(clause):
             units.append(_MONEY)
         if re.search(r"多久|多长时间", clause):
             units.append(_DURATION)

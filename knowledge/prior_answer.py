@@ -16,7 +16,7 @@ from knowledge.script import to_simplified
 _GLOSS = re.compile(r"\s*\([A-Za-z][^()]*\)")  # "品牌资产 (brand equity)"
 _CITATION = re.compile(r"\s*\[\d+\]")
 _ITEM_OPENER = re.compile(
-    r"(?:[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|\d{1,2}[、..]|[((][一二三四五六七八九十\d][))])"
+    r"(?:[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|\d{1,2}[、..](?!\d)|[((][一二三四五六七八九十\d][))])"
 )
 
 

@@ -210,8 +210,8 @@ _EN_ORDINAL_WORDS = "|".join(_ORDINALS_EN)
 # "the second one", "its third step", "the last two"; not the adverb in "what should it do
 # first?". "the third and the last" asks for two.
 _ORDINAL_EN = re.compile(
-    rf"\b(?:the|its|their|this|that|your|our)\s+(?:very\s+)?({_EN_ORDINAL_WORDS})\b"
-    r"(?:\s+(two|three)\b)?"
+    rf"\b(?:(?:the|its|their|this|that|your|our)\s+(?:very\s+)?({_EN_ORDINAL_WORDS})\b"
+    rf"(?:\s+(two|three)\b)?|({_EN_ORDINAL_WORDS})\s+one\b)"
 )
 _AND_ORDINAL_EN = re.compile(rf"\s*(?:,|and|or|&)\s*(?:the\s+)?({_EN_ORDINAL_WORDS})\b")
 # "前兩個", "後面兩項", "最後三種": a run of items from either end of the list.
@@ -228,7 +228,7 @@ def _ordinals(simplified: str) -> tuple[int, ...]:
     lowered = _NOT_ORDINAL_EN.sub(" ", simplified.lower())
     m = _ORDINAL_EN.search(lowered)
     if m:
-        first = _ORDINALS_EN[m.group(1)]
+        first = _ORDINALS_EN[m.group(1) or m.group(3)]  # "the second", "second one"
         if m.group(2) and first in (1, -1):  # "the first two", "the last two"
             return _run(_RUN_LENGTH[m.group(2)], first == 1)
         found, rest = [first], lowered[m.end() :]
@@ -250,10 +250,13 @@ def _ordinals(simplified: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# The words that name the item, where `_ordinals` finds it: "第二個", "後面兩個", "the
+# second one", "its last"; not the adverb "first".
 ORDINAL_WORDS = re.compile(
     r"第\s*[一二三四五六七八九十\d]+\s*(?:个|步|点|项|种|条|类|阶段|层|部分|方面)?|最后一\S?"
     r"|(?:前|最后|后面|后)\s*[两二三]\s*(?:个|项|种|点|条|层|步|类|部分)"
-    r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b(?:\s+one)?",
+    rf"|\b(?:the|its|their|this|that|your|our)\s+(?:very\s+)?(?:{_EN_ORDINAL_WORDS})\b"
+    rf"(?:\s+(?:one|two|three)\b)?|\b(?:{_EN_ORDINAL_WORDS})\s+one\b",
     re.I,
 )
 

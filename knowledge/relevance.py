@@ -154,7 +154,8 @@ class DomainVocabulary:
                 continue  # the articles write it as it is (CRM)
             chinese = next((zh for zh in TERMS[term] if self._known(zh)), None)
             if chinese is not None:
-                text = re.sub(re.escape(term), chinese, text, flags=re.I)
+                word = rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])"
+                text = re.sub(word, chinese, text, flags=re.I)
         return text
 
     def names_a_term(self, question: str) -> bool:
@@ -214,7 +215,10 @@ class DomainVocabulary:
 
 def _written_as_name(word: str) -> bool:
     """An acronym (SAP, NPS), a code (P1171), a capital inside (HubSpot, iPhone) or a joined
-    name (K-means, A/B): a name whatever its frequency in English."""
+    name (K-means, A/B): a name whatever its frequency in English, unless it is everyday
+    English in capitals (OK, CEO, AI, APP)."""
+    if word.isalpha() and zipf_frequency(word.lower(), "en") > MAX_SALIENT_ZIPF:
+        return False
     return bool(
         re.search(r"\d|[-/+.]", word)
         or (len(word) >= 2 and word.isupper())

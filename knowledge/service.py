@@ -38,7 +38,7 @@ from knowledge.ranker import FEATURES, LinearModel, SentenceFeatures, query_vect
 from knowledge.reader import Reader
 from knowledge.relevance import DomainVocabulary
 from knowledge.retrieval import HybridRetriever, to_passages
-from knowledge.script import detect_lang, to_simplified
+from knowledge.script import detect_lang, han_count, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -245,11 +245,10 @@ class KnowledgeService:
         merged = _merged(combined, intent)
         focus = None
         named = inline_items_asked(prior.answer, intent.ordinals)
-        if named:  # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成"
-            if lang is Lang.EN:  # "the second one" is "brand equity" when the answer glossed it
-                named = [glossed(prior.answer, name) or name for name in named]
-            query = _with_items(to_simplified(question), named)
-            return [Reading(query, analyze(query)), *self.readings(question, lang)]
+        if named and self._names_no_other(question, lang, intent, named):
+            # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成": about 品牌資產
+            item = self._item_reading(question, named, prior.answer)
+            return [item, *self.readings(question, lang)]
         if intent.ordinal is not None:  # "the second one" of the list told last
             earlier = self.candidate(
                 prior.question, prior.question, prior.lang, analyze(prior.question)
@@ -280,6 +279,28 @@ class KnowledgeService:
             if self.covers(found) or (reading.inherits and found.draft.passages):
                 return found.draft
         return None
+
+    def _names_no_other(
+        self, question: str, lang: Lang, intent: QuestionIntent, items: list[str]
+    ) -> bool:
+        """The ordinal names items of the list an answer stated inside a sentence unless the
+        question has a subject of its own that the articles cover ("狩野紀昭說的第二層需求")."""
+        subject = self._subject(question)
+        if not subject or subject & set(tokenize(" ".join(items))):
+            return True
+        return not self.covers(self.candidate(question, question, lang, intent))
+
+    def _item_reading(self, question: str, items: list[str], answer: str) -> Reading:
+        """The question with the items in place of its ordinals; a bare "那第二個呢?" /
+        "And the second?" asks what the item is."""
+        simplified = to_simplified(question)
+        if not query_tokens(without_ordinal(simplified)):
+            query = f"{'、'.join(items)}是什么?"
+        else:
+            if not han_count(question):  # "the second one" is "brand equity" if glossed so
+                items = [glossed(answer, item) or item for item in items]
+            query = _with_items(simplified, items)
+        return Reading(query, analyze(query))
 
     def _has_subject(self, question: str) -> bool:
         """Does the question name a topic of its own, besides any ordinal: a term few

@@ -112,6 +112,13 @@ def test_a_figure_counted_in_what_was_asked(question: str, answer: str) -> None:
         ("開發新客戶的成本是維繫老客戶的幾倍?", "80%以上的利潤由20%的顧客創造。"),
         ("那門課程學費多少?", "識別20%的高價值顧客一般來說有2種方法。"),
         ("投了多少钱?花了多少年?", "投资40亿美元成立铱星公司。"),  # one part of two
+        # a rank, "one firm", "most people" or a date count nothing (review)
+        ("How many employees does Starbucks have?", "在世界前100名品牌中排第88位。"),
+        ("How many employees does it have?", "大多數人認為,一位專家說。"),
+        ("星巴克在中國有幾家門市?", "這是一家公司的做法。"),
+        ("咖啡師要實習幾個月?", "1998年11月1日銥星正式開業。"),
+        ("還要實習多少天?", "1998年11月1日銥星正式開業。"),
+        ("How long is the training?", "品質管理的概念在1971年出現。"),
     ],
 )
 def test_a_figure_in_another_unit_is_not_the_one_asked(question: str, answer: str) -> None:
@@ -126,10 +133,22 @@ def test_a_figure_in_another_unit_is_not_the_one_asked(question: str, answer: st
         "Roughly how much has Starbucks spent on advertising?",
         "哪几个方面?",
         "說客戶價值只算賺多少錢嗎?",  # yes or no
+        "2006年星巴克排在第幾名?",  # a rank: "第88名" gives it
+        "顧客成本降低了多少?",  # a change may be a percentage, not only money
+        "投資回報率是多少?",
     ],
 )
 def test_questions_asking_no_particular_unit(question: str) -> None:
     assert asked_units(question) == ()
+
+
+def test_the_unit_asked_is_read_whole() -> None:
+    """ "花了多少年" counts years, not money; "多少個百分點" is not cut to "個百分"."""
+    assert asked_units("铱星从构想到推广花了多少年?") == ("年|世纪",)
+    assert "个百分点" in asked_units("利潤能提高多少個百分點?")[0]
+    sold = "根據知識庫:\n• 諾基亞售出9110萬部手機。 [1]"
+    assert states_figure(sold, asked_units("賣了幾支手機?"))
+    assert states_figure("根據知識庫:\n• 排在第88位。 [1]", asked_units("排在第幾名?"))
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from knowledge.models import Lang, PriorExchange
-from knowledge.question import analyze, sub_questions
+from knowledge.question import ORDINAL_WORDS, analyze, sub_questions
 from knowledge.ranker import load_models
 from knowledge.script import to_simplified
 from knowledge.service import KnowledgeService
@@ -108,6 +108,26 @@ def test_an_ordinal_points_into_a_list_stated_inside_a_sentence(
     assert "主观和无形的评价" in to_simplified(answer.text)  # brand equity's definition
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        ("客戶資產由哪幾部分組成?", "那第二個呢?", "主观和无形的评价"),  # bare: what it is
+        ("What is customer equity made up of?", "And the second?", "主观和无形的评价"),
+        ("What is customer equity made up of?", "What about second one?", "主观和无形的评价"),
+        # a subject of its own that the articles cover is a fresh question (review)
+        ("客戶資產由哪幾部分組成?", "狩野紀昭說的第二層需求是什麼?", "满足性需求"),
+    ],
+)
+def test_an_ordinal_after_a_list_inside_a_sentence_in_other_words(
+    knowledge: KnowledgeService, first: str, follow_up: str, expected: str
+) -> None:
+    listed = knowledge.ask_sync(first)
+    prior = PriorExchange(listed.question, listed.text, listed.lang)
+    answer = knowledge.ask_sync(follow_up, prior=prior)
+    assert answer.answered
+    assert expected in to_simplified(answer.text)
+
+
 def test_an_ordinal_points_into_a_list_quoted_sentence_by_sentence(
     knowledge: KnowledgeService,
 ) -> None:
@@ -184,6 +204,10 @@ def test_ordinals_asking_for_several_items() -> None:
     assert analyze("What about the first two?").ordinals == (1, 2)
     assert analyze("那第二個呢?").ordinals == (2,)
     assert analyze("前兩年顧客價值的研究有什麼變化?").ordinals == ()
+    assert analyze("second one?").ordinals == (2,)
+    assert analyze("First, what does the second one mean?").ordinals == (2,)
+    first = "first, what does the second one mean?"
+    assert ORDINAL_WORDS.sub("X", first) == "first, what does X mean?"
 
 
 @pytest.mark.parametrize(
