@@ -213,7 +213,7 @@ _ORDINAL_EN = re.compile(
     rf"\b(?:(?:the|its|their|this|that|your|our)\s+(?:very\s+)?({_EN_ORDINAL_WORDS})\b"
     rf"(?:\s+(two|three)\b)?|({_EN_ORDINAL_WORDS})\s+one\b)"
 )
-_AND_ORDINAL_EN = re.compile(rf"\s*(?:,|and|or|&)\s*(?:the\s+)?({_EN_ORDINAL_WORDS})\b")
+_AND_ORDINAL_EN = re.compile(rf"\s*(?:one\s*)?(?:,|and|or|&)\s*(?:the\s+)?({_EN_ORDINAL_WORDS})\b")
 # "前兩個", "後面兩項", "最後三種": a run of items from either end of the list.
 _RUN_ZH = re.compile(r"(前|最后|后面|后)\s*([两二三])\s*(?:个|项|种|点|条|层|步|类|部分)")
 _RUN_LENGTH = {"两": 2, "二": 2, "三": 3, "two": 2, "three": 3}

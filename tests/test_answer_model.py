@@ -201,6 +201,7 @@ def test_ordinals_asking_for_several_items() -> None:
     assert analyze("那後面兩個分別對應到哪個維度?").ordinals == (-2, -1)
     assert analyze("那前兩個具體是什麼?").ordinals == (1, 2)
     assert analyze("How do the second and the last one differ?").ordinals == (2, -1)
+    assert analyze("Compare the first one and the third one.").ordinals == (1, 3)
     assert analyze("What about the first two?").ordinals == (1, 2)
     assert analyze("那第二個呢?").ordinals == (2,)
     assert analyze("前兩年顧客價值的研究有什麼變化?").ordinals == ()
