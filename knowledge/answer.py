@@ -28,7 +28,7 @@ from knowledge.answer_plan import (
 from knowledge.document import announces_items
 from knowledge.english import gloss_lines
 from knowledge.index import KnowledgeIndex
-from knowledge.models import Answer, Lang, Passage, Source
+from knowledge.models import CITATION_MARK, Answer, Lang, Passage, Source
 from knowledge.reader import Reader
 from knowledge.script import to_script
 
@@ -232,8 +232,5 @@ def _score_of(draft: Draft, chunk_idx: int, index: KnowledgeIndex) -> float:
     return next((p.score for p in draft.passages if p.chunk.chunk_id == chunk_id), 0.0)
 
 
-_CITATION = re.compile(r"\[(\d+)\]")
-
-
 def citation_numbers(text: str) -> set[int]:
-    return {int(n) for n in _CITATION.findall(text)}
+    return {int(n) for n in CITATION_MARK.findall(text)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.models import CITATION_MARK
 from knowledge.script import to_simplified
 
 # "多少", "几年/几天/几次…" (not "哪几个", which asks for a list), "多久", "哪一年".
@@ -112,7 +113,6 @@ _DATE = re.compile(
     r"|(?<![贴接靠])近[几些]?年(?![轻])"
     r"|[\d一二两三四五六七八九十百半几数]+\s*(?:多)?年(?:前|后|来|间|之前|之后|以前|以后)"
 )
-_CITATION = re.compile(r"\[\d+\]")
 _ITEM_NUMBER = re.compile(r"(?<![\d.])\d{1,2}[、..)](?!\d)")  # "1、價值就是…" numbers a list
 # "Rc=f(Q1,Q2,Q3)": a formula's symbols carry digits but state no figure.
 _SYMBOL = re.compile(r"(?<![A-Za-z\d])[A-Za-z]{1,2}\d{1,2}(?![\d.])")
@@ -183,4 +183,4 @@ def _body(answer_text: str) -> str:
     answer starts with what it says, and its first line may hold the figure."""
     first, _, rest = answer_text.partition("\n")
     body = rest if rest and first.rstrip().endswith((":", ":")) else answer_text
-    return _SYMBOL.sub("", _ITEM_NUMBER.sub("", _CITATION.sub("", to_simplified(body))))
+    return _SYMBOL.sub("", _ITEM_NUMBER.sub("", CITATION_MARK.sub("", to_simplified(body))))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
@@ -19,11 +18,10 @@ from pydantic import SecretStr
 from knowledge.answer import cited_passages, sources_of
 from knowledge.answer_plan import Draft
 from knowledge.lexical import tokenize
-from knowledge.models import Answer, Lang, Passage
+from knowledge.models import CITATION_MARK, Answer, Lang, Passage
 
 log = logging.getLogger(__name__)
 
-_CITATION = re.compile(r"\[(\d+)\]")
 MIN_SHARED_TERMS = 2
 _LANGUAGE_NAME = {
     Lang.ZH_HANT: "Traditional Chinese (繁體中文)",
@@ -91,7 +89,7 @@ def check_answer(
     text = reply.strip()
     if not text or "NOT COVERED" in text.upper():
         return None
-    numbers = [int(n) for n in _CITATION.findall(text)]
+    numbers = [int(n) for n in CITATION_MARK.findall(text)]
     if not numbers or any(n < 1 or n > len(passages) for n in numbers):
         return None
     order: list[int] = []
@@ -99,10 +97,10 @@ def check_answer(
         if n not in order:
             order.append(n)
     used = tuple(passages[n - 1] for n in order)
-    answer_terms = set(tokenize(_CITATION.sub(" ", text)))
+    answer_terms = set(tokenize(CITATION_MARK.sub(" ", text)))
     passage_terms = {tok for p in used for tok in tokenize(p.chunk.text)}
     if len(answer_terms & passage_terms) < MIN_SHARED_TERMS:
         return None  # off-topic, or a language the passages do not share
     renumber = {old: new for new, old in enumerate(order, 1)}
-    text = _CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
+    text = CITATION_MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
     return text, used

@@ -5,8 +5,12 @@ The bot and the CLI only ever see these; no Telegram or LangChain type leaks out
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# How an answer's text cites its sources: "…組成。 [1]". One pattern for every reader of it.
+CITATION_MARK = re.compile(r"\[(\d+)\]")
 
 
 class Lang(StrEnum):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from knowledge.document import inline_items
+from knowledge.models import CITATION_MARK
 from knowledge.script import to_simplified
 
 _GLOSS = re.compile(r"\s*\([A-Za-z][^()]*\)")  # "品牌资产 (brand equity)"
-_CITATION = re.compile(r"\s*\[\d+\]")
 _ITEM_OPENER = re.compile(
     r"(?:[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|\d{1,2}[、..](?!\d)|[((][一二三四五六七八九十\d][))])"
 )
@@ -27,7 +27,7 @@ def inline_items_asked(answer: str, ordinals: tuple[int, ...]) -> list[str]:
     quoted = [line for line in answer.splitlines() if line.lstrip().startswith("•")]
     if not ordinals or not quoted or not quoted[0].startswith("•"):
         return []  # the answer told a list item by item (indented): that list is the one
-    plain = _GLOSS.sub("", _CITATION.sub("", to_simplified(quoted[0].lstrip(" •"))))
+    plain = _GLOSS.sub("", CITATION_MARK.sub("", to_simplified(quoted[0].lstrip(" •")))).strip()
     if _ITEM_OPENER.match(plain):
         return []  # "一是前期溝通…": an item of a list the answer quotes
     items = inline_items(plain)
