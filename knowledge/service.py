@@ -245,16 +245,17 @@ class KnowledgeService:
         merged = _merged(combined, intent)
         focus = None
         named = inline_items_asked(prior.answer, intent.ordinals)
-        if named and self._names_no_other(question, lang, intent, named):
+        if named and self._points_into(question, lang, intent, set(tokenize(" ".join(named)))):
             # "那第二個呢?" after "由價值資產、品牌資產、維系資產三個部分組成": about 品牌資產
-            item = self._item_reading(question, named, prior.answer)
-            return [item, *self.readings(question, lang)]
+            return [self._item_reading(question, named, prior.answer), *own]
         if intent.ordinal is not None:  # "the second one" of the list told last
             earlier = self.candidate(
                 prior.question, prior.question, prior.lang, analyze(prior.question)
             )
             focus = self.extractive.focus_of(earlier.draft)
-            if focus is not None and not self._refers_to_list(question, lang, intent, focus):
+            if focus is not None and not self._points_into(
+                question, lang, intent, self._list_words(focus)
+            ):
                 focus = None
         strong = intent.points_back or (intent.ordinal is not None and focus is not None)
         # "那利失那邊呢?" is covered because the question it points back at was: a
@@ -280,16 +281,6 @@ class KnowledgeService:
                 return found.draft
         return None
 
-    def _names_no_other(
-        self, question: str, lang: Lang, intent: QuestionIntent, items: list[str]
-    ) -> bool:
-        """The ordinal names items of the list an answer stated inside a sentence unless the
-        question has a subject of its own that the articles cover ("狩野紀昭說的第二層需求")."""
-        subject = self._subject(question)
-        if not subject or subject & set(tokenize(" ".join(items))):
-            return True
-        return not self.covers(self.candidate(question, question, lang, intent))
-
     def _item_reading(self, question: str, items: list[str], answer: str) -> Reading:
         """The question with the items in place of its ordinals; a bare "那第二個呢?" /
         "And the second?" asks what the item is."""
@@ -314,21 +305,22 @@ class KnowledgeService:
             if len(t) >= 2 and self._reader.document_frequency[t] and self._reader.distinctive(t)
         }
 
-    def _refers_to_list(
-        self, question: str, lang: Lang, intent: QuestionIntent, focus: Focus
+    def _points_into(
+        self, question: str, lang: Lang, intent: QuestionIntent, list_words: set[str]
     ) -> bool:
         """An ordinal points into the last list unless the question has a subject of its own:
-        one that names something else and that the articles cover when it is read alone.
-        Words that are no topic ("那第四條具體是啥意思?": 具體) find nothing alone."""
-        if self._about_list(question, focus):
+        one that is not the list's (`list_words`) and that the articles cover when the
+        question is read alone ("狩野紀昭說的第二層需求"). Words that are no topic ("那第四條具體
+        是啥意思?": 具體) find nothing alone."""
+        if not self._has_subject(question):
+            return True
+        subject = {t for t in query_tokens(question) if self._reader.distinctive(t) and len(t) >= 2}
+        if subject & list_words:
             return True
         return not self.covers(self.candidate(question, question, lang, intent))
 
-    def _about_list(self, question: str, focus: Focus) -> bool:
-        """The question has no subject of its own, or names the list's (its lead-in,
-        section or items)."""
-        if not self._has_subject(question):
-            return True
+    def _list_words(self, focus: Focus) -> set[str]:
+        """What names a list: its section, lead-in and item labels."""
         doc = self._reader.documents[focus.doc_id]
         enumeration = doc.enumerations[focus.enumeration]
         words = set(tokenize(" ".join([enumeration.heading, *enumeration.section])))
@@ -336,8 +328,7 @@ class KnowledgeService:
             words |= set(tokenize(doc.sentences[enumeration.lead].text))
         for item in enumeration.items:
             words |= set(tokenize(item.label))
-        subject = {t for t in query_tokens(question) if self._reader.distinctive(t) and len(t) >= 2}
-        return bool(subject & words)
+        return words
 
     def ask_sync(
         self, question: str, lang: Lang | None = None, prior: PriorExchange | None = None
