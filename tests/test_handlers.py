@@ -232,3 +232,21 @@ async def test_english_answer_is_glossed_through_the_dispatcher(
     assert (
         "(customer equity)" in sent["text"] or "customer equity" in sent["text"].split("\n", 2)[2]
     )
+
+
+async def test_new_answer_paths_through_the_dispatcher(
+    dispatcher: Dispatcher, recorded: tuple[Bot, TerminalSession]
+) -> None:
+    """Issue 23's new paths, as a chat meets them: a list stated inside a sentence, then
+    "那第二個呢?" (its second item); a tool the articles never name (declined politely, in
+    the user's script, without buttons); a figure in another unit (no figure given)."""
+    bot, session = recorded
+    erin = User(id=735, is_bot=False, first_name="Erin", language_code="zh-hant")
+    for text in ("客戶資產由哪幾部分組成?", "那第二個呢?", "SAP CRM 裡做客戶價值分析的是哪個模組?",
+                 "星巴克的咖啡師培訓完,還要實習幾個月才能正式上崗?"):  # fmt: skip
+        await dispatcher.feed_update(bot, _message(text, _private(erin)))
+    listed, second, tool, figure = _sent(session)
+    assert "品牌資產" in listed["text"]
+    assert "品牌資產表示客戶對品牌的主觀和無形的評價" in second["text"]
+    assert "知識庫沒有涵蓋" in tool["text"] and "reply_markup" not in tool
+    assert "沒有給出這個數字" in figure["text"] and "reply_markup" not in figure
